@@ -1,0 +1,1 @@
+"""The ``lsq`` command line: a thin typer layer over :mod:`lsquared.engine`."""

@@ -1,0 +1,124 @@
+"""``lsq``: develop RAWs, run the demo; more commands join as the engine grows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from lsquared.cli.common import errors_as_one_line, progress, state
+
+app = typer.Typer(
+    name="lsq",
+    help="lsquared: RAW development, colour, looks and lens corrections for L-Mount cameras.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+FORMATS = ("tif8", "tif16", "tif32", "png8", "png16", "png", "jpg", "exr", "exr-half")
+SUFFIX_FORMATS = {".jpg": "jpg", ".jpeg": "jpg", ".png": "png16", ".exr": "exr"}
+
+
+@app.callback()
+def main_options(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+) -> None:
+    """lsquared: RAW development, colour, looks and lens corrections for L-Mount cameras.
+
+    Example: lsq develop P1000123.RW2 -o P1000123.jpg --space srgb
+    """
+    state["debug"] = debug
+
+
+def _parse_wb(value: str) -> dict:
+    modes = {"as-shot": "as_shot", "as_shot": "as_shot", "auto": "auto", "daylight": "daylight"}
+    if value in modes:
+        return {"mode": modes[value]}
+    try:
+        return {"mode": "kelvin", "kelvin": float(value.rstrip("Kk"))}
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r}: use as-shot, auto, daylight or a colour temperature such as 5600"
+        ) from None
+
+
+def build_recipe(
+    recipe_file: Path | None,
+    fmt: str | None,
+    space: str | None,
+    wb: str | None,
+    ev: float | None,
+    demosaic: str | None,
+    out: Path | None = None,
+):
+    """The recipe file (or the default) with the command-line overrides on top."""
+    from lsquared.pipeline import recipe as rc
+
+    recipe = rc.load(recipe_file) if recipe_file else rc.Recipe()
+    if fmt is None and out is not None and out.suffix.lower() in SUFFIX_FORMATS:
+        fmt = SUFFIX_FORMATS[out.suffix.lower()]
+    if fmt:
+        recipe = recipe.replace("output", format={"png": "png16"}.get(fmt, fmt))
+    if space:
+        recipe = recipe.replace("output", space=space)
+    if wb:
+        recipe = recipe.replace("white_balance", **_parse_wb(wb))
+    if ev is not None:
+        recipe = recipe.replace("exposure", ev=ev)
+    if demosaic:
+        recipe = recipe.replace("demosaic", algorithm=demosaic.upper())
+    return recipe
+
+
+@app.command()
+def develop(
+    inputs: list[Path] = typer.Argument(..., help="RAW files (RW2, DNG, any LibRaw reads)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output file (one input) or folder."),
+    recipe_file: Path | None = typer.Option(None, "--recipe", help="Recipe TOML file."),
+    fmt: str | None = typer.Option(None, "--format", help=f"One of {', '.join(FORMATS)}."),
+    space: str | None = typer.Option(
+        None, "--space", help="srgb, p3, rec2020, rec709, linear-srgb, linear-rec2020, acescg."
+    ),
+    wb: str | None = typer.Option(None, "--wb", help="as-shot, auto, daylight or KELVIN."),
+    ev: float | None = typer.Option(None, "--ev", help="Exposure change in EV."),
+    demosaic: str | None = typer.Option(None, "--demosaic", help="AHD (default), AAHD, DCB..."),
+    explain: bool = typer.Option(False, "--explain", help="Print what the processor does."),
+) -> None:
+    """Develop RAW photos into TIFF, PNG, JPEG or OpenEXR.
+
+    Example: lsq develop P1000123.RW2 -o out.tif --space p3 --wb 5600 --ev 0.3 --explain
+    """
+    from lsquared import engine
+
+    with errors_as_one_line():
+        recipe = build_recipe(recipe_file, fmt, space, wb, ev, demosaic, out)
+        many = len(inputs) > 1
+        with progress(len(inputs), "developing") as advance:
+            for source in inputs:
+                target = engine.output_path_for(source, out, recipe, many)
+                result = engine.develop_file(source, target, recipe)
+                if explain:
+                    typer.echo(f"{source} -> {target}\n{result.processor.describe()}")
+                advance()
+        if not explain:
+            typer.echo(f"developed {len(inputs)} file(s) -> {out}", err=True)
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("lsq-demo"), "-o", "--out", help="Folder for the results."),
+    illuminant: str = typer.Option("D65", help="Scene light: D65, D50, A, FL2 or a kelvin value."),
+) -> None:
+    """Simulate an L-Mount camera shot of a ColorChecker, develop it, report accuracy.
+
+    Example: lsq demo -o lsq-demo --illuminant A
+    """
+    from lsquared.cli.demo import run_demo
+
+    with errors_as_one_line():
+        run_demo(out, illuminant)
+
+
+def main() -> None:
+    app()

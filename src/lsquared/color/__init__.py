@@ -1,0 +1,1 @@
+"""Colour spaces, transfer functions and matrices (derived with colour-science)."""

@@ -1,0 +1,1 @@
+"""Reading and writing files: RAW, stills, video, metadata; every write is atomic."""

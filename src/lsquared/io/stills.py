@@ -1,0 +1,166 @@
+"""Still-image output: TIFF (8/16-bit, float32), PNG (8/16-bit), JPEG, OpenEXR (half/float),
+with the ICC profile of the output space embedded and EXIF copied from the source.
+
+Everything is written to a temporary file beside the target and renamed (``io.atomic``).
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lsquared.errors import InputError, OutputError, UnsupportedError
+from lsquared.io import meta
+from lsquared.io.atomic import atomic_output
+
+#: format -> file suffix
+SUFFIX = {
+    "tif8": ".tif", "tif16": ".tif", "tif32": ".tif", "png8": ".png", "png16": ".png",
+    "jpg": ".jpg", "exr": ".exr", "exr-half": ".exr",
+}  # fmt: skip
+#: CLI names -> formats
+FORMAT_ALIASES = {"tif": "tif16", "tiff": "tif16", "png": "png16", "jpeg": "jpg"}
+FLOAT_FORMATS = ("tif32", "exr", "exr-half")
+
+
+def quantize(pixels: np.ndarray, bits: int) -> np.ndarray:
+    """[0, 1] float -> unsigned integers with round-half-up, clipped."""
+    top = float(2**bits - 1)
+    dtype = np.uint8 if bits == 8 else np.uint16
+    out = np.clip(pixels, 0.0, 1.0) * np.float32(top)
+    out += np.float32(0.5)
+    return out.astype(dtype)
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _png_with_icc(png: bytes, icc: bytes | None) -> bytes:
+    """Insert an ``iCCP`` chunk after IHDR (PNG specification, 3rd ed., 11.3.3.3)."""
+    if not icc:
+        return png
+    ihdr_end = 8 + 8 + 13 + 4
+    chunk = _png_chunk(b"iCCP", b"ICC profile\0\0" + zlib.compress(icc))
+    return png[:ihdr_end] + chunk + png[ihdr_end:]
+
+
+def _write_tiff(path: Path, pixels: np.ndarray, fmt: str, icc: bytes | None) -> None:
+    import tifffile
+
+    data = {"tif8": lambda p: quantize(p, 8), "tif16": lambda p: quantize(p, 16)}.get(
+        fmt, lambda p: p.astype(np.float32)
+    )(pixels)
+    tifffile.imwrite(
+        path,
+        data,
+        photometric="rgb",
+        iccprofile=icc,
+        metadata=None,
+        software="lsquared",
+    )
+
+
+def _write_png(path: Path, pixels: np.ndarray, fmt: str, icc: bytes | None) -> None:
+    import imagecodecs
+
+    data = quantize(pixels, 8 if fmt == "png8" else 16)
+    path.write_bytes(_png_with_icc(bytes(imagecodecs.png_encode(data, level=6)), icc))
+
+
+def _write_jpeg(path: Path, pixels: np.ndarray, quality: int, icc: bytes | None) -> None:
+    from PIL import Image as PILImage
+
+    PILImage.fromarray(quantize(pixels, 8), "RGB").save(
+        path,
+        "JPEG",
+        quality=quality,
+        icc_profile=icc or None,
+        subsampling=0 if quality >= 90 else 2,
+    )
+
+
+def _write_exr(path: Path, pixels: np.ndarray, fmt: str, chromaticities) -> None:
+    import OpenEXR
+
+    header: dict[str, Any] = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
+    if chromaticities is not None:
+        header["chromaticities"] = tuple(float(v) for v in chromaticities)
+    dtype = np.float16 if fmt == "exr-half" else np.float32
+    OpenEXR.File(header, {"RGB": np.ascontiguousarray(pixels, dtype=dtype)}).write(str(path))
+
+
+def write_image(
+    out: str | Path,
+    pixels: np.ndarray,
+    fmt: str,
+    *,
+    icc: bytes | None = None,
+    chromaticities: Iterable[float] | None = None,
+    exif: dict[str, Any] | None = None,
+    quality: int = 95,
+    inputs: Iterable[Path] = (),
+) -> Path:
+    """Write ``pixels`` (H x W x 3 float32, already in the output encoding) atomically.
+
+    ``chromaticities`` (x, y of R, G, B and white) go into EXR headers; ``icc`` into the
+    others. ``exif`` is copied into TIFF, PNG and JPEG outputs.
+    """
+    out = Path(out)
+    fmt = FORMAT_ALIASES.get(fmt, fmt)
+    if fmt not in SUFFIX:
+        raise UnsupportedError(out, f"unknown format {fmt!r}; valid: {', '.join(SUFFIX)}")
+    with atomic_output(out, inputs) as tmp:
+        try:
+            if fmt.startswith("tif"):
+                _write_tiff(tmp, pixels, fmt, icc)
+            elif fmt.startswith("png"):
+                _write_png(tmp, pixels, fmt, icc)
+            elif fmt == "jpg":
+                _write_jpeg(tmp, pixels, quality, icc)
+            else:
+                _write_exr(tmp, pixels, fmt, chromaticities)
+            if exif and not fmt.startswith("exr"):
+                meta.write_exif(tmp, exif)
+        except OSError as e:
+            raise OutputError(out, f"cannot write: {e.strerror or e}") from None
+    return out
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Read a TIFF, PNG, JPEG or EXR into H x W x 3 float32 (integers scaled to [0, 1])."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "file not found")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".exr":
+            import OpenEXR
+
+            with OpenEXR.File(str(path)) as f:
+                channels = f.channels()
+                if "RGB" in channels:
+                    data = channels["RGB"].pixels
+                else:
+                    data = np.stack([channels[c].pixels for c in "RGB"], axis=-1)
+        elif suffix in (".tif", ".tiff"):
+            import tifffile
+
+            data = tifffile.imread(path)
+        else:
+            import imagecodecs
+
+            data = imagecodecs.imread(str(path))
+    except Exception as e:  # any decoder's failure is a bad input file
+        raise InputError(path, f"cannot read image: {e}") from None
+    if data.ndim == 2:
+        data = np.repeat(data[..., None], 3, axis=2)
+    data = data[..., :3]
+    if np.issubdtype(data.dtype, np.integer):
+        return (data.astype(np.float32) / np.iinfo(data.dtype).max).astype(np.float32)
+    return data.astype(np.float32)

@@ -1,0 +1,298 @@
+"""The fused CPU renderer: every point op of a Program in one parallel numba pass.
+
+The kernel is an interpreter over a small instruction array (op codes, parameters and one
+flat LUT buffer) rather than code generated per recipe: it is compiled once and cached on
+disk (``cache=True``), so a new recipe costs no JIT time, and each pixel still makes one
+trip through memory. Rows are spread over all cores with ``prange``. The scalar curves
+mirror :mod:`lsquared.color.transfer` and share its constants; tests hold the two to
+agreement.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from lsquared.color import transfer as tf
+from lsquared.pipeline.ops import (
+    CURVE_KINDS,
+    ClampOp,
+    CurveOp,
+    HighlightOp,
+    Lut1DOp,
+    Lut3DOp,
+    MatrixOp,
+    Program,
+)
+
+OP_MATRIX, OP_CURVE, OP_CLAMP, OP_HIGHLIGHT, OP_LUT3D, OP_LUT1D = range(6)
+CURVE_CODE = {name: i for i, name in enumerate(CURVE_KINDS)}
+(
+    K_SRGB_ENCODE,
+    K_SRGB_DECODE,
+    K_REC709_ENCODE,
+    K_REC709_DECODE,
+    K_BT1886_ENCODE,
+    K_BT1886_DECODE,
+    K_VLOG_ENCODE,
+    K_VLOG_DECODE,
+    K_LLOG_ENCODE,
+    K_LLOG_DECODE,
+    K_ACESCCT_ENCODE,
+    K_ACESCCT_DECODE,
+    K_PQ_ENCODE,
+    K_PQ_DECODE,
+    K_HLG_ENCODE,
+    K_HLG_DECODE,
+    K_TONE,
+) = range(len(CURVE_KINDS))
+assert CURVE_KINDS[K_TONE] == "tone" and CURVE_KINDS[K_HLG_DECODE] == "hlg_decode"
+_LLOG_C_LN = tf.LLOG_C / math.log(10.0)
+_VLOG_C_LN = tf.VLOG_C / math.log(10.0)
+_HLG_C = float(tf.HLG_C)
+
+
+@numba.njit(cache=True, inline="always")
+def _mirror_pow(x: float, p: float) -> float:
+    return math.copysign(math.pow(abs(x), p), x)
+
+
+@numba.njit(cache=True)
+def _curve(kind: int, x: float, prm: float) -> float:
+    if kind == K_SRGB_ENCODE:
+        a = abs(x)
+        y = 12.92 * a if a <= tf.SRGB_CUT_LINEAR else 1.055 * math.pow(a, 1 / 2.4) - 0.055
+        return math.copysign(y, x)
+    if kind == K_SRGB_DECODE:
+        a = abs(x)
+        y = a / 12.92 if a <= tf.SRGB_CUT_SIGNAL else math.pow((a + 0.055) / 1.055, 2.4)
+        return math.copysign(y, x)
+    if kind == K_REC709_ENCODE:
+        a = abs(x)
+        y = 4.5 * a if a < tf.REC709_CUT_LINEAR else 1.099 * math.pow(a, 0.45) - 0.099
+        return math.copysign(y, x)
+    if kind == K_REC709_DECODE:
+        a = abs(x)
+        y = a / 4.5 if a < tf.REC709_CUT_SIGNAL else math.pow((a + 0.099) / 1.099, 1 / 0.45)
+        return math.copysign(y, x)
+    if kind == K_BT1886_ENCODE:
+        return _mirror_pow(x, 1 / tf.BT1886_GAMMA)
+    if kind == K_BT1886_DECODE:
+        return _mirror_pow(x, tf.BT1886_GAMMA)
+    if kind == K_VLOG_ENCODE:
+        if x < tf.VLOG_CUT1:
+            return 5.6 * x + 0.125
+        return _VLOG_C_LN * math.log(x + tf.VLOG_B) + tf.VLOG_D
+    if kind == K_VLOG_DECODE:
+        if x < tf.VLOG_CUT2:
+            return (x - 0.125) / 5.6
+        return math.pow(10.0, (x - tf.VLOG_D) / tf.VLOG_C) - tf.VLOG_B
+    if kind == K_LLOG_ENCODE:
+        if x <= tf.LLOG_CUT1:
+            return tf.LLOG_A * x + tf.LLOG_B
+        return _LLOG_C_LN * math.log(tf.LLOG_D * x + tf.LLOG_E) + tf.LLOG_F
+    if kind == K_LLOG_DECODE:
+        if x <= tf.LLOG_CUT2:
+            return (x - tf.LLOG_B) / tf.LLOG_A
+        return (math.pow(10.0, (x - tf.LLOG_F) / tf.LLOG_C) - tf.LLOG_E) / tf.LLOG_D
+    if kind == K_ACESCCT_ENCODE:
+        if x <= tf.ACESCCT_X_BRK:
+            return tf.ACESCCT_A * x + tf.ACESCCT_B
+        return (math.log2(x) + 9.72) / 17.52
+    if kind == K_ACESCCT_DECODE:
+        if x <= tf.ACESCCT_Y_BRK:
+            return (x - tf.ACESCCT_B) / tf.ACESCCT_A
+        return math.pow(2.0, x * 17.52 - 9.72)
+    if kind == K_PQ_ENCODE:
+        y = max(x * tf.PQ_NITS_PER_UNIT / 10000.0, 0.0)
+        ym = math.pow(y, tf.PQ_M1)
+        return math.pow((tf.PQ_C1 + tf.PQ_C2 * ym) / (1 + tf.PQ_C3 * ym), tf.PQ_M2)
+    if kind == K_PQ_DECODE:
+        vp = math.pow(max(x, 0.0), 1 / tf.PQ_M2)
+        y = math.pow(max(vp - tf.PQ_C1, 0.0) / (tf.PQ_C2 - tf.PQ_C3 * vp), 1 / tf.PQ_M1)
+        return y * 10000.0 / tf.PQ_NITS_PER_UNIT
+    if kind == K_HLG_ENCODE:
+        e = max(x, 0.0)
+        if e <= 1 / 12:
+            return math.sqrt(3 * e)
+        return tf.HLG_A * math.log(max(12 * e - tf.HLG_B, 1e-12)) + _HLG_C
+    if kind == K_HLG_DECODE:
+        v = max(x, 0.0)
+        if v <= 0.5:
+            return v * v / 3
+        return (math.exp((v - _HLG_C) / tf.HLG_A) + tf.HLG_B) / 12
+    if kind == K_TONE:
+        if x <= 0.0:
+            return x
+        k = math.pow(0.18, prm) * (1 / 0.18 - 1)
+        xp = math.pow(x, prm)
+        return xp / (xp + k)
+    return x
+
+
+@numba.njit(cache=True, inline="always")
+def _lut_index(v: float, lo: float, hi: float, n: int) -> tuple[int, float]:
+    f = (v - lo) / (hi - lo)
+    f = min(max(f, 0.0), 1.0) * (n - 1)  # NaN -> 0 via max/min order
+    i = min(int(f), n - 2)
+    return i, f - i
+
+
+@numba.njit(cache=True)
+def _lut3d(lut, base: int, n: int, r: float, g: float, b: float, prm, p: int, tetra: bool):
+    ir, dr = _lut_index(r, prm[p + 2], prm[p + 5], n)
+    ig, dg = _lut_index(g, prm[p + 3], prm[p + 6], n)
+    ib, db = _lut_index(b, prm[p + 4], prm[p + 7], n)
+    sr, sg = n * n * 3, n * 3
+    o000 = base + ir * sr + ig * sg + ib * 3
+    o100, o010, o001 = o000 + sr, o000 + sg, o000 + 3
+    o110, o101, o011, o111 = o000 + sr + sg, o000 + sr + 3, o000 + sg + 3, o000 + sr + sg + 3
+    out = np.empty(3)
+    if not tetra:
+        for c in range(3):
+            c00 = lut[o000 + c] * (1 - dr) + lut[o100 + c] * dr
+            c01 = lut[o001 + c] * (1 - dr) + lut[o101 + c] * dr
+            c10 = lut[o010 + c] * (1 - dr) + lut[o110 + c] * dr
+            c11 = lut[o011 + c] * (1 - dr) + lut[o111 + c] * dr
+            out[c] = (c00 * (1 - dg) + c10 * dg) * (1 - db) + (c01 * (1 - dg) + c11 * dg) * db
+        return out[0], out[1], out[2]
+    # Tetrahedral: the cube is split along its neutral diagonal into six tetrahedra.
+    if dr > dg:
+        if dg > db:
+            w0, w1, w2, w3, oa, ob = 1 - dr, dr - dg, dg - db, db, o100, o110
+        elif dr > db:
+            w0, w1, w2, w3, oa, ob = 1 - dr, dr - db, db - dg, dg, o100, o101
+        else:
+            w0, w1, w2, w3, oa, ob = 1 - db, db - dr, dr - dg, dg, o001, o101
+    elif db > dg:
+        w0, w1, w2, w3, oa, ob = 1 - db, db - dg, dg - dr, dr, o001, o011
+    elif db > dr:
+        w0, w1, w2, w3, oa, ob = 1 - dg, dg - db, db - dr, dr, o010, o011
+    else:
+        w0, w1, w2, w3, oa, ob = 1 - dg, dg - dr, dr - db, db, o010, o110
+    for c in range(3):
+        out[c] = w0 * lut[o000 + c] + w1 * lut[oa + c] + w2 * lut[ob + c] + w3 * lut[o111 + c]
+    return out[0], out[1], out[2]
+
+
+@numba.njit(cache=True)
+def _lut1d(lut, base: int, n: int, v: float, lo: float, hi: float, ch: int) -> float:
+    i, d = _lut_index(v, lo, hi, n)
+    a = lut[base + i * 3 + ch]
+    return a + (lut[base + (i + 1) * 3 + ch] - a) * d
+
+
+@numba.njit(parallel=True, cache=True)
+def run_point_program(src, dst, codes, starts, prm, lut):
+    """Apply the instruction list to every pixel of ``src`` (H x W x 3 float32)."""
+    height, width = src.shape[0], src.shape[1]
+    n_ops = codes.shape[0]
+    for y in numba.prange(height):
+        for x in range(width):
+            r = np.float64(src[y, x, 0])
+            g = np.float64(src[y, x, 1])
+            b = np.float64(src[y, x, 2])
+            for k in range(n_ops):
+                code = codes[k]
+                p = starts[k]
+                if code == OP_MATRIX:
+                    nr = prm[p] * r + prm[p + 1] * g + prm[p + 2] * b
+                    ng = prm[p + 3] * r + prm[p + 4] * g + prm[p + 5] * b
+                    b = prm[p + 6] * r + prm[p + 7] * g + prm[p + 8] * b
+                    r, g = nr, ng
+                elif code == OP_CURVE:
+                    kind = int(prm[p])
+                    r = _curve(kind, r, prm[p + 1])
+                    g = _curve(kind, g, prm[p + 1])
+                    b = _curve(kind, b, prm[p + 1])
+                elif code == OP_CLAMP:
+                    r = min(max(r, prm[p]), prm[p + 1])
+                    g = min(max(g, prm[p]), prm[p + 1])
+                    b = min(max(b, prm[p]), prm[p + 1])
+                elif code == OP_HIGHLIGHT:
+                    cr, cg, cb = prm[p + 1], prm[p + 2], prm[p + 3]
+                    if prm[p] == 0.0:
+                        lim = min(cr, min(cg, cb))
+                        r, g, b = min(r, lim), min(g, lim), min(b, lim)
+                    elif r >= cr or g >= cg or b >= cb:
+                        peak = max(r, max(g, b))
+                        if r >= cr:
+                            r = max(r, peak)
+                        if g >= cg:
+                            g = max(g, peak)
+                        if b >= cb:
+                            b = max(b, peak)
+                elif code == OP_LUT3D:
+                    r, g, b = _lut3d(
+                        lut, int(prm[p]), int(prm[p + 1]), r, g, b, prm, p, prm[p + 8] == 0.0
+                    )
+                elif code == OP_LUT1D:
+                    base, n = int(prm[p]), int(prm[p + 1])
+                    r = _lut1d(lut, base, n, r, prm[p + 2], prm[p + 5], 0)
+                    g = _lut1d(lut, base, n, g, prm[p + 3], prm[p + 6], 1)
+                    b = _lut1d(lut, base, n, b, prm[p + 4], prm[p + 7], 2)
+            dst[y, x, 0] = r
+            dst[y, x, 1] = g
+            dst[y, x, 2] = b
+
+
+def assemble(ops) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Encode point ops as (codes, parameter starts, parameters, flat LUT buffer)."""
+    codes: list[int] = []
+    starts: list[int] = []
+    prm: list[float] = []
+    luts: list[np.ndarray] = []
+    lut_len = 0
+    for op in ops:
+        codes.append(_code_of(op))
+        starts.append(len(prm))
+        if isinstance(op, MatrixOp):
+            prm.extend(op.m)
+        elif isinstance(op, CurveOp):
+            prm.extend([CURVE_CODE[op.kind], op.param])
+        elif isinstance(op, ClampOp):
+            prm.extend([op.lo, op.hi])
+        elif isinstance(op, HighlightOp):
+            prm.extend([0.0 if op.mode == "clip" else 1.0, *op.clip])
+        else:  # LUTs
+            table = np.ascontiguousarray(op.table, dtype=np.float32).ravel()
+            n = op.table.shape[0]
+            interp = 0.0 if getattr(op, "interpolation", "tetrahedral") == "tetrahedral" else 1.0
+            prm.extend([lut_len, n, *op.domain_min, *op.domain_max, interp])
+            luts.append(table)
+            lut_len += table.size
+    lut = np.concatenate(luts) if luts else np.zeros(1, np.float32)
+    return (
+        np.array(codes, dtype=np.int64),
+        np.array(starts, dtype=np.int64),
+        np.array(prm, dtype=np.float64),
+        lut,
+    )
+
+
+def _code_of(op) -> int:
+    for cls, code in (
+        (MatrixOp, OP_MATRIX), (CurveOp, OP_CURVE), (ClampOp, OP_CLAMP),
+        (HighlightOp, OP_HIGHLIGHT), (Lut3DOp, OP_LUT3D), (Lut1DOp, OP_LUT1D),
+    ):  # fmt: skip
+        if isinstance(op, cls):
+            return code
+    raise TypeError(f"the cpu renderer cannot run {type(op).__name__}")
+
+
+class CpuRenderer:
+    """Runs a Program with the fused numba kernel on all cores."""
+
+    name = "cpu"
+
+    def run(self, program: Program, pixels: np.ndarray) -> np.ndarray:
+        if program.geometry:
+            raise TypeError("geometry ops need the optics renderer")
+        out = np.empty_like(pixels, dtype=np.float32)
+        if not program.point:
+            out[...] = pixels
+            return out
+        run_point_program(pixels, out, *assemble(program.point))
+        return out

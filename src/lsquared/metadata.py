@@ -1,0 +1,49 @@
+"""Metadata that travels with an image: camera, lens, exposure and colour calibration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ColorCalibration:
+    """The camera's colour calibration as the DNG specification 1.6, chapter 6, defines it.
+
+    ``color_matrices`` map CIE XYZ to reference camera space, one per calibration illuminant
+    (``illuminants`` holds their EXIF LightSource codes, e.g. 17 = Standard A, 21 = D65);
+    ``camera_calibrations`` and ``analog_balance`` complete ``XYZtoCamera = AB * CC * CM``.
+    ``as_shot_neutral`` is the camera-space value of a neutral under the shooting illuminant.
+    """
+
+    color_matrices: tuple[tuple[float, ...], ...]
+    illuminants: tuple[int, ...]
+    camera_calibrations: tuple[tuple[float, ...], ...] = ()
+    analog_balance: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    as_shot_neutral: tuple[float, float, float] | None = None
+    baseline_exposure_ev: float = 0.0
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What is known about the source of an image. Unknown values are ``None``."""
+
+    source_path: str = ""
+    make: str | None = None
+    model: str | None = None
+    lens_model: str | None = None
+    focal_length_mm: float | None = None
+    aperture_f: float | None = None
+    focus_distance_m: float | None = None
+    exposure_time_s: float | None = None
+    iso: float | None = None
+    datetime_original: str | None = None
+    orientation: int = 1
+    crop_factor: float | None = None
+    calibration: ColorCalibration | None = None
+    grey_world_neutral: tuple[float, float, float] | None = None
+    exif: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def with_(self, **changes: Any) -> Metadata:
+        """A copy with some fields changed."""
+        return replace(self, **changes)

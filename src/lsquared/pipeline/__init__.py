@@ -1,0 +1,1 @@
+"""Recipes (declarative TOML), stage specs, the compiler and the Processor."""

@@ -1,0 +1,326 @@
+"""The compiler: Recipe + source Metadata -> Processor (the OpenColorIO Config -> Processor
+model). Stages emit Ops; the compiler tracks the colour encoding between them, inserts the
+conversions, folds adjacent matrices, cancels exact inverse curve pairs and drops identities,
+so that all point operations run as one fused pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from lsquared.color import camera as cam
+from lsquared.color import spaces
+from lsquared.errors import InputError, RecipeError
+from lsquared.image import Encoding, Image
+from lsquared.metadata import Metadata
+from lsquared.pipeline.ops import (
+    ClampOp,
+    CurveOp,
+    HighlightOp,
+    MatrixOp,
+    Program,
+    Renderer,
+)
+from lsquared.pipeline.recipe import DISPLAY_SPACES, Recipe
+
+CAMERA_RAW = Encoding("camera", "linear", "scene")
+
+#: output space name -> (encoding, display-referred?)
+OUTPUT_ENCODINGS: dict[str, tuple[Encoding, bool]] = {
+    "srgb": (Encoding("rec709", "srgb"), True),
+    "p3": (Encoding("p3", "srgb"), True),
+    "rec709": (Encoding("rec709", "bt1886"), True),
+    "rec2020": (Encoding("rec2020", "bt1886"), True),
+    "linear-srgb": (Encoding("rec709", "linear"), False),
+    "linear-rec2020": (Encoding("rec2020", "linear"), False),
+    "acescg": (Encoding("ap1", "linear", "ACES"), False),
+}
+#: input encoding name -> encoding of the source pixels
+INPUT_ENCODINGS: dict[str, Encoding] = {
+    "raw": CAMERA_RAW,
+    "vlog": Encoding("vgamut", "vlog"),
+    "llog": Encoding("rec2020", "llog"),
+    "rec709": Encoding("rec709", "rec709"),
+    "srgb": Encoding("rec709", "srgb"),
+    "linear-srgb": Encoding("rec709", "linear"),
+    "linear-rec2020": Encoding("rec2020", "linear"),
+    "acescg": Encoding("ap1", "linear", "ACES"),
+}
+WORKING_ENCODINGS = {
+    "acescg": Encoding("ap1", "linear", "ACES"),
+    "linear-rec2020": Encoding("rec2020", "linear"),
+}
+#: curves whose encode/decode pair is an exact inverse everywhere (so a pair cancels)
+INVERTIBLE_CURVES = ("srgb", "rec709", "bt1886", "vlog", "acescct")
+
+
+def encoding_conversion(src: Encoding, dst: Encoding) -> list:
+    """Ops that take pixels from ``src`` to ``dst`` encoding (decode, matrix, encode)."""
+    if src.primaries == "camera" or dst.primaries == "camera":
+        raise ValueError("camera RGB needs the camera's calibration, not a fixed conversion")
+    ops: list = []
+    if src.transfer != "linear":
+        ops.append(CurveOp(f"{src.transfer}_decode", why=f"decode {src.transfer}"))
+    if src.primaries != dst.primaries:
+        ops.append(
+            MatrixOp.of(
+                spaces.matrix(src.primaries, dst.primaries),
+                f"{src.primaries} -> {dst.primaries} (Bradford)",
+            )
+        )
+    if dst.transfer != "linear":
+        ops.append(CurveOp(f"{dst.transfer}_encode", why=f"encode {dst.transfer}"))
+    return ops
+
+
+@dataclass
+class CompileContext:
+    """The state the stages see while compiling: source, current encoding, ops so far."""
+
+    recipe: Recipe
+    source: Metadata
+    encoding: Encoding
+    geometry: list = field(default_factory=list)
+    point: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def convert_to(self, target: Encoding) -> None:
+        if self.encoding != target:
+            self.point.extend(encoding_conversion(self.encoding, target))
+            self.encoding = target
+
+    def emit(self, op, note: str | None = None) -> None:
+        self.point.append(op)
+        if note:
+            self.notes.append(note)
+
+
+def fold(ops: Iterable) -> list:
+    """Multiply adjacent matrices, cancel exact inverse curve pairs, drop identities."""
+    out: list = []
+    for op in ops:
+        prev = out[-1] if out else None
+        if isinstance(op, MatrixOp) and isinstance(prev, MatrixOp):
+            out[-1] = MatrixOp.of(op.array @ prev.array, f"{prev.why}; {op.why}".strip("; "))
+        elif (
+            isinstance(op, CurveOp)
+            and isinstance(prev, CurveOp)
+            and _are_inverse_pair(prev.kind, op.kind)
+        ):
+            out.pop()
+        else:
+            out.append(op)
+        if out and isinstance(out[-1], MatrixOp) and out[-1].is_identity():
+            out.pop()
+    return out
+
+
+def _are_inverse_pair(first: str, second: str) -> bool:
+    a, _, da = first.rpartition("_")
+    b, _, db = second.rpartition("_")
+    return a == b and a in INVERTIBLE_CURVES and {da, db} == {"encode", "decode"}
+
+
+# --------------------------------------------------------------------------- stages
+def _white_for_camera(ctx: CompileContext) -> tuple[np.ndarray, np.ndarray, str]:
+    """(camera neutral, white xy, description) for the recipe's white balance on RAW."""
+    wb = ctx.recipe.white_balance
+    cal = ctx.source.calibration
+    if cal is None:
+        raise InputError(ctx.source.source_path, "no colour calibration (ColorMatrix) in file")
+    if wb.mode == "as_shot":
+        if cal.as_shot_neutral is None:
+            raise InputError(ctx.source.source_path, "the file records no as-shot white balance")
+        neutral = np.asarray(cal.as_shot_neutral, dtype=np.float64)
+        return neutral, cam.neutral_to_xy(cal, neutral), "as shot"
+    if wb.mode == "auto":
+        if ctx.source.grey_world_neutral is None:
+            raise InputError(ctx.source.source_path, "no image statistics for auto white balance")
+        neutral = np.asarray(ctx.source.grey_world_neutral, dtype=np.float64)
+        return neutral, cam.neutral_to_xy(cal, neutral), "auto (grey world)"
+    if wb.mode == "multipliers":
+        neutral = 1.0 / np.asarray(wb.multipliers, dtype=np.float64)
+        return neutral, cam.neutral_to_xy(cal, neutral), f"multipliers {wb.multipliers}"
+    if wb.mode == "daylight":
+        xy = cam.daylight_xy()
+        return cam.xy_to_neutral(cal, xy), xy, f"daylight (D55, {cam.DAYLIGHT_CCT:.0f} K)"
+    xy = cam.kelvin_tint_to_xy(wb.kelvin, wb.tint)
+    return cam.xy_to_neutral(cal, xy), xy, f"{wb.kelvin:.0f} K, tint {wb.tint:+.0f}"
+
+
+def stage_camera(ctx: CompileContext, working: Encoding) -> None:
+    """White balance, highlight handling and camera RGB -> XYZ(D65) -> working space."""
+    neutral, white_xy, how = _white_for_camera(ctx)
+    mult = 1.0 / (neutral / neutral.max())
+    mult = mult / mult.min()
+    cct = cam.xy_to_cct(white_xy)
+    ctx.emit(
+        MatrixOp.of(np.diag(mult), "white balance"),
+        f"white balance: {how}; multipliers R {mult[0]:.4f} G {mult[1]:.4f} B {mult[2]:.4f}; "
+        f"white xy ({white_xy[0]:.4f}, {white_xy[1]:.4f}) ~ {cct:.0f} K",
+    )
+    mode = ctx.recipe.highlights.mode
+    ctx.emit(
+        HighlightOp(mode, (float(mult[0]), float(mult[1]), float(mult[2])), "highlights"),
+        f"highlights: {mode} (channels clip at {', '.join(f'{m:.3f}' for m in mult)})",
+    )
+    cal = ctx.source.calibration
+    to_xyz = cam.camera_to_xyz_d65(cal, white_xy) @ np.diag(1.0 / mult)
+    gain = cam.baseline_gain(cal)
+    to_working = spaces.matrix("xyz", working.primaries)
+    ctx.emit(
+        MatrixOp.of(gain * to_working @ to_xyz, "camera -> XYZ(D65) -> working"),
+        f"camera RGB -> XYZ: DNG ColorMatrix ({len(cal.color_matrices)} illuminant(s), "
+        f"interpolated at {cct:.0f} K), Bradford to D65, baseline exposure "
+        f"{cal.baseline_exposure_ev:+.2f} EV",
+    )
+    ctx.encoding = working
+
+
+def stage_white_balance_scene(ctx: CompileContext) -> None:
+    """White balance on already-rendered (video, TIFF) sources: Bradford from the named
+    white to D65, or per-channel multipliers in the working space."""
+    wb = ctx.recipe.white_balance
+    if wb.mode == "as_shot":
+        return
+    if wb.mode in ("daylight", "kelvin"):
+        xy = (
+            cam.daylight_xy()
+            if wb.mode == "daylight"
+            else cam.kelvin_tint_to_xy(wb.kelvin, wb.tint)
+        )
+        to_xyz = spaces.matrix(ctx.encoding.primaries, "xyz")
+        m = np.linalg.inv(to_xyz) @ spaces.cat_matrix(xy, spaces.D65_XY) @ to_xyz
+        ctx.emit(MatrixOp.of(m, "white balance"), f"white balance: Bradford {xy.round(4)} -> D65")
+    elif wb.mode == "multipliers":
+        ctx.emit(
+            MatrixOp.of(np.diag(wb.multipliers), "white balance"),
+            f"white balance: multipliers {wb.multipliers} in the working space",
+        )
+    else:
+        raise RecipeError("[white_balance] mode", "auto is only available for RAW sources")
+
+
+def stage_exposure(ctx: CompileContext) -> None:
+    ev = ctx.recipe.exposure.ev
+    ctx.emit(MatrixOp.of(np.eye(3) * 2.0**ev, "exposure"), f"exposure: {ev:+.2f} EV")
+
+
+def stage_output(ctx: CompileContext) -> Encoding:
+    space = ctx.recipe.output.space
+    target, display = OUTPUT_ENCODINGS[space]
+    if display:
+        contrast = ctx.recipe.display.contrast
+        ctx.emit(
+            CurveOp("tone", contrast, "display rendering"),
+            f"display rendering: tone curve (Naka-Rushton, contrast {contrast:.2f}, "
+            "mid grey 0.18 kept, highlights roll off)",
+        )
+        ctx.convert_to(Encoding(target.primaries, "linear"))
+        ctx.emit(ClampOp(0.0, 1.0, "display gamut"))
+    ctx.convert_to(target)
+    kind = "display-referred" if display else "scene-referred"
+    ctx.notes.append(f"output: {space} ({target.primaries} primaries, {target.transfer}, {kind})")
+    return target
+
+
+# --------------------------------------------------------------------------- compile
+StageHook = Callable[[CompileContext], None]
+
+
+def compile_recipe(
+    recipe: Recipe,
+    source: Metadata,
+    source_encoding: Encoding,
+    renderer: Renderer,
+    extra_stages: Iterable[StageHook] = (),
+) -> Processor:
+    """Compile ``recipe`` against a source's metadata into a Processor.
+
+    ``extra_stages`` run in the working space after exposure (looks, lens corrections);
+    they are supplied by the layers that own them.
+    """
+    if recipe.output.space not in OUTPUT_ENCODINGS:
+        raise RecipeError("[output] space", f"unknown output space {recipe.output.space!r}")
+    working = WORKING_ENCODINGS[recipe.working.space]
+    ctx = CompileContext(recipe, source, source_encoding)
+    ctx.notes.append(
+        f"source: {source.source_path or '<array>'} ({source_encoding.primaries}, "
+        f"{source_encoding.transfer})"
+    )
+    if source_encoding.primaries == "camera":
+        stage_camera(ctx, working)
+    else:
+        ctx.convert_to(working)
+        stage_white_balance_scene(ctx)
+    ctx.notes.append(f"working space: {recipe.working.space} (scene-linear)")
+    stage_exposure(ctx)
+    for stage in extra_stages:
+        stage(ctx)
+    out_encoding = stage_output(ctx)
+    point = fold(ctx.point)
+    ctx.notes.append(
+        f"fused: {len(ctx.geometry)} geometry op(s), then 1 pass of {len(point)} point op(s) "
+        f"on the {renderer.name} renderer"
+    )
+    return Processor(
+        Program(tuple(ctx.geometry), tuple(point)),
+        source_encoding,
+        out_encoding,
+        tuple(ctx.notes),
+        renderer,
+        display_referred=recipe.output.space in DISPLAY_SPACES,
+    )
+
+
+@dataclass(frozen=True)
+class Processor:
+    """A compiled recipe: apply it to many images or frames. Never mutates its input."""
+
+    program: Program
+    input_encoding: Encoding
+    output_encoding: Encoding
+    notes: tuple[str, ...]
+    renderer: Renderer
+    display_referred: bool = False
+
+    def apply_array(self, pixels: np.ndarray) -> np.ndarray:
+        """Run on an H x W x 3 float32 array; returns a new array."""
+        if pixels.ndim != 3 or pixels.shape[2] != 3:
+            raise ValueError(f"expected H x W x 3 pixels, got {pixels.shape}")
+        return self.renderer.run(self.program, np.ascontiguousarray(pixels, dtype=np.float32))
+
+    def apply(self, image: Image) -> Image:
+        if image.encoding != self.input_encoding:
+            raise ValueError(
+                f"processor was compiled for {self.input_encoding}, image is {image.encoding}"
+            )
+        return image.with_pixels(self.apply_array(image.pixels), self.output_encoding)
+
+    def with_renderer(self, renderer: Renderer) -> Processor:
+        """The same program on another renderer (e.g. the numpy reference)."""
+        return replace(self, renderer=renderer)
+
+    def describe(self) -> str:
+        """What the processor does, one line per step (what ``--explain`` prints)."""
+        lines = [f"  {n}" for n in self.notes]
+        lines.append("  ops:")
+        for op in self.program.geometry + self.program.point:
+            lines.append(f"    {_op_summary(op)}")
+        return "\n".join(lines)
+
+
+def _op_summary(op) -> str:
+    if isinstance(op, MatrixOp):
+        rows = "; ".join(" ".join(f"{v:+.4f}" for v in row) for row in op.array)
+        return f"matrix [{rows}]  ({op.why})"
+    if isinstance(op, CurveOp):
+        return f"curve {op.kind}" + (f" ({op.param:g})" if op.kind == "tone" else "")
+    if isinstance(op, ClampOp):
+        return f"clamp [{op.lo:g}, {op.hi:g}]"
+    if isinstance(op, HighlightOp):
+        return f"highlights {op.mode}"
+    return f"{type(op).__name__} ({getattr(op, 'why', '')})"

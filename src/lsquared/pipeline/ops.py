@@ -1,0 +1,124 @@
+"""Ops: the compiled data a Processor runs. They touch no pixels themselves; the renderers
+in :mod:`lsquared.kernels` (``reference`` in numpy, ``cpu`` fused in numba) do.
+
+Ops are defined here rather than in ``kernels`` because the layer rule lets ``kernels``
+import ``pipeline`` and not the reverse: the compiler makes Ops, the kernels run them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+#: elementwise curve kinds, each applied to all three channels
+CURVE_KINDS = (
+    "srgb_encode", "srgb_decode", "rec709_encode", "rec709_decode",
+    "bt1886_encode", "bt1886_decode", "vlog_encode", "vlog_decode",
+    "llog_encode", "llog_decode", "acescct_encode", "acescct_decode",
+    "pq_encode", "pq_decode", "hlg_encode", "hlg_decode", "tone",
+)  # fmt: skip
+HIGHLIGHT_MODES = ("clip", "reconstruct")
+LUT_INTERPOLATIONS = ("tetrahedral", "trilinear")
+
+
+@dataclass(frozen=True)
+class MatrixOp:
+    """out = M @ rgb (3x3, row-major)."""
+
+    m: tuple[float, ...]
+    why: str = ""
+
+    @staticmethod
+    def of(m: np.ndarray, why: str = "") -> MatrixOp:
+        return MatrixOp(tuple(float(v) for v in np.asarray(m, dtype=np.float64).ravel()), why)
+
+    @property
+    def array(self) -> np.ndarray:
+        return np.array(self.m, dtype=np.float64).reshape(3, 3)
+
+    def is_identity(self) -> bool:
+        return bool(np.allclose(self.array, np.eye(3), atol=1e-12, rtol=0))
+
+
+@dataclass(frozen=True)
+class CurveOp:
+    """An elementwise curve, the same on each channel; ``param`` is the tone contrast."""
+
+    kind: str
+    param: float = 0.0
+    why: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in CURVE_KINDS:
+            raise ValueError(f"unknown curve {self.kind!r}; valid: {CURVE_KINDS}")
+
+
+@dataclass(frozen=True)
+class ClampOp:
+    """Clamp every channel to [lo, hi]."""
+
+    lo: float = 0.0
+    hi: float = 1.0
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class HighlightOp:
+    """Highlight handling in white-balanced camera RGB, where channel c clips at
+    ``clip[c]`` (the white-balance multiplier times the raw clip level 1.0).
+
+    ``clip``: every channel is clipped at the smallest clip level, so clipped areas turn
+    neutral instead of magenta. ``reconstruct``: where some channels are clipped, each
+    clipped channel is raised to the largest value among the pixel's channels, keeping
+    the brightness the unclipped channels still record (after the "clip to neutral
+    ceiling, keep the luminance" idea of dcraw's ``-H 2`` blend mode).
+    """
+
+    mode: str
+    clip: tuple[float, float, float]
+    why: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Lut3DOp:
+    """A 3D LUT, ``table[r, g, b] -> rgb`` (index order r, g, b), on
+    [domain_min, domain_max]; input outside the domain is clamped to it first, as
+    OpenColorIO does for 3D LUTs."""
+
+    table: np.ndarray
+    domain_min: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    domain_max: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    interpolation: str = "tetrahedral"
+    why: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Lut1DOp:
+    """A 1D LUT per channel, ``table`` N x 3 on [domain_min, domain_max], linear
+    interpolation, input clamped to the domain."""
+
+    table: np.ndarray
+    domain_min: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    domain_max: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    why: str = ""
+
+
+PointOp = MatrixOp | CurveOp | ClampOp | HighlightOp | Lut3DOp | Lut1DOp
+
+
+@dataclass(frozen=True)
+class Program:
+    """What a renderer runs: geometry ops in order, then one fused run of point ops."""
+
+    geometry: tuple = field(default_factory=tuple)
+    point: tuple = field(default_factory=tuple)
+
+
+class Renderer(Protocol):
+    """A backend that runs a :class:`Program` on an H x W x 3 float32 array."""
+
+    name: str
+
+    def run(self, program: Program, pixels: np.ndarray) -> np.ndarray: ...

@@ -1,0 +1,284 @@
+"""The Recipe: a declarative, versioned TOML description of what to do to an image.
+
+Every section is a frozen dataclass whose fields carry units in their names. Loading is
+strict: an unknown section or key, a value of the wrong type or outside its choices is a
+:class:`RecipeError` naming the key and the valid choices.
+
+Example::
+
+    schema = 1
+    [white_balance]
+    mode = "kelvin"
+    kelvin = 3200
+    [exposure]
+    ev = 0.5
+    [output]
+    space = "srgb"
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from lsquared.errors import RecipeError
+
+SCHEMA_VERSION = 1
+
+WB_MODES = ("as_shot", "auto", "daylight", "kelvin", "multipliers")
+HIGHLIGHT_MODES = ("clip", "reconstruct")
+DEMOSAIC_ALGORITHMS = ("AHD", "AAHD", "DCB", "DHT", "PPG", "VNG", "LINEAR")
+WORKING_SPACES = ("acescg", "linear-rec2020")
+OUTPUT_SPACES = ("srgb", "p3", "rec2020", "rec709", "linear-srgb", "linear-rec2020", "acescg")
+DISPLAY_SPACES = ("srgb", "p3", "rec2020", "rec709")
+OUTPUT_FORMATS = ("tif8", "tif16", "tif32", "png8", "png16", "jpg", "exr", "exr-half")
+INPUT_ENCODINGS = (
+    "auto", "raw", "vlog", "llog", "rec709", "srgb", "linear-srgb", "linear-rec2020", "acescg",
+)  # fmt: skip
+LENS_SOURCES = ("auto", "embedded", "lensfun", "profile", "none")
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """How the source's pixels are encoded; ``auto`` reads it from the file."""
+
+    encoding: str = "auto"
+
+
+@dataclass(frozen=True)
+class DemosaicSpec:
+    algorithm: str = "AHD"
+
+
+@dataclass(frozen=True)
+class WhiteBalanceSpec:
+    """``as_shot`` (the file's neutral), ``auto`` (grey world), ``daylight`` (D55),
+    ``kelvin`` (+ ``tint``, Adobe convention) or ``multipliers`` (camera R, G, B gains)."""
+
+    mode: str = "as_shot"
+    kelvin: float = 5500.0
+    tint: float = 0.0
+    multipliers: tuple[float, float, float] = (1.0, 1.0, 1.0)
+
+
+@dataclass(frozen=True)
+class ExposureSpec:
+    ev: float = 0.0
+
+
+@dataclass(frozen=True)
+class HighlightsSpec:
+    mode: str = "clip"
+
+
+@dataclass(frozen=True)
+class LensSpec:
+    source: str = "auto"
+    profile: str = ""
+    distortion: bool = True
+    tca: bool = True
+    vignetting: bool = True
+    scale: float = 0.0  # 0 = automatic, to hide empty borders
+    filter: str = "bicubic"
+
+
+@dataclass(frozen=True)
+class WorkingSpec:
+    space: str = "acescg"
+
+
+@dataclass(frozen=True)
+class LookSpec:
+    """A built-in look by name, or a LUT file; empty means none."""
+
+    name: str = ""
+    lut: str = ""
+
+
+@dataclass(frozen=True)
+class DisplaySpec:
+    """Display rendering (only for display-referred outputs): tone curve contrast."""
+
+    contrast: float = 1.15
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    space: str = "srgb"
+    format: str = "tif16"
+    quality: int = 95
+
+
+#: field choices, checked on load: (section, key) -> valid values
+CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("input", "encoding"): INPUT_ENCODINGS,
+    ("demosaic", "algorithm"): DEMOSAIC_ALGORITHMS,
+    ("white_balance", "mode"): WB_MODES,
+    ("highlights", "mode"): HIGHLIGHT_MODES,
+    ("lens", "source"): LENS_SOURCES,
+    ("lens", "filter"): ("bilinear", "bicubic", "lanczos"),
+    ("working", "space"): WORKING_SPACES,
+    ("output", "space"): OUTPUT_SPACES,
+    ("output", "format"): OUTPUT_FORMATS,
+}
+#: numeric bounds (inclusive): (section, key) -> (lo, hi)
+BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
+    ("white_balance", "kelvin"): (1500.0, 25000.0),
+    ("white_balance", "tint"): (-150.0, 150.0),
+    ("exposure", "ev"): (-16.0, 16.0),
+    ("display", "contrast"): (0.5, 3.0),
+    ("output", "quality"): (1, 100),
+    ("lens", "scale"): (0.0, 4.0),
+}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The whole recipe; every section has defaults, so ``Recipe()`` is the default."""
+
+    input: InputSpec = field(default_factory=InputSpec)
+    demosaic: DemosaicSpec = field(default_factory=DemosaicSpec)
+    white_balance: WhiteBalanceSpec = field(default_factory=WhiteBalanceSpec)
+    highlights: HighlightsSpec = field(default_factory=HighlightsSpec)
+    lens: LensSpec = field(default_factory=LensSpec)
+    exposure: ExposureSpec = field(default_factory=ExposureSpec)
+    working: WorkingSpec = field(default_factory=WorkingSpec)
+    look: LookSpec = field(default_factory=LookSpec)
+    display: DisplaySpec = field(default_factory=DisplaySpec)
+    output: OutputSpec = field(default_factory=OutputSpec)
+    schema: int = SCHEMA_VERSION
+
+    def replace(self, section: str, **values: Any) -> Recipe:
+        """A copy with some keys of one section changed, validated like a loaded file."""
+        table = dataclasses.asdict(getattr(self, section)) | values
+        spec = _build_section(section, type(getattr(self, section)), table, "<override>")
+        return dataclasses.replace(self, **{section: spec})
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_toml(self) -> str:
+        """The recipe as TOML that :func:`loads` reads back to an equal Recipe."""
+        lines = [f"schema = {self.schema}"]
+        for f in fields(self):
+            if f.name == "schema":
+                continue
+            lines.append(f"\n[{f.name}]")
+            for key, value in dataclasses.asdict(getattr(self, f.name)).items():
+                lines.append(f"{key} = {_toml_value(value)}")
+        return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return repr(value)
+
+
+def _section_classes() -> dict[str, type]:
+    hints = typing.get_type_hints(Recipe)
+    return {f.name: hints[f.name] for f in fields(Recipe) if f.name != "schema"}
+
+
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    """Check ``value`` against the field type ``hint``; int is accepted for float."""
+    origin = typing.get_origin(hint)
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+    elif hint is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    elif hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif hint is str:
+        if isinstance(value, str):
+            return value
+    elif origin is tuple:
+        args = typing.get_args(hint)
+        if isinstance(value, list | tuple) and len(value) == len(args):
+            return tuple(_coerce(v, a, where) for v, a in zip(value, args, strict=True))
+        raise RecipeError(where, f"must be a list of {len(args)} numbers, got {value!r}")
+    elif isinstance(hint, types.UnionType):
+        raise TypeError(f"unsupported field type {hint}")
+    type_name = getattr(hint, "__name__", str(hint))
+    raise RecipeError(where, f"must be {type_name}, got {value!r}")
+
+
+def _build_section(section: str, cls: type, table: Any, source: str) -> Any:
+    if not isinstance(table, dict):
+        raise RecipeError(source, f"[{section}] must be a table, got {table!r}")
+    hints = typing.get_type_hints(cls)
+    valid = [f.name for f in fields(cls)]
+    values = {}
+    for key, raw in table.items():
+        where = f"[{section}] {key}"
+        if key not in hints:
+            raise RecipeError(source, f"{where}: unknown key; valid keys: {', '.join(valid)}")
+        try:
+            value = _coerce(raw, hints[key], where)
+        except RecipeError as e:
+            raise RecipeError(source, e.problem) from None
+        choices = CHOICES.get((section, key))
+        if choices is not None and value not in choices:
+            raise RecipeError(
+                source, f"{where}: {value!r} is not valid; choose one of {', '.join(choices)}"
+            )
+        bounds = BOUNDS.get((section, key))
+        if bounds is not None and not bounds[0] <= value <= bounds[1]:
+            raise RecipeError(
+                source, f"{where}: {value!r} is out of range [{bounds[0]}, {bounds[1]}]"
+            )
+        values[key] = value
+    return cls(**values)
+
+
+def from_dict(data: dict[str, Any], source: str = "<recipe>") -> Recipe:
+    """Build and validate a Recipe from a parsed TOML table."""
+    data = dict(data)
+    schema = data.pop("schema", SCHEMA_VERSION)
+    if schema != SCHEMA_VERSION:
+        raise RecipeError(
+            source,
+            f"schema: version {schema!r} is not supported; this lsquared reads {SCHEMA_VERSION}",
+        )
+    classes = _section_classes()
+    sections = {}
+    for name, table in data.items():
+        if name not in classes:
+            raise RecipeError(
+                source, f"unknown section [{name}]; valid sections: {', '.join(classes)}"
+            )
+        sections[name] = _build_section(name, classes[name], table, source)
+    return Recipe(**sections)
+
+
+def loads(text: str, source: str = "<recipe>") -> Recipe:
+    """Parse recipe TOML text."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise RecipeError(source, f"not valid TOML: {e}") from None
+    return from_dict(data, source)
+
+
+def load(path: str | Path) -> Recipe:
+    """Read a recipe file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RecipeError(path, "recipe file not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise RecipeError(path, f"cannot read recipe: {e}") from None
+    return loads(text, str(path))

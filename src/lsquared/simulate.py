@@ -1,0 +1,277 @@
+"""The camera simulator: a scene with known truth, rendered through a known camera, written
+as a real CFA DNG that LibRaw reads.
+
+The scene (a ColorChecker 24 from spectral data, a neutral ramp and a line grid) is
+integrated under an illuminant to CIE XYZ, seen through a "matrix camera" whose response is
+``XYZtoCamera`` (the DNG ColorMatrix1 written into the file), optionally distorted with
+per-channel radial warps (the DNG ``WarpRectilinear`` model, which gives lateral CA too) and
+vignetted, mosaiced to an RGGB Bayer pattern, given photon and read noise and a black
+level, quantised to 14 bits and written with tifffile. The truth (each patch's XYZ under
+the illuminant, Bradford-adapted to D65) comes back with the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from lsquared.color import scene
+from lsquared.io.atomic import atomic_output
+from lsquared.io.dngwrite import DngTags, write_cfa_dng
+
+#: XYZ(D65) -> camera RGB of the simulated sensor, modelled on a typical full-frame CMOS
+#: sensor's D65 ColorMatrix (rows normalised as DNG ColorMatrix values usually are).
+CAMERA_MATRIX = np.array(
+    [[0.7034, -0.0804, -0.1014], [-0.4420, 1.2564, 0.2058], [-0.0851, 0.1994, 0.5758]]
+)
+BLACK_LEVEL = 512
+WHITE_LEVEL = 16383
+#: 50 % of the raw range for a perfect white on the most sensitive channel (1 EV headroom)
+WHITE_FRACTION = 0.5
+FULL_WELL_ELECTRONS = 40000.0
+READ_NOISE_DN = 2.0
+
+
+@dataclass(frozen=True)
+class Warp:
+    """Per-channel radial warp, DNG 1.6 ``WarpRectilinear``: a point at normalised radius r
+    of the *corrected* image comes from r * (k0 + k1 r^2 + k2 r^4 + k3 r^6) in the
+    *recorded* image; r = 1 at the farthest corner from the centre."""
+
+    coefficients: tuple[tuple[float, float, float, float], ...]  # R, G, B
+
+    def source_radius(self, channel: int, r: np.ndarray) -> np.ndarray:
+        k0, k1, k2, k3 = self.coefficients[channel]
+        r2 = r * r
+        return r * (k0 + r2 * (k1 + r2 * (k2 + r2 * k3)))
+
+    def corrected_radius(self, channel: int, rd: np.ndarray, iterations: int = 12) -> np.ndarray:
+        """Invert :meth:`source_radius` by Newton's method (monotonic in practice)."""
+        k0, k1, k2, k3 = self.coefficients[channel]
+        ru = rd.copy()
+        for _ in range(iterations):
+            r2 = ru * ru
+            f = ru * (k0 + r2 * (k1 + r2 * (k2 + r2 * k3))) - rd
+            df = k0 + r2 * (3 * k1 + r2 * (5 * k2 + r2 * 7 * k3))
+            ru -= f / df
+        return ru
+
+
+@dataclass(frozen=True)
+class Vignetting:
+    """Radial falloff as DNG 1.6 ``FixVignetteRadial`` corrects it: the correcting gain is
+    1 + k0 r^2 + k1 r^4 + ... + k4 r^10 (r = 1 at the farthest corner); the simulator
+    divides by it."""
+
+    coefficients: tuple[float, float, float, float, float]
+
+    def gain(self, r: np.ndarray) -> np.ndarray:
+        r2 = r * r
+        g = np.zeros_like(r)
+        for k in reversed(self.coefficients):
+            g = (g + k) * r2
+        return 1.0 + g
+
+
+@dataclass
+class Truth:
+    """What the simulator knows: where each patch is and what colour it really is."""
+
+    path: Path
+    width: int
+    height: int
+    illuminant: str | float
+    white_xyz: np.ndarray
+    patch_names: tuple[str, ...]
+    patch_boxes: list[tuple[int, int, int, int]]  # y0, y1, x0, x1 of each patch centre area
+    patch_xyz_d65: np.ndarray  # 24 x 3, Bradford-adapted to D65, perfect white Y = 1
+    as_shot_neutral: np.ndarray
+    grid_lines_x: list[float] = field(default_factory=list)  # scene x of vertical lines
+    grid_lines_y: list[float] = field(default_factory=list)
+
+
+def _layout(width: int, height: int) -> dict:
+    """Patch rectangles (y0, y1, x0, x1), the ramp and grid rectangles, in pixels."""
+    pw = 0.56 * width / 6
+    ph = 0.54 * height / 4
+    side = min(pw, ph)
+    patches = []
+    for row in range(4):
+        for col in range(6):
+            x0 = 0.06 * width + col * pw + 0.08 * side
+            y0 = 0.08 * height + row * ph + 0.08 * side
+            patches.append((y0, y0 + 0.84 * side, x0, x0 + 0.84 * side))
+    return {
+        "patches": patches,
+        "ramp": (0.72 * height, 0.84 * height, 0.06 * width, 0.94 * width),
+        "grid": (0.08 * height, 0.62 * height, 0.68 * width, 0.94 * width),
+    }
+
+
+def _line_profile(coord: np.ndarray, lines: np.ndarray, sigma: float) -> np.ndarray:
+    """Darkness in [0, 1] of Gaussian-profiled lines at ``lines`` (scene pixels)."""
+    d = np.min(np.abs(coord[..., None] - lines), axis=-1)
+    return np.exp(-0.5 * (d / sigma) ** 2)
+
+
+def render_scene_xyz(
+    width: int,
+    height: int,
+    sx: np.ndarray,
+    sy: np.ndarray,
+    patch_xyz: np.ndarray,
+    white_xyz: np.ndarray,
+    kind: str,
+) -> tuple[np.ndarray, list[float], list[float]]:
+    """XYZ at scene positions (sx, sy) for the ``chart`` or ``grid`` scene."""
+    xyz = np.empty((*sx.shape, 3), dtype=np.float32)
+    reflect = np.full(sx.shape, 0.18, dtype=np.float32)
+    lay = _layout(width, height)
+    lines_x: list[float] = []
+    lines_y: list[float] = []
+    if kind == "grid":
+        step = min(width, height) / 10
+        lines_x = list(np.arange(step / 2, width, step))
+        lines_y = list(np.arange(step / 2, height, step))
+        dark = np.maximum(
+            _line_profile(sx, np.array(lines_x), 1.2), _line_profile(sy, np.array(lines_y), 1.2)
+        )
+        reflect = (0.8 - 0.75 * dark).astype(np.float32)
+    else:
+        y0, y1, x0, x1 = lay["ramp"]
+        inside = (sy >= y0) & (sy < y1) & (sx >= x0) & (sx < x1)
+        reflect[inside] = ((sx[inside] - x0) / (x1 - x0)).astype(np.float32)
+        y0, y1, x0, x1 = lay["grid"]
+        inside = (sy >= y0) & (sy < y1) & (sx >= x0) & (sx < x1)
+        step = (x1 - x0) / 8
+        lines_x = list(np.arange(x0 + step / 2, x1, step))
+        lines_y = list(np.arange(y0 + step / 2, y1, step))
+        dark = np.maximum(
+            _line_profile(sx, np.array(lines_x), 1.2), _line_profile(sy, np.array(lines_y), 1.2)
+        )
+        reflect[inside] = (0.8 - 0.75 * dark[inside]).astype(np.float32)
+    xyz[...] = reflect[..., None] * white_xyz.astype(np.float32)
+    if kind != "grid":
+        for i, (y0, y1, x0, x1) in enumerate(lay["patches"]):
+            inside = (sy >= y0) & (sy < y1) & (sx >= x0) & (sx < x1)
+            xyz[inside] = patch_xyz[i].astype(np.float32)
+    return xyz, lines_x, lines_y
+
+
+def simulate(
+    out: str | Path,
+    *,
+    width: int = 1200,
+    height: int = 800,
+    illuminant: str | float = "D65",
+    scene_kind: str = "chart",
+    warp: Warp | None = None,
+    vignetting: Vignetting | None = None,
+    noise: bool = True,
+    seed: int = 1,
+    make: str = "Panasonic",
+    model: str = "LUMIX S5 (lsquared simulator)",
+    lens: str = "LUMIX S 50/F1.8",
+    focal_length_mm: float = 50.0,
+    f_number: float = 4.0,
+    embed_opcodes: bool = False,
+) -> Truth:
+    """Render the scene and write a CFA DNG to ``out``; return the :class:`Truth`.
+
+    With ``embed_opcodes`` the warp and vignetting are also written as DNG opcodes
+    (OpcodeList3 WarpRectilinear, OpcodeList2 FixVignetteRadial) so a reader can undo them.
+    """
+    if width % 2 or height % 2:
+        raise ValueError("width and height must be even for a 2x2 Bayer pattern")
+    if scene_kind not in ("chart", "grid"):
+        raise ValueError(f"unknown scene {scene_kind!r}; valid: chart, grid")
+    names, patch_xyz, white_xyz = scene.checker_xyz(illuminant)
+    neutral = CAMERA_MATRIX @ white_xyz
+    gain = WHITE_FRACTION / neutral.max()
+    as_shot_neutral = neutral / neutral.max()
+
+    cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float64)
+    dx, dy = xx - cx, yy - cy
+    norm = np.hypot(cx, cy)
+    r_d = np.hypot(dx, dy) / norm
+    cam = np.empty((height, width), dtype=np.float32)
+    cfa_channel = np.array([[0, 1], [1, 2]])[yy.astype(int) % 2, xx.astype(int) % 2]
+    lines_x: list[float] = []
+    lines_y: list[float] = []
+    for c in range(3):
+        mask = cfa_channel == c
+        if warp is not None:
+            rd = r_d[mask]
+            ru = warp.corrected_radius(c, rd)
+            scale = np.divide(ru, rd, out=np.ones_like(rd), where=rd > 0)
+            sx, sy = cx + dx[mask] * scale, cy + dy[mask] * scale
+        else:
+            sx, sy = xx[mask], yy[mask]
+        xyz, lines_x, lines_y = render_scene_xyz(
+            width, height, sx, sy, patch_xyz, white_xyz, scene_kind
+        )
+        cam[mask] = (xyz @ (gain * CAMERA_MATRIX[c]).astype(np.float32)).astype(np.float32)
+    if vignetting is not None:
+        cam /= vignetting.gain(r_d).astype(np.float32)
+    span = WHITE_LEVEL - BLACK_LEVEL
+    signal = np.clip(cam, 0, None) * span
+    if noise:
+        rng = np.random.default_rng(seed)
+        electrons_per_dn = FULL_WELL_ELECTRONS / span
+        signal = rng.poisson(signal * electrons_per_dn) / electrons_per_dn
+        signal = signal + rng.normal(0.0, READ_NOISE_DN, signal.shape)
+    raw = np.clip(np.round(signal + BLACK_LEVEL), 0, WHITE_LEVEL).astype(np.uint16)
+
+    tags = DngTags(
+        make=make,
+        model=model,
+        color_matrix=CAMERA_MATRIX,
+        as_shot_neutral=as_shot_neutral,
+        baseline_exposure_ev=float(-np.log2(gain * neutral.max())),
+        black_level=BLACK_LEVEL,
+        white_level=WHITE_LEVEL,
+        lens_model=lens,
+        focal_length_mm=focal_length_mm,
+        f_number=f_number,
+        warp=warp.coefficients if (warp is not None and embed_opcodes) else None,
+        vignetting=vignetting.coefficients if (vignetting is not None and embed_opcodes) else None,
+    )
+    out = Path(out)
+    with atomic_output(out) as tmp:
+        write_cfa_dng(tmp, raw, tags)
+
+    boxes = []
+    for y0, y1, x0, x1 in _layout(width, height)["patches"]:
+        my, mx = 0.25 * (y1 - y0), 0.25 * (x1 - x0)
+        boxes.append((int(y0 + my), int(y1 - my), int(x0 + mx), int(x1 - mx)))
+    return Truth(
+        path=out,
+        width=width,
+        height=height,
+        illuminant=illuminant,
+        white_xyz=white_xyz,
+        patch_names=names,
+        patch_boxes=boxes,
+        patch_xyz_d65=scene.adapt_to_d65(patch_xyz, white_xyz),
+        as_shot_neutral=as_shot_neutral,
+        grid_lines_x=lines_x,
+        grid_lines_y=lines_y,
+    )
+
+
+def patch_means(pixels: np.ndarray, truth: Truth) -> np.ndarray:
+    """Mean RGB of each patch's centre area in a developed image (24 x 3)."""
+    return np.array(
+        [pixels[y0:y1, x0:x1].reshape(-1, 3).mean(axis=0) for y0, y1, x0, x1 in truth.patch_boxes]
+    )
+
+
+def chart_delta_e(linear_srgb: np.ndarray, truth: Truth) -> np.ndarray:
+    """CIEDE2000 of each patch of a developed ``linear-srgb`` image against the truth."""
+    from lsquared.color.spaces import matrix
+
+    xyz = patch_means(linear_srgb, truth) @ matrix("rec709", "xyz").T
+    return scene.delta_e_2000(scene.xyz_to_lab_d65(xyz), scene.xyz_to_lab_d65(truth.patch_xyz_d65))
