@@ -10,7 +10,6 @@ from lsquared.cli.common import errors_as_one_line, progress, state
 
 app = typer.Typer(
     name="lsq",
-    help="lsquared: RAW development, colour, looks and lens corrections for L-Mount cameras.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -201,8 +201,8 @@ def pq_encode(x):
 
 
 def pq_decode(v):
-    """SMPTE ST 2084 EOTF, returning linear with 1.0 = 100 cd/m2."""
-    vp = np.power(np.clip(np.asarray(v, dtype=np.float64), 0.0, None), 1 / PQ_M2)
+    """SMPTE ST 2084 EOTF, returning linear with 1.0 = 100 cd/m2 (signal clamped to [0, 1])."""
+    vp = np.power(np.clip(np.asarray(v, dtype=np.float64), 0.0, 1.0), 1 / PQ_M2)
     y = np.power(np.maximum(vp - PQ_C1, 0.0) / (PQ_C2 - PQ_C3 * vp), 1 / PQ_M1)
     return y * 10000.0 / PQ_NITS_PER_UNIT
 

@@ -25,10 +25,15 @@ def check_writable_target(out: Path, inputs: Iterable[Path] = ()) -> None:
         raise OutputError(out, f"output folder {folder} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(out, f"output folder {folder} is not writable")
-    for source in inputs:
-        with contextlib.suppress(OSError):
-            if Path(source).resolve() == out.resolve():
-                raise OutputError(out, "output would overwrite an input; choose another path")
+    if any(_same_file(Path(source), out) for source in inputs):
+        raise OutputError(out, "output would overwrite an input; choose another path")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager

@@ -110,7 +110,7 @@ def _curve(kind: int, x: float, prm: float) -> float:
         ym = math.pow(y, tf.PQ_M1)
         return math.pow((tf.PQ_C1 + tf.PQ_C2 * ym) / (1 + tf.PQ_C3 * ym), tf.PQ_M2)
     if kind == K_PQ_DECODE:
-        vp = math.pow(max(x, 0.0), 1 / tf.PQ_M2)
+        vp = math.pow(min(max(x, 0.0), 1.0), 1 / tf.PQ_M2)
         y = math.pow(max(vp - tf.PQ_C1, 0.0) / (tf.PQ_C2 - tf.PQ_C3 * vp), 1 / tf.PQ_M1)
         return y * 10000.0 / tf.PQ_NITS_PER_UNIT
     if kind == K_HLG_ENCODE:

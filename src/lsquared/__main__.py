@@ -1,0 +1,5 @@
+"""``python -m lsquared`` runs the ``lsq`` command."""
+
+from lsquared.cli.app import main
+
+main()

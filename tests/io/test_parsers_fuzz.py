@@ -1,0 +1,49 @@
+"""Parsers of outside bytes: random and mutated input parses or raises the module's error."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lsquared.errors import InputError
+from lsquared.io import opcodes
+
+VALID = opcodes.encode(
+    [
+        opcodes.warp_rectilinear([(1.0, 0.01, -0.002, 0.0)] * 3),
+        opcodes.fix_vignette_radial((0.3, 0.1, 0.0, 0.0, 0.0)),
+    ]
+)
+
+
+def test_opcodes_round_trip():
+    ops = opcodes.decode(VALID)
+    assert [o.name for o in ops] == ["WarpRectilinear", "FixVignetteRadial"]
+    assert ops[0].params["planes"][1][:4] == (1.0, 0.01, -0.002, 0.0)
+    assert opcodes.encode(ops) == VALID
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_random_bytes(data):
+    try:
+        opcodes.decode(data, "x.dng OpcodeList3")
+    except InputError as e:
+        assert "x.dng" in str(e)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, len(VALID) - 1), st.integers(0, 255), st.integers(0, len(VALID)))
+def test_mutated_and_truncated(pos, byte, cut):
+    data = bytearray(VALID)
+    data[pos] = byte
+    try:
+        opcodes.decode(bytes(data[:cut]), "x")
+    except InputError:
+        pass
+
+
+def test_truncation_names_the_offset():
+    with pytest.raises(InputError, match="truncated at byte"):
+        opcodes.decode(VALID[:30], "x")
