@@ -46,7 +46,7 @@ def test_ev_flag_brightens(tmp_path, sim_dng):
 def test_demo_reports_accuracy(tmp_path):
     result = run_lsq("demo", "-o", tmp_path / "d")
     assert result.returncode == 0, result.stderr
-    line = [s for s in result.stdout.splitlines() if s.startswith("accuracy:")][0]
+    line = next(s for s in result.stdout.splitlines() if s.startswith("accuracy:"))
     mean = float(line.split("mean dE2000 ")[1].split(",")[0])
     assert mean <= 1.0
     assert (tmp_path / "d" / "developed.tif").stat().st_size > 0

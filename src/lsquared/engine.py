@@ -7,6 +7,7 @@ The CLI and the batch runner call only this.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from lsquared.color import icc, spaces
 from lsquared.errors import InputError, OutputError
 from lsquared.image import Encoding, Image
 from lsquared.io import raw, stills
+from lsquared.io.atomic import check_writable_target
 from lsquared.kernels import get_renderer
 from lsquared.metadata import Metadata
 from lsquared.pipeline.compiler import INPUT_ENCODINGS, Processor, compile_recipe
@@ -73,17 +75,22 @@ class DevelopResult:
 
 
 def write_developed(
-    image: Image, out: Path, recipe: Recipe, source_path: Path | None = None
+    pixels: np.ndarray,
+    encoding: Encoding,
+    metadata: Metadata,
+    out: Path,
+    recipe: Recipe,
+    source_path: Path | None = None,
 ) -> Path:
-    """Write a processed image with its ICC profile and the source's EXIF."""
-    profile, chroma = output_encoding_tags(image.encoding)
+    """Write processed pixels with the output space's ICC profile and the source's EXIF."""
+    profile, chroma = output_encoding_tags(encoding)
     return stills.write_image(
         out,
-        image.pixels,
+        pixels,
         recipe.output.format,
         icc=profile,
         chromaticities=chroma,
-        exif=image.metadata.exif,
+        exif=metadata.exif,
         quality=recipe.output.quality,
         inputs=[source_path] if source_path else [],
     )
@@ -99,18 +106,40 @@ def output_path_for(source: Path, out: Path, recipe: Recipe, many: bool) -> Path
     return out
 
 
-def develop_file(source: str | Path, out: str | Path, recipe: Recipe = Recipe()) -> DevelopResult:
-    """Develop one file: decode, compile, apply, write atomically."""
-    source, out = Path(source), Path(out)
-    from lsquared.io.atomic import check_writable_target
+def _decode_and_compile(source: Path, recipe: Recipe, renderer: str) -> tuple[Image, Processor]:
+    """Decode and compile; for RAWs the Processor is compiled from the metadata while LibRaw
+    demosaics in another thread (it releases the GIL), unless auto white balance needs the
+    pixels first."""
+    if not (raw.is_raw_path(source) or recipe.input.encoding == "raw"):
+        image = load_source(source, recipe)
+        return image, compile(recipe, image, renderer=renderer)
+    with raw.open_raw(source) as rawfile:
+        if recipe.white_balance.mode == "auto":
+            image = rawfile.decode(recipe.demosaic.algorithm)
+            return image, compile(recipe, image, renderer=renderer)
+        with ThreadPoolExecutor(1, thread_name_prefix="lsq-decode") as pool:
+            decoding = pool.submit(rawfile.decode, recipe.demosaic.algorithm)
+            try:
+                processor = compile(recipe, rawfile.metadata, raw.CAMERA_RAW, renderer)
+            finally:
+                image = decoding.result()
+    return image, processor
 
+
+def develop_file(
+    source: str | Path, out: str | Path, recipe: Recipe = Recipe(), renderer: str = "cpu"
+) -> DevelopResult:
+    """Develop one file: decode, compile, apply (quantising in the same pass for integer
+    formats), write atomically with ICC profile and EXIF."""
+    source, out = Path(source), Path(out)
     check_writable_target(out, [source])
-    image = load_source(source, recipe)
-    processor = compile(recipe, image)
-    result = processor.apply(image)
+    image, processor = _decode_and_compile(source, recipe, renderer)
+    pixels = processor.apply_array(image.pixels, stills.BITS[recipe.output.format])
+    height, width = image.height, image.width
+    metadata = image.metadata
     del image
-    write_developed(result, out, recipe, source)
-    return DevelopResult(source, out, processor, result.width, result.height)
+    write_developed(pixels, processor.output_encoding, metadata, out, recipe, source)
+    return DevelopResult(source, out, processor, width, height)
 
 
 def develop_array(pixels: np.ndarray, processor: Processor) -> np.ndarray:

@@ -30,7 +30,7 @@ def test_srgb_profile_equals_littlecms_builtin_srgb():
 @pytest.mark.parametrize("src", ["p3", "rec2020"])
 def test_wide_gamut_to_srgb_matches_our_matrix(src):
     transfer_name = "srgb" if src == "p3" else "bt1886"
-    enc, dec = transfer.TRANSFER_FUNCTIONS[transfer_name]
+    _enc, dec = transfer.TRANSFER_FUNCTIONS[transfer_name]
     lin = dec(RGB8 / 255.0)
     expected = transfer.srgb_encode(np.clip(lin @ spaces.matrix(src, "rec709").T, 0, 1)) * 255
     out = _lcms_transform(icc.profile(src, transfer_name), icc.profile("rec709", "srgb"), RGB8)

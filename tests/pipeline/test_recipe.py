@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -49,10 +51,8 @@ def test_missing_file_is_a_recipe_error(tmp_path):
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=200))
 def test_any_text_parses_or_raises_recipe_error(text):
-    try:
+    with contextlib.suppress(RecipeError):
         rc.loads(text)
-    except RecipeError:
-        pass
 
 
 @settings(max_examples=100, deadline=None)
@@ -71,7 +71,5 @@ def test_any_text_parses_or_raises_recipe_error(text):
     )
 )
 def test_any_table_builds_or_raises_recipe_error(data):
-    try:
+    with contextlib.suppress(RecipeError):
         rc.from_dict(data)
-    except RecipeError:
-        pass

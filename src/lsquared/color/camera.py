@@ -31,10 +31,11 @@ def _matrix9(values) -> np.ndarray:
 
 
 def xy_to_cct(xy) -> float:
-    """Correlated colour temperature of a chromaticity (Ohno 2013, via colour-science)."""
+    """Correlated colour temperature of a chromaticity by Robertson's (1968) isotemperature
+    lines, the method the DNG SDK's ``dng_temperature`` uses (via colour-science)."""
     c = colour()
     uv = c.xy_to_UCS_uv(np.asarray(xy, dtype=np.float64))
-    return float(c.temperature.uv_to_CCT_Ohno2013(uv)[0])
+    return float(c.temperature.uv_to_CCT_Robertson1968(uv)[0])
 
 
 def kelvin_tint_to_xy(kelvin: float, tint: float = 0.0) -> np.ndarray:

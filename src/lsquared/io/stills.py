@@ -28,8 +28,16 @@ FORMAT_ALIASES = {"tif": "tif16", "tiff": "tif16", "png": "png16", "jpeg": "jpg"
 FLOAT_FORMATS = ("tif32", "exr", "exr-half")
 
 
+#: format -> integer bits (0 = float)
+BITS = {"tif8": 8, "tif16": 16, "png8": 8, "png16": 16, "jpg": 8, "tif32": 0, "exr": 0,
+        "exr-half": 0}  # fmt: skip
+
+
 def quantize(pixels: np.ndarray, bits: int) -> np.ndarray:
-    """[0, 1] float -> unsigned integers with round-half-up, clipped."""
+    """[0, 1] float -> unsigned integers with round-half-up, clipped; integer input of the
+    right width (already quantised, e.g. by the fused kernel) passes through."""
+    if pixels.dtype == (np.uint8 if bits == 8 else np.uint16):
+        return pixels
     top = float(2**bits - 1)
     dtype = np.uint8 if bits == 8 else np.uint16
     out = np.clip(pixels, 0.0, 1.0) * np.float32(top)
@@ -106,7 +114,8 @@ def write_image(
     quality: int = 95,
     inputs: Iterable[Path] = (),
 ) -> Path:
-    """Write ``pixels`` (H x W x 3 float32, already in the output encoding) atomically.
+    """Write ``pixels`` (H x W x 3, already in the output encoding) atomically: float32 in
+    [0, 1] or, for integer formats, already quantised to the format's bit depth.
 
     ``chromaticities`` (x, y of R, G, B and white) go into EXR headers; ``icc`` into the
     others. ``exif`` is copied into TIFF, PNG and JPEG outputs.

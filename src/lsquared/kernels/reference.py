@@ -107,10 +107,15 @@ def apply_point(op, rgb: np.ndarray) -> np.ndarray:
 class ReferenceRenderer:
     name = "reference"
 
-    def run(self, program: Program, pixels: np.ndarray) -> np.ndarray:
+    def run(self, program: Program, pixels: np.ndarray, bits: int = 0) -> np.ndarray:
         if program.geometry:
             raise TypeError("the reference renderer runs point ops only")
         rgb = pixels.astype(np.float64)
         for op in program.point:
             rgb = apply_point(op, rgb)
+        if bits:
+            top = 2**bits - 1
+            return np.floor(np.clip(rgb, 0.0, 1.0) * top + 0.5).astype(
+                np.uint8 if bits == 8 else np.uint16
+            )
         return rgb.astype(np.float32)

@@ -287,11 +287,13 @@ class Processor:
     renderer: Renderer
     display_referred: bool = False
 
-    def apply_array(self, pixels: np.ndarray) -> np.ndarray:
-        """Run on an H x W x 3 float32 array; returns a new array."""
+    def apply_array(self, pixels: np.ndarray, bits: int = 0) -> np.ndarray:
+        """Run on an H x W x 3 float32 array; returns a new array, float32 or, with
+        ``bits`` 8 or 16, quantised in the same pass (clamped, rounded half up)."""
         if pixels.ndim != 3 or pixels.shape[2] != 3:
             raise ValueError(f"expected H x W x 3 pixels, got {pixels.shape}")
-        return self.renderer.run(self.program, np.ascontiguousarray(pixels, dtype=np.float32))
+        pixels = np.ascontiguousarray(pixels, dtype=np.float32)
+        return self.renderer.run(self.program, pixels, bits)
 
     def apply(self, image: Image) -> Image:
         if image.encoding != self.input_encoding:

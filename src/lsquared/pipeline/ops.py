@@ -121,4 +121,7 @@ class Renderer(Protocol):
 
     name: str
 
-    def run(self, program: Program, pixels: np.ndarray) -> np.ndarray: ...
+    def run(self, program: Program, pixels: np.ndarray, bits: int = 0) -> np.ndarray:
+        """float32 result, or with ``bits`` 8/16 unsigned integers (clamped to [0, 1],
+        rounded half up)."""
+        ...

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Benchmarks: lsquared and its peers on the same input, in one run, with ratios.
+
+    python benchmarks/run.py develop [--input RAW] [--repeat 2]
+
+Each tool runs as its own process (start-up included, as a user sees it); wall time is the
+best of ``--repeat`` runs and peak memory is the process's maximum resident set (wait4).
+Peers missing from the machine are installed from Debian's packages when ``--install``
+is given (the default when running as root), otherwise reported as missing.
+Output, one line per job and peer (docs/architecture.md):
+``job  lsquared_s  peer  peer_s  ratio`` followed by peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PY = sys.executable
+DEBIAN_PACKAGE = {"darktable-cli": "darktable", "rawtherapee-cli": "rawtherapee", "ffmpeg": "ffmpeg"}
+
+
+def ensure_tool(name: str, install: bool) -> str | None:
+    """Path of a peer's command, installing its Debian package if allowed."""
+    found = shutil.which(name)
+    if found or not install or name not in DEBIAN_PACKAGE:
+        return found
+    env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", DEBIAN_PACKAGE[name]],
+        check=False,
+        env=env,
+    )
+    return shutil.which(name)
+
+
+def measure(cmd: list[str], repeat: int, cwd: str | None = None) -> tuple[float, float]:
+    """(best wall seconds, peak RSS in MB) over ``repeat`` runs of ``cmd``."""
+    best, peak = float("inf"), 0.0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            err = proc.stderr.read().decode(errors="replace")[-400:] if proc.stderr else ""
+            raise RuntimeError(f"{cmd[0]} failed: {err}")
+        best = min(best, elapsed)
+        peak = max(peak, usage.ru_maxrss / 1024)
+    return best, peak
+
+
+def report(job: str, ours: tuple[float, float], peers: dict[str, tuple[float, float] | None]):
+    print(f"\n{job}: lsquared {ours[0]:.2f} s, peak {ours[1]:.0f} MB")
+    print(f"{'job':10} {'lsquared_s':>10}  {'peer':16} {'peer_s':>8} {'ratio':>7} {'peer_MB':>8}")
+    for name, value in peers.items():
+        if value is None:
+            print(f"{job:10} {ours[0]:10.2f}  {name:16} {'missing':>8}")
+            continue
+        print(f"{job:10} {ours[0]:10.2f}  {name:16} {value[0]:8.2f} {value[0] / ours[0]:6.2f}x {value[1]:8.0f}")
+    print("(ratio = peer seconds / lsquared seconds; > 1 means lsquared is faster)")
+
+
+def job_develop(args) -> None:
+    work = Path(tempfile.mkdtemp(prefix="lsq-bench-"))
+    if args.input:
+        raw = Path(args.input)
+    else:
+        raw = work / "sim-24mp.dng"
+        print("simulating a 6000 x 4000 (24 MP) DNG ...", flush=True)
+        subprocess.run(
+            [PY, "-c", f"from lsquared.simulate import simulate; simulate({str(raw)!r}, width=6000, height=4000)"],
+            check=True,
+        )
+    print(f"input: {raw} ({raw.stat().st_size / 1e6:.0f} MB)", flush=True)
+    lsq = [PY, "-m", "lsquared", "develop", str(raw), "-o", str(work / "lsq.tif"), "--format", "tif16"]
+    subprocess.run(lsq, check=True, capture_output=True)  # warm the numba disk cache
+    ours = measure(lsq, args.repeat)
+    peers: dict[str, tuple[float, float] | None] = {}
+    rawpy_script = (
+        "import rawpy, tifffile, sys; r = rawpy.imread(sys.argv[1]); "
+        "tifffile.imwrite(sys.argv[2], r.postprocess(output_bps=16))"
+    )
+    peers["rawpy"] = measure([PY, "-c", rawpy_script, str(raw), str(work / "rawpy.tif")], args.repeat)
+    dt = ensure_tool("darktable-cli", args.install)
+    if dt:
+        conf = work / "dtconf"
+        conf.mkdir()
+        peers["darktable-cli"] = measure(
+            [dt, str(raw), str(work / "dt.tif"), "--core", "--configdir", str(conf),
+             "--conf", "plugins/imageio/format/tiff/bpp=16"],
+            args.repeat,
+        )  # fmt: skip
+    else:
+        peers["darktable-cli"] = None
+    rt = ensure_tool("rawtherapee-cli", args.install)
+    if rt:
+        peers["rawtherapee-cli"] = measure(
+            [rt, "-o", str(work / "rt.tif"), "-t", "-b16", "-Y", "-c", str(raw)], args.repeat
+        )
+    else:
+        peers["rawtherapee-cli"] = None
+    report("develop", ours, peers)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+JOBS = {"develop": job_develop}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("job", choices=sorted(JOBS))
+    parser.add_argument("--input", help="input file instead of a simulated one")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--install", action=argparse.BooleanOptionalAction, default=os.geteuid() == 0)
+    args = parser.parse_args()
+    JOBS[args.job](args)
+
+
+if __name__ == "__main__":
+    main()
