@@ -150,12 +150,21 @@ UT_SCALE = UT_STEPS / (UT_HI - UT_LO)
 LAYOUT_OCTAVE, LAYOUT_UNIFORM = 1, 2
 
 
+CT_STEP_BITS = 9  # 2^9 = CT_STEPS
+CT_FRAC_BITS = 23 - CT_STEP_BITS
+
+
 @numba.njit(cache=True, inline="always")
-def _curve_fast(kind: int, x: float, prm: float, k: float, ctab, off: int, layout: int) -> float:
+def _curve_fast(
+    kind: int, x: float, prm: float, k: float, ctab, off: int, layout: int, scratch, bits
+) -> float:
     if layout == LAYOUT_OCTAVE and x > CT_LO and x < CT_HI:
-        m, e = math.frexp(x)
-        f = (m - 0.5) * (2 * CT_STEPS)
-        j = int(f)
+        # octave and step from the IEEE-754 float32 bit pattern: no libm call
+        scratch[0] = x
+        u = bits[0]
+        e = np.int64((u >> 23) & 0xFF) - 126
+        j = np.int64((u >> CT_FRAC_BITS) & (CT_STEPS - 1))
+        f = j + (u & ((1 << CT_FRAC_BITS) - 1)) * (1.0 / (1 << CT_FRAC_BITS))
         bucket = (e - CT_EMIN) * CT_STEPS + j
         if ctab[off + CT_NODES + bucket] == 0.0:  # bucket not flagged for the exact formula
             i = off + bucket
@@ -268,6 +277,8 @@ def run_point_program(src, dst, codes, starts, prm, lut, ctab, qscale):
     height, width = src.shape[0], src.shape[1]
     n_ops = codes.shape[0]
     for y in numba.prange(height):
+        scratch = np.empty(1, np.float32)
+        bits = scratch.view(np.uint32)
         for x in range(width):
             r = np.float64(src[y, x, 0])
             g = np.float64(src[y, x, 1])
@@ -282,9 +293,10 @@ def run_point_program(src, dst, codes, starts, prm, lut, ctab, qscale):
                     r, g = nr, ng
                 elif code == OP_CURVE:
                     kind, off, lay = int(prm[p]), int(prm[p + 3]), int(prm[p + 4])
-                    r = _curve_fast(kind, r, prm[p + 1], prm[p + 2], ctab, off, lay)
-                    g = _curve_fast(kind, g, prm[p + 1], prm[p + 2], ctab, off, lay)
-                    b = _curve_fast(kind, b, prm[p + 1], prm[p + 2], ctab, off, lay)
+                    pp, kk = prm[p + 1], prm[p + 2]
+                    r = _curve_fast(kind, r, pp, kk, ctab, off, lay, scratch, bits)
+                    g = _curve_fast(kind, g, pp, kk, ctab, off, lay, scratch, bits)
+                    b = _curve_fast(kind, b, pp, kk, ctab, off, lay, scratch, bits)
                 elif code == OP_CLAMP:
                     r = min(max(r, prm[p]), prm[p + 1])
                     g = min(max(g, prm[p]), prm[p + 1])
