@@ -50,3 +50,12 @@ def test_demo_reports_accuracy(tmp_path):
     mean = float(line.split("mean dE2000 ")[1].split(",")[0])
     assert mean <= 1.0
     assert (tmp_path / "d" / "developed.tif").stat().st_size > 0
+
+
+def test_jpeg_quality_option_changes_size(tmp_path, sim_dng):
+    low = run_lsq("develop", sim_dng.path, "-o", tmp_path / "l.jpg", "--quality", "40")
+    high = run_lsq("develop", sim_dng.path, "-o", tmp_path / "h.jpg", "--quality", "98")
+    assert low.returncode == high.returncode == 0, low.stderr + high.stderr
+    assert (tmp_path / "l.jpg").stat().st_size < (tmp_path / "h.jpg").stat().st_size
+    bad = run_lsq("develop", sim_dng.path, "-o", tmp_path / "b.jpg", "--quality", "0")
+    assert bad.returncode == 2 and "quality" in bad.stderr

@@ -47,3 +47,36 @@ def test_mutated_and_truncated(pos, byte, cut):
 def test_truncation_names_the_offset():
     with pytest.raises(InputError, match="truncated at byte"):
         opcodes.decode(VALID[:30], "x")
+
+
+@pytest.fixture(scope="module")
+def small_dng(tmp_path_factory):
+    from lsquared.simulate import simulate
+
+    return simulate(tmp_path_factory.mktemp("fz") / "s.dng", width=120, height=80).path.read_bytes()
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 1999), st.integers(0, 255)), min_size=1, max_size=6),
+    st.sampled_from([None, 0.9, 0.5, 0.1]),
+)
+def test_mutated_dng_header_decodes_or_raises_lsq_error(small_dng, tmp_path_factory, edits, keep):
+    """TIFF/DNG headers (LibRaw and Exiv2 parse them): mutated or truncated files either
+    decode or raise an LsqError naming the file, never another exception."""
+    from lsquared.errors import LsqError
+    from lsquared.io.raw import read_raw
+
+    data = bytearray(small_dng)
+    for pos, byte in edits:
+        data[pos] = byte
+    if keep is not None:
+        data = data[: int(len(data) * keep)]
+    path = tmp_path_factory.mktemp("m") / "m.dng"
+    path.write_bytes(bytes(data))
+    try:
+        image = read_raw(path)
+    except LsqError as e:
+        assert str(path) in str(e)
+    else:
+        assert image.pixels.shape[2] == 3

@@ -50,6 +50,7 @@ def build_recipe(
     ev: float | None,
     demosaic: str | None,
     out: Path | None = None,
+    quality: int | None = None,
 ):
     """The recipe file (or the default) with the command-line overrides on top."""
     from lsquared.pipeline import recipe as rc
@@ -67,6 +68,8 @@ def build_recipe(
         recipe = recipe.replace("exposure", ev=ev)
     if demosaic:
         recipe = recipe.replace("demosaic", algorithm=demosaic.upper())
+    if quality is not None:
+        recipe = recipe.replace("output", quality=quality)
     return recipe
 
 
@@ -82,6 +85,7 @@ def develop(
     wb: str | None = typer.Option(None, "--wb", help="as-shot, auto, daylight or KELVIN."),
     ev: float | None = typer.Option(None, "--ev", help="Exposure change in EV."),
     demosaic: str | None = typer.Option(None, "--demosaic", help="AHD (default), AAHD, DCB..."),
+    quality: int | None = typer.Option(None, "--quality", help="JPEG quality 1-100 (95)."),
     explain: bool = typer.Option(False, "--explain", help="Print what the processor does."),
 ) -> None:
     """Develop RAW photos into TIFF, PNG, JPEG or OpenEXR.
@@ -91,7 +95,7 @@ def develop(
     from lsquared import engine
 
     with errors_as_one_line():
-        recipe = build_recipe(recipe_file, fmt, space, wb, ev, demosaic, out)
+        recipe = build_recipe(recipe_file, fmt, space, wb, ev, demosaic, out, quality)
         many = len(inputs) > 1
         with progress(len(inputs), "developing") as advance:
             for source in inputs:

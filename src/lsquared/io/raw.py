@@ -6,6 +6,10 @@ balance, linear, unscaled (black subtracted, white level mapped to 1.0).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,6 +40,23 @@ def supported_demosaic() -> tuple[str, ...]:
     return tuple(a for a in DEMOSAIC if rawpy.DemosaicAlgorithm[a].isSupported)
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """LibRaw reports data errors by printing to the C ``stderr``; keep that off the user's
+    terminal (our one-line error says what went wrong) by pointing fd 2 at /dev/null while
+    LibRaw runs."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def _open_checked(path: Path):
     rawpy = _rawpy()
     if not path.exists():
@@ -43,7 +64,8 @@ def _open_checked(path: Path):
     if path.is_dir():
         raise InputError(path, "is a folder, not a RAW file")
     try:
-        return rawpy.imread(str(path))
+        with _native_stderr_silenced():
+            return rawpy.imread(str(path))
     except rawpy.LibRawFileUnsupportedError:
         raise InputError(path, "not a RAW file LibRaw can read") from None
     except rawpy.LibRawIOError as e:
@@ -122,19 +144,26 @@ class RawFile:
             )
         try:
             self._check_not_empty()
-            rgb16 = self._raw.postprocess(
-                demosaic_algorithm=rawpy.DemosaicAlgorithm[demosaic],
-                output_color=rawpy.ColorSpace.raw,
-                gamma=(1, 1),
-                no_auto_bright=True,
-                use_camera_wb=False,
-                use_auto_wb=False,
-                user_wb=[1.0, 1.0, 1.0, 1.0],
-                output_bps=16,
-                highlight_mode=rawpy.HighlightMode.Clip,
-            )
+            with _native_stderr_silenced():
+                rgb16 = self._raw.postprocess(
+                    demosaic_algorithm=rawpy.DemosaicAlgorithm[demosaic],
+                    output_color=rawpy.ColorSpace.raw,
+                    gamma=(1, 1),
+                    no_auto_bright=True,
+                    use_camera_wb=False,
+                    use_auto_wb=False,
+                    user_wb=[1.0, 1.0, 1.0, 1.0],
+                    output_bps=16,
+                    highlight_mode=rawpy.HighlightMode.Clip,
+                )
         except rawpy.LibRawError as e:
             raise InputError(self.path, f"corrupt or truncated image data: {e}") from None
+        if rgb16.ndim != 3 or rgb16.shape[2] != 3:
+            raise UnsupportedError(
+                self.path,
+                f"LibRaw decoded {rgb16.shape[2] if rgb16.ndim == 3 else 1} channel(s); "
+                "only 3-channel colour RAWs are supported (not monochrome)",
+            )
         pixels = rgb16.astype(np.float32)
         del rgb16
         pixels *= np.float32(1.0 / 65535.0)
