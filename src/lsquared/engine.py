@@ -8,22 +8,40 @@ The CLI and the batch runner call only this.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from lsquared import __version__
 from lsquared.color import icc, spaces
-from lsquared.errors import InputError, OutputError
+from lsquared.errors import InputError, OutputError, RecipeError
 from lsquared.image import Encoding, Image
 from lsquared.io import raw, stills
 from lsquared.io.atomic import check_writable_target
 from lsquared.kernels import get_renderer
+from lsquared.looks import catalog
+from lsquared.looks.files import read_lut
+from lsquared.looks.lut import Lut, vlt_node_positions
 from lsquared.metadata import Metadata
-from lsquared.pipeline.compiler import INPUT_ENCODINGS, Processor, compile_recipe
-from lsquared.pipeline.recipe import Recipe
+from lsquared.pipeline.compiler import INPUT_ENCODINGS, Processor, compile_recipe, lut_ops
+from lsquared.pipeline.ops import Lut3DOp, Program
+from lsquared.pipeline.recipe import Recipe, with_look
 
 STILL_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".exr")
+
+
+def resolve_look(recipe: Recipe) -> Recipe:
+    """Merge the built-in look named by ``[look] name`` into the recipe."""
+    if not recipe.look.name:
+        return recipe
+    look = catalog.get(recipe.look.name)
+    return with_look(recipe, look.name, look.table(), f"look {look.name}")
+
+
+def with_look_name(recipe: Recipe, name: str) -> Recipe:
+    """The recipe with the built-in look ``name`` applied."""
+    return resolve_look(recipe.replace("look", name=name))
 
 
 def compile(
@@ -32,13 +50,67 @@ def compile(
     source_encoding: Encoding | None = None,
     renderer: str = "cpu",
 ) -> Processor:
-    """Compile ``recipe`` against a source (its Metadata, or an Image that carries it)."""
+    """Compile ``recipe`` against a source (its Metadata, or an Image that carries it).
+    A built-in look named in the recipe is merged in and a LUT file it names is read."""
     if isinstance(source, Image):
         source_encoding = source_encoding or source.encoding
         source = source.metadata
     if source_encoding is None:
         raise ValueError("source_encoding is needed when compiling against bare Metadata")
-    return compile_recipe(recipe, source, source_encoding, get_renderer(renderer))
+    recipe = resolve_look(recipe)
+    lut = read_lut(recipe.look.lut) if recipe.look.lut else None
+    return compile_recipe(recipe, source, source_encoding, get_renderer(renderer), lut)
+
+
+def input_encoding(name: str) -> Encoding:
+    """The encoding of an input name (vlog, llog, rec709, ...)."""
+    try:
+        return INPUT_ENCODINGS[name]
+    except KeyError:
+        raise RecipeError(
+            "[input] encoding", f"{name!r} is not valid; choose one of {', '.join(INPUT_ENCODINGS)}"
+        ) from None
+
+
+def bake_lut(recipe: Recipe, input_name: str, size: int, nodes: str = "uniform") -> Lut:
+    """Bake input decoding + the recipe's look + its display rendering and output encoding
+    into one 3D LUT sampled on ``size``^3 input code values (``nodes`` ``vlt12`` samples the
+    .vlt's 12-bit nodes)."""
+    source = Metadata(source_path=f"<{input_name}>")
+    processor = compile(recipe, source, input_encoding(input_name), renderer="reference")
+    g = vlt_node_positions(size) if nodes == "vlt12" else np.linspace(0.0, 1.0, size)
+    grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1).astype(np.float32)
+    table = processor.apply_array(grid.reshape(-1, 1, 3))
+    name = recipe.look.name or "recipe"
+    return Lut(
+        table=table.reshape(size, size, size, 3).astype(np.float64),
+        nodes=nodes,
+        title=f"lsquared {name}: {input_name} to {recipe.output.space}",
+        comments=(
+            f"# lsquared {__version__}: look {name}, input {input_name}, "
+            f"output {recipe.output.space} (display-referred)",
+        ),
+    )
+
+
+def apply_lut_to_image(
+    source: Path, lut_path: Path, out: Path, method: str = "tetrahedral"
+) -> Path:
+    """Apply a LUT file to an image's code values (no colour management) and write it in
+    the format its suffix names."""
+    check_writable_target(out, [source, lut_path])
+    lut = read_lut(lut_path)
+    pixels = stills.read_image(source)
+    ops = lut_ops(lut, str(lut_path))
+    if method != "tetrahedral":
+        ops = [replace(op, interpolation=method) if isinstance(op, Lut3DOp) else op for op in ops]
+    suffix_formats = {".exr": "exr", ".tif": "tif16", ".tiff": "tif16", ".png": "png16",
+                      ".jpg": "jpg"}  # fmt: skip
+    fmt = suffix_formats.get(out.suffix.lower())
+    if fmt is None:
+        raise OutputError(out, "choose a .tif, .png, .jpg or .exr output")
+    result = get_renderer("cpu").run(Program((), tuple(ops)), pixels, stills.BITS[fmt])
+    return stills.write_image(out, result, fmt, inputs=[source, lut_path])
 
 
 def load_source(path: str | Path, recipe: Recipe = Recipe()) -> Image:

@@ -53,7 +53,7 @@ def test_truncation_names_the_offset():
 def small_dng(tmp_path_factory):
     from lsquared.simulate import simulate
 
-    return simulate(tmp_path_factory.mktemp("fz") / "s.dng", width=120, height=80).path.read_bytes()
+    return simulate(tmp_path_factory.mktemp("fz") / "s.dng", width=120, height=80).path
 
 
 @settings(max_examples=80, deadline=None)
@@ -67,7 +67,7 @@ def test_mutated_dng_header_decodes_or_raises_lsq_error(small_dng, tmp_path_fact
     from lsquared.errors import LsqError
     from lsquared.io.raw import read_raw
 
-    data = bytearray(small_dng)
+    data = bytearray(small_dng.read_bytes())
     for pos, byte in edits:
         data[pos] = byte
     if keep is not None:

@@ -246,24 +246,31 @@ TRANSFER_FUNCTIONS: dict[str, tuple[Callable, Callable]] = {
 }
 
 
+TONE_TOE = 0.01  # scene-linear level below which the toe rolls the shadows into black
+
+
 def tone_curve(x, contrast: float = 1.15):
-    """The display rendering's tone curve, applied per channel to scene-linear values.
+    """The display rendering's tone curve, applied per channel to display-primaries linear
+    values; returns display-linear values in [0, 1).
 
-    A Naka-Rushton (Michaelis-Menten) curve y = x^n / (x^n + k) (Naka & Rushton 1966;
-    Reinhard et al., "Photographic tone reproduction", SIGGRAPH 2002) with k chosen so
-    that mid grey stays put, f(0.18) = 0.18, and y -> 1 smoothly as x -> infinity, so
-    highlights roll off and never clip. ``contrast`` is the exponent n. Negative values
-    (out of gamut) pass through linearly.
+    A Naka-Rushton (Michaelis-Menten) curve x^n / (x^n + k) (Naka & Rushton 1966; Reinhard
+    et al., "Photographic tone reproduction", SIGGRAPH 2002) times a toe x^2 / (x^2 + t^2)
+    with t = 0.005 (about -5 EV from mid grey). k is chosen so that mid grey stays put,
+    f(0.18) = 0.18; highlights approach 1 smoothly and never clip; ``contrast`` is n.
+    The toe makes the display-encoded result smooth (C1, slope 0) at black, so that a 3D
+    LUT baked from the rendering can follow it; negative (out-of-gamut) values map to 0.
 
-    >>> float(np.round(tone_curve(0.18), 6)), bool(tone_curve(1e6) < 1.0)
+    >>> float(np.round(tone_curve(0.18), 12)), bool(tone_curve(1e6) < 1.0)
     (0.18, True)
     """
     x = np.asarray(x, dtype=np.float64)
     k = tone_curve_k(contrast)
     xp = np.power(np.maximum(x, 0.0), contrast)
-    return np.where(x > 0, xp / (xp + k), x)
+    x2 = np.maximum(x, 0.0) ** 2
+    return np.where(x > 0, xp / (xp + k) * x2 / (x2 + TONE_TOE**2), 0.0)
 
 
 def tone_curve_k(contrast: float, grey: float = 0.18) -> float:
-    """The constant k of :func:`tone_curve` that keeps ``grey`` fixed."""
-    return float(grey**contrast * (1.0 / grey - 1.0))
+    """The constant k of :func:`tone_curve` that keeps ``grey`` fixed (toe included)."""
+    toe = grey**2 / (grey**2 + TONE_TOE**2)
+    return float(grey**contrast * (toe / grey - 1.0))

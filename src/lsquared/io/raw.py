@@ -112,6 +112,7 @@ class RawFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._raw = _open_checked(path)
+        rawpy = _rawpy()
         try:
             exif = meta.read_exif(path)
             meta.check_complete(path, exif)
@@ -119,6 +120,9 @@ class RawFile:
         except InputError as e:
             self._raw.close()
             raise InputError(path, e.problem) from None
+        except rawpy.LibRawError as e:
+            self._raw.close()
+            raise InputError(path, f"corrupt RAW metadata: {e}") from None
         self.metadata: Metadata = meta.metadata_from_exif(path, exif).with_(calibration=calibration)
 
     def __enter__(self) -> RawFile:

@@ -13,7 +13,8 @@ flat LUT buffer) rather than code generated per recipe: it is compiled once and 
 disk (``cache=True``), so a new recipe costs no JIT time, and each pixel still makes one
 trip through memory. Rows are spread over all cores with ``prange``. The scalar curves
 mirror :mod:`lsquared.color.transfer` and share its constants; tests hold the two to
-agreement.
+agreement. Anything that may change (tone constants) is passed as a parameter, because
+numba's disk cache freezes module globals into the compiled kernel.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ import numpy as np
 
 from lsquared.color import transfer as tf
 from lsquared.pipeline.ops import (
+    CDL_LUMA,
     CURVE_KINDS,
+    CdlOp,
     ClampOp,
+    GamutCompressOp,
     CurveOp,
     HighlightOp,
     Lut1DOp,
@@ -35,7 +39,8 @@ from lsquared.pipeline.ops import (
     Program,
 )
 
-OP_MATRIX, OP_CURVE, OP_CLAMP, OP_HIGHLIGHT, OP_LUT3D, OP_LUT1D = range(6)
+OP_MATRIX, OP_CURVE, OP_CLAMP, OP_HIGHLIGHT, OP_LUT3D, OP_LUT1D, OP_CDL, OP_GAMUT = range(8)
+LUMA_R, LUMA_G, LUMA_B = CDL_LUMA
 CURVE_CODE = {name: i for i, name in enumerate(CURVE_KINDS)}
 (
     K_SRGB_ENCODE,
@@ -71,7 +76,7 @@ def _mirror_pow(x: float, p: float) -> float:
 
 
 @numba.njit(cache=True)
-def _curve(kind: int, x: float, prm: float, k: float) -> float:
+def _curve(kind: int, x: float, prm: float, k: float, toe2: float) -> float:
     if kind == K_SRGB_ENCODE:
         a = abs(x)
         y = 12.92 * a if a <= tf.SRGB_CUT_LINEAR else 1.055 * math.pow(a, 1 / 2.4) - 0.055
@@ -135,10 +140,11 @@ def _curve(kind: int, x: float, prm: float, k: float) -> float:
             return v * v / 3
         return (math.exp((v - _HLG_C) / tf.HLG_A) + tf.HLG_B) / 12
     if kind == K_TONE:
-        if x <= 0.0:
-            return x
+        if not x > 0.0:  # negative, zero and NaN render as black, as in the reference
+            return 0.0
         xp = math.pow(x, prm)
-        return xp / (xp + k)
+        x2 = x * x
+        return xp / (xp + k) * x2 / (x2 + toe2)
     return x
 
 
@@ -156,8 +162,9 @@ CT_FRAC_BITS = 23 - CT_STEP_BITS
 
 @numba.njit(cache=True, inline="always")
 def _curve_fast(
-    kind: int, x: float, prm: float, k: float, ctab, off: int, layout: int, scratch, bits
-) -> float:
+    kind: int, x: float, prm: float, k: float, toe2: float, ctab, off: int, layout: int,
+    scratch, bits,
+) -> float:  # fmt: skip
     if layout == LAYOUT_OCTAVE and x > CT_LO and x < CT_HI:
         # octave and step from the IEEE-754 float32 bit pattern: no libm call
         scratch[0] = x
@@ -175,7 +182,7 @@ def _curve_fast(
         if ctab[off + UT_NODES + j] == 0.0:
             i = off + j
             return ctab[i] + (ctab[i + 1] - ctab[i]) * (f - j)
-    return _curve(kind, x, prm, k)
+    return _curve(kind, x, prm, k, toe2)
 
 
 def curve_table_inputs(layout: int) -> np.ndarray:
@@ -215,6 +222,13 @@ def curve_table(op: CurveOp) -> tuple[int, np.ndarray] | None:
         if table is not None:
             return layout, table
     return None
+
+
+@numba.njit(cache=True, inline="always")
+def _compress(d: float, t: float, span: float) -> float:
+    if d <= t:
+        return d
+    return t + span * math.tanh((d - t) / span)
 
 
 @numba.njit(cache=True, inline="always")
@@ -293,10 +307,10 @@ def run_point_program(src, dst, codes, starts, prm, lut, ctab, qscale):
                     r, g = nr, ng
                 elif code == OP_CURVE:
                     kind, off, lay = int(prm[p]), int(prm[p + 3]), int(prm[p + 4])
-                    pp, kk = prm[p + 1], prm[p + 2]
-                    r = _curve_fast(kind, r, pp, kk, ctab, off, lay, scratch, bits)
-                    g = _curve_fast(kind, g, pp, kk, ctab, off, lay, scratch, bits)
-                    b = _curve_fast(kind, b, pp, kk, ctab, off, lay, scratch, bits)
+                    pp, kk, t2 = prm[p + 1], prm[p + 2], prm[p + 5]
+                    r = _curve_fast(kind, r, pp, kk, t2, ctab, off, lay, scratch, bits)
+                    g = _curve_fast(kind, g, pp, kk, t2, ctab, off, lay, scratch, bits)
+                    b = _curve_fast(kind, b, pp, kk, t2, ctab, off, lay, scratch, bits)
                 elif code == OP_CLAMP:
                     r = min(max(r, prm[p]), prm[p + 1])
                     g = min(max(g, prm[p]), prm[p + 1])
@@ -318,6 +332,31 @@ def run_point_program(src, dst, codes, starts, prm, lut, ctab, qscale):
                     r, g, b = _lut3d(
                         lut, int(prm[p]), int(prm[p + 1]), r, g, b, prm, p, prm[p + 8] == 0.0
                     )
+                elif code == OP_CDL:
+                    r = r * prm[p] + prm[p + 3]
+                    g = g * prm[p + 1] + prm[p + 4]
+                    b = b * prm[p + 2] + prm[p + 5]
+                    if r > 0.0:
+                        r = math.pow(r, prm[p + 6])
+                    if g > 0.0:
+                        g = math.pow(g, prm[p + 7])
+                    if b > 0.0:
+                        b = math.pow(b, prm[p + 8])
+                    luma = LUMA_R * r + LUMA_G * g + LUMA_B * b
+                    sat = prm[p + 9]
+                    r, g, b = (
+                        luma + sat * (r - luma),
+                        luma + sat * (g - luma),
+                        luma + sat * (b - luma),
+                    )
+                elif code == OP_GAMUT:
+                    ach = max(r, max(g, b))
+                    if ach > 0.0:
+                        r = ach * (1.0 - _compress((ach - r) / ach, prm[p], prm[p + 1]))
+                        g = ach * (1.0 - _compress((ach - g) / ach, prm[p], prm[p + 1]))
+                        b = ach * (1.0 - _compress((ach - b) / ach, prm[p], prm[p + 1]))
+                    else:
+                        r = g = b = 0.0
                 elif code == OP_LUT1D:
                     base, n = int(prm[p]), int(prm[p + 1])
                     r = _lut1d(lut, base, n, r, prm[p + 2], prm[p + 5], 0)
@@ -350,17 +389,22 @@ def assemble(ops, fast_curves: bool = True) -> tuple[np.ndarray, ...]:
         elif isinstance(op, CurveOp):
             k = tf.tone_curve_k(op.param) if op.kind == "tone" else 0.0
             found = curve_table(op) if fast_curves else None
+            toe2 = tf.TONE_TOE**2
             if found is None:
-                prm.extend([CURVE_CODE[op.kind], op.param, k, -1, 0])
+                prm.extend([CURVE_CODE[op.kind], op.param, k, -1, 0, toe2])
             else:
                 layout, table = found
-                prm.extend([CURVE_CODE[op.kind], op.param, k, table_len, layout])
+                prm.extend([CURVE_CODE[op.kind], op.param, k, table_len, layout, toe2])
                 tables.append(table)
                 table_len += table.size
         elif isinstance(op, ClampOp):
             prm.extend([op.lo, op.hi])
         elif isinstance(op, HighlightOp):
             prm.extend([0.0 if op.mode == "clip" else 1.0, *op.clip])
+        elif isinstance(op, CdlOp):
+            prm.extend([*op.slope, *op.offset, *op.power, op.saturation])
+        elif isinstance(op, GamutCompressOp):
+            prm.extend([op.threshold, op.limit - op.threshold])
         else:  # LUTs
             table = np.ascontiguousarray(op.table, dtype=np.float32).ravel()
             n = op.table.shape[0]
@@ -380,7 +424,8 @@ def assemble(ops, fast_curves: bool = True) -> tuple[np.ndarray, ...]:
 def _code_of(op) -> int:
     for cls, code in (
         (MatrixOp, OP_MATRIX), (CurveOp, OP_CURVE), (ClampOp, OP_CLAMP),
-        (HighlightOp, OP_HIGHLIGHT), (Lut3DOp, OP_LUT3D), (Lut1DOp, OP_LUT1D),
+        (HighlightOp, OP_HIGHLIGHT), (Lut3DOp, OP_LUT3D), (Lut1DOp, OP_LUT1D), (CdlOp, OP_CDL),
+        (GamutCompressOp, OP_GAMUT),
     ):  # fmt: skip
         if isinstance(op, cls):
             return code

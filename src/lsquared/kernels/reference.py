@@ -6,8 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from lsquared.color import transfer
+from lsquared.looks import lut as lut_math
 from lsquared.pipeline.ops import (
+    CDL_LUMA,
+    CdlOp,
     ClampOp,
+    GamutCompressOp,
     CurveOp,
     HighlightOp,
     Lut1DOp,
@@ -35,57 +39,20 @@ def highlights(rgb: np.ndarray, op: HighlightOp) -> np.ndarray:
     return np.where(clipped & clipped.any(axis=-1, keepdims=True), np.maximum(rgb, peak), rgb)
 
 
-def lut3d(rgb: np.ndarray, op: Lut3DOp) -> np.ndarray:
-    """Tetrahedral or trilinear 3D LUT lookup (Kasson et al., "Performing color space
-    conversions with three-dimensional linear interpolation", J. Electronic Imaging 1995)."""
-    table = np.asarray(op.table, dtype=np.float64)
-    n = table.shape[0]
-    lo, hi = np.asarray(op.domain_min), np.asarray(op.domain_max)
-    f = np.clip((rgb - lo) / (hi - lo), 0.0, 1.0) * (n - 1)
-    i0 = np.minimum(np.floor(f).astype(np.int64), n - 2)
-    d = f - i0
-    r0, g0, b0 = i0[..., 0], i0[..., 1], i0[..., 2]
-    dr, dg, db = d[..., 0:1], d[..., 1:2], d[..., 2:3]
-
-    def c(i: int, j: int, k: int) -> np.ndarray:
-        return table[r0 + i, g0 + j, b0 + k]
-
-    if op.interpolation == "trilinear":
-        c00 = c(0, 0, 0) * (1 - dr) + c(1, 0, 0) * dr
-        c01 = c(0, 0, 1) * (1 - dr) + c(1, 0, 1) * dr
-        c10 = c(0, 1, 0) * (1 - dr) + c(1, 1, 0) * dr
-        c11 = c(0, 1, 1) * (1 - dr) + c(1, 1, 1) * dr
-        return (c00 * (1 - dg) + c10 * dg) * (1 - db) + (c01 * (1 - dg) + c11 * dg) * db
-    cases = [
-        (dr > dg) & (dg > db),
-        (dr > dg) & (dg <= db) & (dr > db),
-        (dr > dg) & (dr <= db),
-        (dr <= dg) & (db > dg),
-        (dr <= dg) & (db <= dg) & (db > dr),
-    ]
-    results = [
-        (1 - dr) * c(0, 0, 0) + (dr - dg) * c(1, 0, 0) + (dg - db) * c(1, 1, 0) + db * c(1, 1, 1),
-        (1 - dr) * c(0, 0, 0) + (dr - db) * c(1, 0, 0) + (db - dg) * c(1, 0, 1) + dg * c(1, 1, 1),
-        (1 - db) * c(0, 0, 0) + (db - dr) * c(0, 0, 1) + (dr - dg) * c(1, 0, 1) + dg * c(1, 1, 1),
-        (1 - db) * c(0, 0, 0) + (db - dg) * c(0, 0, 1) + (dg - dr) * c(0, 1, 1) + dr * c(1, 1, 1),
-        (1 - dg) * c(0, 0, 0) + (dg - db) * c(0, 1, 0) + (db - dr) * c(0, 1, 1) + dr * c(1, 1, 1),
-    ]
-    default = (
-        (1 - dg) * c(0, 0, 0) + (dg - dr) * c(0, 1, 0) + (dr - db) * c(1, 1, 0) + db * c(1, 1, 1)
-    )
-    return np.select(cases, results, default)
+def cdl(rgb: np.ndarray, op: CdlOp) -> np.ndarray:
+    t = rgb * np.asarray(op.slope) + np.asarray(op.offset)
+    t = np.where(t > 0, np.power(np.maximum(t, 0.0), np.asarray(op.power)), t)
+    luma = (t @ np.asarray(CDL_LUMA))[..., None]
+    return luma + op.saturation * (t - luma)
 
 
-def lut1d(rgb: np.ndarray, op: Lut1DOp) -> np.ndarray:
-    table = np.asarray(op.table, dtype=np.float64)
-    n = table.shape[0]
-    out = np.empty_like(rgb)
-    grid = np.linspace(0.0, 1.0, n)
-    for ch in range(3):
-        lo, hi = op.domain_min[ch], op.domain_max[ch]
-        t = np.clip((rgb[..., ch] - lo) / (hi - lo), 0.0, 1.0)
-        out[..., ch] = np.interp(t, grid, table[:, ch])
-    return out
+def gamut_compress(rgb: np.ndarray, op: GamutCompressOp) -> np.ndarray:
+    ach = rgb.max(axis=-1, keepdims=True)
+    safe = np.where(ach > 0, ach, 1.0)
+    d = (ach - rgb) / safe
+    t, span = op.threshold, op.limit - op.threshold
+    dc = np.where(d > t, t + span * np.tanh((d - t) / span), d)
+    return np.where(ach > 0, ach * (1.0 - dc), 0.0)
 
 
 def apply_point(op, rgb: np.ndarray) -> np.ndarray:
@@ -97,10 +64,14 @@ def apply_point(op, rgb: np.ndarray) -> np.ndarray:
         return np.clip(rgb, op.lo, op.hi)
     if isinstance(op, HighlightOp):
         return highlights(rgb, op)
+    if isinstance(op, CdlOp):
+        return cdl(rgb, op)
+    if isinstance(op, GamutCompressOp):
+        return gamut_compress(rgb, op)
     if isinstance(op, Lut3DOp):
-        return lut3d(rgb, op)
+        return lut_math.interp_3d(rgb, op.table, op.domain_min, op.domain_max, op.interpolation)
     if isinstance(op, Lut1DOp):
-        return lut1d(rgb, op)
+        return lut_math.interp_1d(rgb, op.table, op.domain_min, op.domain_max)
     raise TypeError(f"the reference renderer cannot run {type(op).__name__}")
 
 

@@ -6,7 +6,7 @@ so that all point operations run as one fused pass.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -15,11 +15,16 @@ from lsquared.color import camera as cam
 from lsquared.color import spaces
 from lsquared.errors import InputError, RecipeError
 from lsquared.image import Encoding, Image
+from lsquared.looks.lut import Lut
 from lsquared.metadata import Metadata
 from lsquared.pipeline.ops import (
+    CdlOp,
     ClampOp,
+    GamutCompressOp,
     CurveOp,
     HighlightOp,
+    Lut1DOp,
+    Lut3DOp,
     MatrixOp,
     Program,
     Renderer,
@@ -49,6 +54,17 @@ INPUT_ENCODINGS: dict[str, Encoding] = {
     "linear-rec2020": Encoding("rec2020", "linear"),
     "acescg": Encoding("ap1", "linear", "ACES"),
 }
+#: LUT input names -> the encoding a LUT expects
+LUT_INPUT_ENCODINGS: dict[str, Encoding] = {
+    "vlog": Encoding("vgamut", "vlog"),
+    "llog": Encoding("rec2020", "llog"),
+    "rec709": Encoding("rec709", "rec709"),
+    "srgb": Encoding("rec709", "srgb"),
+    "acescct": Encoding("ap1", "acescct", "ACES"),
+    "linear-srgb": Encoding("rec709", "linear"),
+    "acescg": Encoding("ap1", "linear", "ACES"),
+}
+GRADING_ENCODING = Encoding("ap1", "acescct", "ACES")
 WORKING_ENCODINGS = {
     "acescg": Encoding("ap1", "linear", "ACES"),
     "linear-rec2020": Encoding("rec2020", "linear"),
@@ -86,6 +102,7 @@ class CompileContext:
     geometry: list = field(default_factory=list)
     point: list = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    display_rendered: bool = False  # a display LUT has already rendered the image
 
     def convert_to(self, target: Encoding) -> None:
         if self.encoding != target:
@@ -209,18 +226,78 @@ def stage_exposure(ctx: CompileContext) -> None:
     ctx.emit(MatrixOp.of(np.eye(3) * 2.0**ev, "exposure"), f"exposure: {ev:+.2f} EV")
 
 
+def stage_grade(ctx: CompileContext) -> None:
+    """The look's ASC CDL, in ACEScct on AP1 (the ACES grading convention)."""
+    g = ctx.recipe.grade
+    op = CdlOp(g.slope, g.offset, g.power, g.saturation, "grade")
+    if op.is_identity():
+        return
+    back = ctx.encoding
+    ctx.convert_to(GRADING_ENCODING)
+    name = ctx.recipe.look.name or "recipe"
+    ctx.emit(
+        op,
+        f"grade ({name}): ASC CDL in ACEScct, slope {g.slope}, offset {g.offset}, "
+        f"power {g.power}, saturation {g.saturation}",
+    )
+    ctx.convert_to(back)
+
+
+def lut_ops(lut: Lut, why: str) -> list:
+    """Ops that apply a :class:`~lsquared.looks.lut.Lut` (shaper, .vlt node map, 3D table)."""
+    ops: list = []
+    if lut.shaper is not None:
+        ops.append(Lut1DOp(lut.shaper, lut.shaper_min, lut.shaper_max, why))
+    index = lut.index_shaper()
+    if index is not None:
+        ops.append(Lut1DOp(index, lut.domain_min, lut.domain_max, why))
+        ops.append(Lut3DOp(lut.table, why=why))
+    elif lut.table is not None:
+        ops.append(Lut3DOp(lut.table, lut.domain_min, lut.domain_max, why=why))
+    return ops
+
+
+def stage_lut(ctx: CompileContext, lut: Lut) -> None:
+    """A LUT file: converted to the encoding it expects, applied; its output is
+    display-referred in ``lut_output``, so it replaces the display rendering."""
+    look = ctx.recipe.look
+    ctx.convert_to(LUT_INPUT_ENCODINGS[look.lut_input])
+    for op in lut_ops(lut, f"LUT {lut.source}"):
+        ctx.emit(op)
+    ctx.notes.append(
+        f"LUT {lut.source or look.lut} ({lut.size}^3{', shaper' if lut.shaper is not None else ''}"
+        f"{', .vlt 12-bit nodes' if lut.nodes == 'vlt12' else ''}): input {look.lut_input}, "
+        f"output {look.lut_output} (display-referred; replaces the display rendering)"
+    )
+    ctx.encoding = OUTPUT_ENCODINGS[look.lut_output][0]
+    ctx.display_rendered = True
+
+
 def stage_output(ctx: CompileContext) -> Encoding:
     space = ctx.recipe.output.space
     target, display = OUTPUT_ENCODINGS[space]
-    if display:
-        contrast = ctx.recipe.display.contrast
-        ctx.emit(
-            CurveOp("tone", contrast, "display rendering"),
-            f"display rendering: tone curve (Naka-Rushton, contrast {contrast:.2f}, "
-            "mid grey 0.18 kept, highlights roll off)",
-        )
+    if ctx.display_rendered:
+        if not display:
+            raise RecipeError(
+                "[output] space",
+                f"{space} is scene-referred but the LUT renders for display; "
+                f"choose one of {', '.join(DISPLAY_SPACES)}",
+            )
         ctx.convert_to(Encoding(target.primaries, "linear"))
         ctx.emit(ClampOp(0.0, 1.0, "display gamut"))
+    elif display:
+        contrast = ctx.recipe.display.contrast
+        ctx.convert_to(Encoding(target.primaries, "linear"))
+        ctx.emit(
+            GamutCompressOp(why="display gamut"),
+            f"gamut compression in {target.primaries}: distance from neutral beyond 0.75 "
+            "compressed smoothly below 0.9 (out-of-gamut colours come back inside)",
+        )
+        ctx.emit(
+            CurveOp("tone", contrast, "display rendering"),
+            f"display rendering: tone curve in {target.primaries} primaries (Naka-Rushton, "
+            f"contrast {contrast:.2f}, mid grey 0.18 kept, highlights roll off, toe to black)",
+        )
     ctx.convert_to(target)
     kind = "display-referred" if display else "scene-referred"
     ctx.notes.append(f"output: {space} ({target.primaries} primaries, {target.transfer}, {kind})")
@@ -228,7 +305,6 @@ def stage_output(ctx: CompileContext) -> Encoding:
 
 
 # --------------------------------------------------------------------------- compile
-StageHook = Callable[[CompileContext], None]
 
 
 def compile_recipe(
@@ -236,13 +312,10 @@ def compile_recipe(
     source: Metadata,
     source_encoding: Encoding,
     renderer: Renderer,
-    extra_stages: Iterable[StageHook] = (),
+    lut: Lut | None = None,
 ) -> Processor:
-    """Compile ``recipe`` against a source's metadata into a Processor.
-
-    ``extra_stages`` run in the working space after exposure (looks, lens corrections);
-    they are supplied by the layers that own them.
-    """
+    """Compile ``recipe`` against a source's metadata into a Processor; ``lut`` is the
+    already-read LUT file the recipe's ``[look] lut`` names (the compiler does no I/O)."""
     if recipe.output.space not in OUTPUT_ENCODINGS:
         raise RecipeError("[output] space", f"unknown output space {recipe.output.space!r}")
     working = WORKING_ENCODINGS[recipe.working.space]
@@ -258,8 +331,11 @@ def compile_recipe(
         stage_white_balance_scene(ctx)
     ctx.notes.append(f"working space: {recipe.working.space} (scene-linear)")
     stage_exposure(ctx)
-    for stage in extra_stages:
-        stage(ctx)
+    stage_grade(ctx)
+    if lut is not None:
+        stage_lut(ctx, lut)
+    elif recipe.look.lut:
+        raise RecipeError("[look] lut", f"{recipe.look.lut} was not read before compiling")
     out_encoding = stage_output(ctx)
     point = fold(ctx.point)
     ctx.notes.append(
@@ -325,4 +401,12 @@ def _op_summary(op) -> str:
         return f"clamp [{op.lo:g}, {op.hi:g}]"
     if isinstance(op, HighlightOp):
         return f"highlights {op.mode}"
+    if isinstance(op, CdlOp):
+        return f"ASC CDL (sat {op.saturation:g})"
+    if isinstance(op, GamutCompressOp):
+        return f"gamut compression ({op.threshold:g} -> {op.limit:g})"
+    if isinstance(op, Lut3DOp):
+        return f"3D LUT {op.table.shape[0]}^3 {op.interpolation}"
+    if isinstance(op, Lut1DOp):
+        return f"1D LUT {op.table.shape[0]}"
     return f"{type(op).__name__} ({getattr(op, 'why', '')})"

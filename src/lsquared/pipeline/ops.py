@@ -81,6 +81,40 @@ class HighlightOp:
     why: str = ""
 
 
+@dataclass(frozen=True)
+class CdlOp:
+    """ASC CDL v1.2 (slope, offset, power per channel, then saturation with Rec.709 luma
+    weights), in OpenColorIO's ``CDL_NO_CLAMP`` style: values below zero skip the power."""
+
+    slope: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    offset: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    power: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    saturation: float = 1.0
+    why: str = ""
+
+    def is_identity(self) -> bool:
+        return (self.slope, self.offset, self.power, self.saturation) == (
+            (1.0, 1.0, 1.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), 1.0,
+        )  # fmt: skip
+
+
+CDL_LUMA = (0.2126, 0.7152, 0.0722)
+
+
+@dataclass(frozen=True)
+class GamutCompressOp:
+    """Scale-invariant gamut compression before the tone curve. Per channel the distance
+    from the achromatic axis, d = (max - c) / max, is kept below ``threshold`` and beyond it
+    compressed smoothly towards ``limit`` < 1: d' = t + (L - t) tanh((d - t) / (L - t)).
+    So no channel falls below (1 - L) of the largest, out-of-gamut values (d > 1) come back
+    inside, and the rendering stays smooth in log space, which a baked 3D LUT can follow.
+    (After the distance-compression idea of the ACES Reference Gamut Compression, 2021.)"""
+
+    threshold: float = 0.75
+    limit: float = 0.9
+    why: str = ""  # ASC CDL v1.2 saturation weights (Rec.709 luma)
+
+
 @dataclass(frozen=True, eq=False)
 class Lut3DOp:
     """A 3D LUT, ``table[r, g, b] -> rgb`` (index order r, g, b), on
@@ -105,7 +139,7 @@ class Lut1DOp:
     why: str = ""
 
 
-PointOp = MatrixOp | CurveOp | ClampOp | HighlightOp | Lut3DOp | Lut1DOp
+PointOp = MatrixOp | CurveOp | ClampOp | HighlightOp | CdlOp | GamutCompressOp | Lut3DOp | Lut1DOp
 
 
 @dataclass(frozen=True)

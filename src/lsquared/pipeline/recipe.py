@@ -40,6 +40,7 @@ OUTPUT_FORMATS = ("tif8", "tif16", "tif32", "png8", "png16", "jpg", "exr", "exr-
 INPUT_ENCODINGS = (
     "auto", "raw", "vlog", "llog", "rec709", "srgb", "linear-srgb", "linear-rec2020", "acescg",
 )  # fmt: skip
+LUT_INPUTS = ("vlog", "llog", "rec709", "srgb", "acescct", "linear-srgb", "acescg")
 LENS_SOURCES = ("auto", "embedded", "lensfun", "profile", "none")
 
 
@@ -94,10 +95,26 @@ class WorkingSpec:
 
 @dataclass(frozen=True)
 class LookSpec:
-    """A built-in look by name, or a LUT file; empty means none."""
+    """The look: a built-in look's name (its ``[grade]`` and ``[display]`` sections are
+    merged in when the recipe is resolved) and/or a LUT file. ``lut_input`` is the encoding
+    the LUT expects; ``lut_output`` is the display space it renders to (it replaces the
+    display rendering)."""
 
     name: str = ""
     lut: str = ""
+    lut_input: str = "vlog"
+    lut_output: str = "rec709"
+
+
+@dataclass(frozen=True)
+class GradeSpec:
+    """ASC CDL v1.2 applied in ACEScct (S-2016-001) on AP1, the ACES grading convention:
+    slope, offset, power per channel (R, G, B), then saturation."""
+
+    slope: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    offset: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    power: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    saturation: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -125,6 +142,8 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("working", "space"): WORKING_SPACES,
     ("output", "space"): OUTPUT_SPACES,
     ("output", "format"): OUTPUT_FORMATS,
+    ("look", "lut_input"): LUT_INPUTS,
+    ("look", "lut_output"): DISPLAY_SPACES,
 }
 #: numeric bounds (inclusive): (section, key) -> (lo, hi)
 BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
@@ -134,6 +153,7 @@ BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
     ("display", "contrast"): (0.5, 3.0),
     ("output", "quality"): (1, 100),
     ("lens", "scale"): (0.0, 4.0),
+    ("grade", "saturation"): (0.0, 4.0),
 }
 
 
@@ -149,6 +169,7 @@ class Recipe:
     exposure: ExposureSpec = field(default_factory=ExposureSpec)
     working: WorkingSpec = field(default_factory=WorkingSpec)
     look: LookSpec = field(default_factory=LookSpec)
+    grade: GradeSpec = field(default_factory=GradeSpec)
     display: DisplaySpec = field(default_factory=DisplaySpec)
     output: OutputSpec = field(default_factory=OutputSpec)
     schema: int = SCHEMA_VERSION
@@ -241,6 +262,25 @@ def _build_section(section: str, cls: type, table: Any, source: str) -> Any:
             )
         values[key] = value
     return cls(**values)
+
+
+LOOK_SECTIONS = ("grade", "display")
+
+
+def with_look(recipe: Recipe, name: str, look: dict[str, Any], source: str) -> Recipe:
+    """The recipe with a look file's sections (``[grade]``, ``[display]``) in place of its
+    own, and ``[look] name`` set; a look file may hold nothing else."""
+    classes = _section_classes()
+    changes: dict[str, Any] = {"look": dataclasses.replace(recipe.look, name=name)}
+    for key, table in look.items():
+        if key == "schema":
+            continue
+        if key not in LOOK_SECTIONS:
+            raise RecipeError(
+                source, f"[{key}] is not allowed in a look; a look sets {', '.join(LOOK_SECTIONS)}"
+            )
+        changes[key] = _build_section(key, classes[key], table, source)
+    return dataclasses.replace(recipe, **changes)
 
 
 def from_dict(data: dict[str, Any], source: str = "<recipe>") -> Recipe:
