@@ -111,7 +111,82 @@ def job_develop(args) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
-JOBS = {"develop": job_develop}
+def _best_ms(fn, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
+def _ffmpeg_ms_per_frame(ffmpeg: str, raw: Path, w: int, h: int, frames: int, vf: str | None) -> float:
+    cmd = [ffmpeg, "-v", "error", "-f", "rawvideo", "-pix_fmt", "gbrpf32le", "-s", f"{w}x{h}",
+           "-i", str(raw)]  # fmt: skip
+    if vf:
+        cmd += ["-vf", vf]
+    cmd += ["-f", "rawvideo", "-pix_fmt", "gbrpf32le", "-y", "/dev/null"]
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    return (time.perf_counter() - start) * 1000 / frames
+
+
+def job_lut(args) -> None:
+    """A 33^3 LUT on a 3840x2160 float32 frame: lsquared's kernel, ffmpeg lut3d, OpenColorIO;
+    then the fused V-Log -> look -> Rec.709 pass against one plain copy of the frame."""
+    import numpy as np
+    import PyOpenColorIO as OCIO
+
+    from lsquared import engine
+    from lsquared.kernels.cpu import CpuRenderer
+    from lsquared.looks.files import read_lut, write_lut
+    from lsquared.pipeline.compiler import lut_ops
+    from lsquared.pipeline.ops import Program
+    from lsquared.pipeline.recipe import Recipe
+
+    work = Path(tempfile.mkdtemp(prefix="lsq-bench-"))
+    w, h, frames = 3840, 2160, 8
+    rng = np.random.default_rng(0)
+    frame = rng.random((h, w, 3), dtype=np.float32)
+    recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), "teal-orange")
+    cube = work / "look33.cube"
+    write_lut(engine.bake_lut(recipe, "vlog", 33), cube)
+    renderer = CpuRenderer()
+    program = Program((), tuple(lut_ops(read_lut(cube), "bench")))
+    renderer.run(program, frame[:8])
+    ours = _best_ms(lambda: renderer.run(program, frame), args.repeat * 3)
+    proc = OCIO.Config.CreateRaw().getProcessor(
+        OCIO.FileTransform(src=str(cube), interpolation=OCIO.INTERP_TETRAHEDRAL)
+    ).getDefaultCPUProcessor()
+    buf = frame.copy()
+    ocio = _best_ms(lambda: proc.applyRGB(buf), args.repeat * 3)
+    peers = {"OpenColorIO CPU": ocio}
+    ffmpeg = ensure_tool("ffmpeg", args.install)
+    if ffmpeg:
+        raw = work / "frames.gbrpf32"
+        planar = np.ascontiguousarray(frame.transpose(2, 0, 1)[[1, 2, 0]])  # G, B, R planes
+        raw.write_bytes(planar.tobytes() * frames)
+        base = min(_ffmpeg_ms_per_frame(ffmpeg, raw, w, h, frames, None) for _ in range(2))
+        filt = min(
+            _ffmpeg_ms_per_frame(ffmpeg, raw, w, h, frames, f"lut3d=file={cube}:interp=tetrahedral")
+            for _ in range(args.repeat)
+        )
+        peers["ffmpeg lut3d"] = filt - base
+    print(f"\nlut: 33^3 tetrahedral on one 3840x2160 float32 frame, best of runs")
+    print(f"{'job':10} {'lsquared_ms':>11}  {'peer':16} {'peer_ms':>8} {'ratio':>7}")
+    for name, ms in peers.items():
+        print(f"{'lut':10} {ours:11.1f}  {name:16} {ms:8.1f} {ms / ours:6.2f}x")
+    vlog_proc = engine.compile(recipe, engine.Metadata(), engine.input_encoding("vlog"))
+    vlog_proc.apply_array(frame[:8])
+    fused = _best_ms(lambda: vlog_proc.apply_array(frame), args.repeat * 3)
+    dst = np.empty_like(frame)
+    copy = _best_ms(lambda: np.copyto(dst, frame), args.repeat * 3)
+    print(f"fused V-Log -> teal-orange -> Rec.709 (exact, no LUT): {fused:.1f} ms; "
+          f"one plain copy of the frame: {copy:.1f} ms; ratio {fused / copy:.1f}x a copy")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+JOBS = {"develop": job_develop, "lut": job_lut}
 
 
 def main() -> None:

@@ -15,6 +15,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+def _register_groups() -> None:
+    from lsquared.cli.looks import look_app, lut_app
+
+    app.add_typer(look_app, name="look")
+    app.add_typer(lut_app, name="lut")
+
+
 FORMATS = ("tif8", "tif16", "tif32", "png8", "png16", "png", "jpg", "exr", "exr-half")
 SUFFIX_FORMATS = {".jpg": "jpg", ".jpeg": "jpg", ".png": "png16", ".exr": "exr"}
 
@@ -51,6 +59,9 @@ def build_recipe(
     demosaic: str | None,
     out: Path | None = None,
     quality: int | None = None,
+    look: str | None = None,
+    lut: Path | None = None,
+    lut_input: str | None = None,
 ):
     """The recipe file (or the default) with the command-line overrides on top."""
     from lsquared.pipeline import recipe as rc
@@ -70,6 +81,12 @@ def build_recipe(
         recipe = recipe.replace("demosaic", algorithm=demosaic.upper())
     if quality is not None:
         recipe = recipe.replace("output", quality=quality)
+    if look:
+        recipe = recipe.replace("look", name=look)
+    if lut:
+        recipe = recipe.replace("look", lut=str(lut))
+    if lut_input:
+        recipe = recipe.replace("look", lut_input=lut_input)
     return recipe
 
 
@@ -86,6 +103,9 @@ def develop(
     ev: float | None = typer.Option(None, "--ev", help="Exposure change in EV."),
     demosaic: str | None = typer.Option(None, "--demosaic", help="AHD (default), AAHD, DCB..."),
     quality: int | None = typer.Option(None, "--quality", help="JPEG quality 1-100 (95)."),
+    look: str | None = typer.Option(None, "--look", help="A built-in look (lsq look list)."),
+    lut: Path | None = typer.Option(None, "--lut", help="A .cube/.vlt look LUT (display out)."),
+    lut_input: str | None = typer.Option(None, "--lut-input", help="What the LUT expects: vlog..."),
     explain: bool = typer.Option(False, "--explain", help="Print what the processor does."),
 ) -> None:
     """Develop RAW photos into TIFF, PNG, JPEG or OpenEXR.
@@ -95,7 +115,9 @@ def develop(
     from lsquared import engine
 
     with errors_as_one_line():
-        recipe = build_recipe(recipe_file, fmt, space, wb, ev, demosaic, out, quality)
+        recipe = build_recipe(
+            recipe_file, fmt, space, wb, ev, demosaic, out, quality, look, lut, lut_input
+        )
         many = len(inputs) > 1
         with progress(len(inputs), "developing") as advance:
             for source in inputs:
@@ -124,4 +146,5 @@ def demo(
 
 
 def main() -> None:
+    _register_groups()
     app()

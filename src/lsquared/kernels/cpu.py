@@ -239,6 +239,20 @@ def _lut_index(v: float, lo: float, hi: float, n: int) -> tuple[int, float]:
     return i, f - i
 
 
+@numba.njit(cache=True, inline="always")
+def _corner(lut, o: int, w0, w1, w2, w3, oa: int, ob: int, o111: int, c: int) -> float:
+    return w0 * lut[o + c] + w1 * lut[oa + c] + w2 * lut[ob + c] + w3 * lut[o111 + c]
+
+
+@numba.njit(cache=True, inline="always")
+def _trilerp(lut, o000, o100, o010, o001, o110, o101, o011, o111, dr, dg, db, c: int) -> float:
+    c00 = lut[o000 + c] * (1 - dr) + lut[o100 + c] * dr
+    c01 = lut[o001 + c] * (1 - dr) + lut[o101 + c] * dr
+    c10 = lut[o010 + c] * (1 - dr) + lut[o110 + c] * dr
+    c11 = lut[o011 + c] * (1 - dr) + lut[o111 + c] * dr
+    return (c00 * (1 - dg) + c10 * dg) * (1 - db) + (c01 * (1 - dg) + c11 * dg) * db
+
+
 @numba.njit(cache=True)
 def _lut3d(lut, base: int, n: int, r: float, g: float, b: float, prm, p: int, tetra: bool):
     ir, dr = _lut_index(r, prm[p + 2], prm[p + 5], n)
@@ -248,15 +262,12 @@ def _lut3d(lut, base: int, n: int, r: float, g: float, b: float, prm, p: int, te
     o000 = base + ir * sr + ig * sg + ib * 3
     o100, o010, o001 = o000 + sr, o000 + sg, o000 + 3
     o110, o101, o011, o111 = o000 + sr + sg, o000 + sr + 3, o000 + sg + 3, o000 + sr + sg + 3
-    out = np.empty(3)
     if not tetra:
-        for c in range(3):
-            c00 = lut[o000 + c] * (1 - dr) + lut[o100 + c] * dr
-            c01 = lut[o001 + c] * (1 - dr) + lut[o101 + c] * dr
-            c10 = lut[o010 + c] * (1 - dr) + lut[o110 + c] * dr
-            c11 = lut[o011 + c] * (1 - dr) + lut[o111 + c] * dr
-            out[c] = (c00 * (1 - dg) + c10 * dg) * (1 - db) + (c01 * (1 - dg) + c11 * dg) * db
-        return out[0], out[1], out[2]
+        return (
+            _trilerp(lut, o000, o100, o010, o001, o110, o101, o011, o111, dr, dg, db, 0),
+            _trilerp(lut, o000, o100, o010, o001, o110, o101, o011, o111, dr, dg, db, 1),
+            _trilerp(lut, o000, o100, o010, o001, o110, o101, o011, o111, dr, dg, db, 2),
+        )
     # Tetrahedral: the cube is split along its neutral diagonal into six tetrahedra.
     if dr > dg:
         if dg > db:
@@ -271,9 +282,11 @@ def _lut3d(lut, base: int, n: int, r: float, g: float, b: float, prm, p: int, te
         w0, w1, w2, w3, oa, ob = 1 - dg, dg - db, db - dr, dr, o010, o011
     else:
         w0, w1, w2, w3, oa, ob = 1 - dg, dg - dr, dr - db, db, o010, o110
-    for c in range(3):
-        out[c] = w0 * lut[o000 + c] + w1 * lut[oa + c] + w2 * lut[ob + c] + w3 * lut[o111 + c]
-    return out[0], out[1], out[2]
+    return (
+        _corner(lut, o000, w0, w1, w2, w3, oa, ob, o111, 0),
+        _corner(lut, o000, w0, w1, w2, w3, oa, ob, o111, 1),
+        _corner(lut, o000, w0, w1, w2, w3, oa, ob, o111, 2),
+    )
 
 
 @numba.njit(cache=True)

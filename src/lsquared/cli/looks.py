@@ -1,0 +1,146 @@
+"""``lsq look`` and ``lsq lut``: the built-in looks and LUT tooling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from lsquared.cli.common import errors_as_one_line
+
+look_app = typer.Typer(
+    help="Built-in looks.\n\nExample: lsq look show teal-orange", no_args_is_help=True
+)
+lut_app = typer.Typer(
+    help="LUT tools: info, convert, bake, apply.\n\nExample: lsq lut bake --look teal-orange --input vlog -o TealOrange.vlt",
+    no_args_is_help=True,
+)
+
+
+@look_app.command("list")
+def look_list() -> None:
+    """List the built-in looks.
+
+    Example: lsq look list
+    """
+    from lsquared.looks import catalog
+
+    for name in catalog.names():
+        typer.echo(f"{name:20s} {catalog.get(name).description}")
+
+
+@look_app.command("show")
+def look_show(name: str = typer.Argument(..., help="A built-in look's name.")) -> None:
+    """Print a look's recipe (TOML), ready to copy into your own recipe.
+
+    Example: lsq look show faded-film
+    """
+    from lsquared.looks import catalog
+
+    with errors_as_one_line():
+        typer.echo(catalog.get(name).text, nl=False)
+
+
+@lut_app.command("info")
+def lut_info(path: Path = typer.Argument(..., help="A .cube or .vlt file.")) -> None:
+    """Describe a LUT: format, size, domain, value range, title and comments.
+
+    Example: lsq lut info MyLook.cube
+    """
+    from lsquared.looks.files import read_lut
+
+    with errors_as_one_line():
+        lut = read_lut(path)
+    typer.echo(f"file:    {path}")
+    typer.echo(f"format:  {path.suffix.lower().lstrip('.')}")
+    if lut.title:
+        typer.echo(f"title:   {lut.title}")
+    if lut.shaper is not None:
+        typer.echo(
+            f"shaper:  1D, {lut.shaper.shape[0]} points on [{lut.shaper_min[0]:g}, {lut.shaper_max[0]:g}]"
+        )
+    if lut.table is not None:
+        typer.echo(f"3D:      {lut.size}^3, domain {lut.domain_min} .. {lut.domain_max}")
+        typer.echo(f"values:  {lut.table.min():.6f} .. {lut.table.max():.6f}")
+    if lut.nodes == "vlt12":
+        typer.echo("nodes:   12-bit .vlt nodes 0, 256, ..., 3840, 4095")
+    for comment in lut.comments:
+        typer.echo(f"comment: {comment}")
+
+
+def _report(notes: list[str]) -> None:
+    for note in notes:
+        typer.echo(f"lsq: note: {note}", err=True)
+
+
+@lut_app.command("convert")
+def lut_convert(
+    src: Path = typer.Argument(..., help="Input .cube or .vlt."),
+    dst: Path = typer.Argument(..., help="Output .cube or .vlt."),
+    size: int | None = typer.Option(None, "--size", help="Resample to N points per axis."),
+) -> None:
+    """Convert between .cube and .vlt, resampling when sizes differ; reports clamping.
+
+    Example: lsq lut convert MyLook.cube MyLook.vlt
+    """
+    from lsquared.looks.files import read_lut, write_lut
+
+    with errors_as_one_line():
+        _, _, notes = write_lut(read_lut(src), dst, size)
+    _report(notes)
+    typer.echo(f"wrote {dst}")
+
+
+@lut_app.command("bake")
+def lut_bake(
+    look: str = typer.Option("neutral", "--look", help="A built-in look (lsq look list)."),
+    recipe_file: Path | None = typer.Option(None, "--recipe", help="Or a recipe file."),
+    input_name: str = typer.Option("vlog", "--input", help="vlog, llog or rec709."),
+    size: int = typer.Option(33, "--size", help="17, 33 or 65 (a .vlt is always 17)."),
+    out: Path = typer.Option(..., "-o", "--out", help="FILE.cube or FILE.vlt"),
+) -> None:
+    """Bake input decoding + look + Rec.709 display encoding into one LUT for a camera
+    (LUMIX Real Time LUT: .vlt) or an editor (.cube).
+
+    Example: lsq lut bake --look teal-orange --input vlog --size 33 -o TealOrange.cube
+    """
+    from lsquared import engine
+    from lsquared.errors import RecipeError
+    from lsquared.looks.files import write_lut
+    from lsquared.pipeline import recipe as rc
+
+    with errors_as_one_line():
+        if input_name not in ("vlog", "llog", "rec709"):
+            raise RecipeError("--input", f"{input_name!r}: choose vlog, llog or rec709")
+        if size not in (17, 33, 65):
+            raise RecipeError("--size", f"{size}: choose 17, 33 or 65")
+        recipe = rc.load(recipe_file) if recipe_file else engine.with_look_name(rc.Recipe(), look)
+        recipe = recipe.replace("output", space="rec709")
+        vlt = out.suffix.lower() == ".vlt"
+        lut = engine.bake_lut(
+            recipe, input_name, 17 if vlt else size, "vlt12" if vlt else "uniform"
+        )
+        _, _, notes = write_lut(lut, out)
+    _report(notes)
+    typer.echo(f"wrote {out}")
+
+
+@lut_app.command("apply")
+def lut_apply(
+    image: Path = typer.Argument(..., help="A TIFF, PNG, JPEG or EXR image."),
+    lut: Path = typer.Option(..., "--lut", help="A .cube or .vlt file."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output image (.tif, .png, .jpg, .exr)."),
+    interpolation: str = typer.Option("tetrahedral", help="tetrahedral or trilinear."),
+) -> None:
+    """Apply a LUT to an image's code values.
+
+    Example: lsq lut apply frame.tif --lut MyLook.cube -o graded.tif
+    """
+    from lsquared import engine
+    from lsquared.errors import RecipeError
+
+    with errors_as_one_line():
+        if interpolation not in ("tetrahedral", "trilinear"):
+            raise RecipeError("--interpolation", f"{interpolation!r}: tetrahedral or trilinear")
+        engine.apply_lut_to_image(image, lut, out, interpolation)
+    typer.echo(f"wrote {out}")
