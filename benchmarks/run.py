@@ -23,7 +23,11 @@ import time
 from pathlib import Path
 
 PY = sys.executable
-DEBIAN_PACKAGE = {"darktable-cli": "darktable", "rawtherapee-cli": "rawtherapee", "ffmpeg": "ffmpeg"}
+DEBIAN_PACKAGE = {
+    "darktable-cli": "darktable",
+    "rawtherapee-cli": "rawtherapee",
+    "ffmpeg": "ffmpeg",
+}
 
 
 def ensure_tool(name: str, install: bool) -> str | None:
@@ -64,7 +68,9 @@ def report(job: str, ours: tuple[float, float], peers: dict[str, tuple[float, fl
         if value is None:
             print(f"{job:10} {ours[0]:10.2f}  {name:16} {'missing':>8}")
             continue
-        print(f"{job:10} {ours[0]:10.2f}  {name:16} {value[0]:8.2f} {value[0] / ours[0]:6.2f}x {value[1]:8.0f}")
+        print(
+            f"{job:10} {ours[0]:10.2f}  {name:16} {value[0]:8.2f} {value[0] / ours[0]:6.2f}x {value[1]:8.0f}"
+        )
     print("(ratio = peer seconds / lsquared seconds; > 1 means lsquared is faster)")
 
 
@@ -76,11 +82,25 @@ def job_develop(args) -> None:
         raw = work / "sim-24mp.dng"
         print("simulating a 6000 x 4000 (24 MP) DNG ...", flush=True)
         subprocess.run(
-            [PY, "-c", f"from lsquared.simulate import simulate; simulate({str(raw)!r}, width=6000, height=4000)"],
+            [
+                PY,
+                "-c",
+                f"from lsquared.simulate import simulate; simulate({str(raw)!r}, width=6000, height=4000)",
+            ],
             check=True,
         )
     print(f"input: {raw} ({raw.stat().st_size / 1e6:.0f} MB)", flush=True)
-    lsq = [PY, "-m", "lsquared", "develop", str(raw), "-o", str(work / "lsq.tif"), "--format", "tif16"]
+    lsq = [
+        PY,
+        "-m",
+        "lsquared",
+        "develop",
+        str(raw),
+        "-o",
+        str(work / "lsq.tif"),
+        "--format",
+        "tif16",
+    ]
     subprocess.run(lsq, check=True, capture_output=True)  # warm the numba disk cache
     ours = measure(lsq, args.repeat)
     peers: dict[str, tuple[float, float] | None] = {}
@@ -88,7 +108,9 @@ def job_develop(args) -> None:
         "import rawpy, tifffile, sys; r = rawpy.imread(sys.argv[1]); "
         "tifffile.imwrite(sys.argv[2], r.postprocess(output_bps=16))"
     )
-    peers["rawpy"] = measure([PY, "-c", rawpy_script, str(raw), str(work / "rawpy.tif")], args.repeat)
+    peers["rawpy"] = measure(
+        [PY, "-c", rawpy_script, str(raw), str(work / "rawpy.tif")], args.repeat
+    )
     dt = ensure_tool("darktable-cli", args.install)
     if dt:
         conf = work / "dtconf"
@@ -120,7 +142,9 @@ def _best_ms(fn, repeat: int) -> float:
     return best * 1000
 
 
-def _ffmpeg_ms_per_frame(ffmpeg: str, raw: Path, w: int, h: int, frames: int, vf: str | None) -> float:
+def _ffmpeg_ms_per_frame(
+    ffmpeg: str, raw: Path, w: int, h: int, frames: int, vf: str | None
+) -> float:
     cmd = [ffmpeg, "-v", "error", "-f", "rawvideo", "-pix_fmt", "gbrpf32le", "-s", f"{w}x{h}",
            "-i", str(raw)]  # fmt: skip
     if vf:
@@ -155,9 +179,11 @@ def job_lut(args) -> None:
     program = Program((), tuple(lut_ops(read_lut(cube), "bench")))
     renderer.run(program, frame[:8])
     ours = _best_ms(lambda: renderer.run(program, frame), args.repeat * 3)
-    proc = OCIO.Config.CreateRaw().getProcessor(
-        OCIO.FileTransform(src=str(cube), interpolation=OCIO.INTERP_TETRAHEDRAL)
-    ).getDefaultCPUProcessor()
+    proc = (
+        OCIO.Config.CreateRaw()
+        .getProcessor(OCIO.FileTransform(src=str(cube), interpolation=OCIO.INTERP_TETRAHEDRAL))
+        .getDefaultCPUProcessor()
+    )
     buf = frame.copy()
     ocio = _best_ms(lambda: proc.applyRGB(buf), args.repeat * 3)
     peers = {"OpenColorIO CPU": ocio}
@@ -172,7 +198,7 @@ def job_lut(args) -> None:
             for _ in range(args.repeat)
         )
         peers["ffmpeg lut3d"] = filt - base
-    print(f"\nlut: 33^3 tetrahedral on one 3840x2160 float32 frame, best of runs")
+    print("\nlut: 33^3 tetrahedral on one 3840x2160 float32 frame, best of runs")
     print(f"{'job':10} {'lsquared_ms':>11}  {'peer':16} {'peer_ms':>8} {'ratio':>7}")
     for name, ms in peers.items():
         print(f"{'lut':10} {ours:11.1f}  {name:16} {ms:8.1f} {ms / ours:6.2f}x")
@@ -181,8 +207,10 @@ def job_lut(args) -> None:
     fused = _best_ms(lambda: vlog_proc.apply_array(frame), args.repeat * 3)
     dst = np.empty_like(frame)
     copy = _best_ms(lambda: np.copyto(dst, frame), args.repeat * 3)
-    print(f"fused V-Log -> teal-orange -> Rec.709 (exact, no LUT): {fused:.1f} ms; "
-          f"one plain copy of the frame: {copy:.1f} ms; ratio {fused / copy:.1f}x a copy")
+    print(
+        f"fused V-Log -> teal-orange -> Rec.709 (exact, no LUT): {fused:.1f} ms; "
+        f"one plain copy of the frame: {copy:.1f} ms; ratio {fused / copy:.1f}x a copy"
+    )
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -190,11 +218,15 @@ JOBS = {"develop": job_develop, "lut": job_lut}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("job", choices=sorted(JOBS))
     parser.add_argument("--input", help="input file instead of a simulated one")
     parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--install", action=argparse.BooleanOptionalAction, default=os.geteuid() == 0)
+    parser.add_argument(
+        "--install", action=argparse.BooleanOptionalAction, default=os.geteuid() == 0
+    )
     args = parser.parse_args()
     JOBS[args.job](args)
 

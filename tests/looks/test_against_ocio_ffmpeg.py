@@ -31,7 +31,9 @@ def test_vlog_decode_matches_ocio_builtin():
     proc = (
         OCIO.Config.CreateRaw()
         .getProcessor(OCIO.BuiltinTransform("PANASONIC_VLOG-VGAMUT_to_ACES2065-1"))
-        .getOptimizedCPUProcessor(OCIO.BIT_DEPTH_F32, OCIO.BIT_DEPTH_F32, OCIO.OPTIMIZATION_LOSSLESS)
+        .getOptimizedCPUProcessor(
+            OCIO.BIT_DEPTH_F32, OCIO.BIT_DEPTH_F32, OCIO.OPTIMIZATION_LOSSLESS
+        )
     )
     # OpenColorIO's own V-Gamut -> AP0 matrix, measured from unit vectors
     unit = transfer.vlog_encode(np.eye(3)).astype(np.float32)
@@ -70,7 +72,12 @@ def test_lut_written_by_us_read_by_ocio_matches_our_kernel(tmp_path, size):
 def test_lut_with_shaper_and_vlt_nodes_match_ocio(tmp_path):
     """A Resolve cube with a 1D shaper; OCIO applies shaper then 3D, as we do."""
     shaper = np.repeat(np.sqrt(np.linspace(0, 1, 1024))[:, None], 3, 1)
-    lut = Lut(table=RNG.random((17, 17, 17, 3)), shaper=shaper, shaper_min=(-0.25,) * 3, shaper_max=(1.5,) * 3)
+    lut = Lut(
+        table=RNG.random((17, 17, 17, 3)),
+        shaper=shaper,
+        shaper_min=(-0.25,) * 3,
+        shaper_max=(1.5,) * 3,
+    )
     path = tmp_path / "s.cube"
     write_lut(lut, path)
     proc = _ocio_cpu(OCIO.FileTransform(src=str(path), interpolation=OCIO.INTERP_TETRAHEDRAL))
@@ -109,9 +116,13 @@ def test_tetrahedral_matches_ffmpeg_lut3d_on_16bit(tmp_path):
         check=True,
     )  # fmt: skip
     theirs = imagecodecs.imread(str(tmp_path / "out.png")).astype(np.int64)
-    ours = CpuRenderer().run(
-        Program((), tuple(lut_ops(read_lut(tmp_path / "l.cube"), "t"))),
-        (rgb16 / 65535.0).astype(np.float32),
-        16,
-    ).astype(np.int64)
+    ours = (
+        CpuRenderer()
+        .run(
+            Program((), tuple(lut_ops(read_lut(tmp_path / "l.cube"), "t"))),
+            (rgb16 / 65535.0).astype(np.float32),
+            16,
+        )
+        .astype(np.int64)
+    )
     assert np.abs(ours - theirs).max() <= 2

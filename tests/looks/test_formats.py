@@ -50,7 +50,12 @@ def test_vlt_layout_is_exact(tmp_path):
     data = (tmp_path / "x.vlt").read_bytes()
     assert b"\r" not in data and data.endswith(b"\n") and not data.endswith(b"\n\n")
     lines = data.decode().split("\n")
-    assert lines[:4] == ["# panasonic vlt file version 1.0", '# source vlt file ""', "LUT_3D_SIZE 17", ""]
+    assert lines[:4] == [
+        "# panasonic vlt file version 1.0",
+        '# source vlt file ""',
+        "LUT_3D_SIZE 17",
+        "",
+    ]
     body = lines[4:-1]
     assert len(body) == 4913
     values = np.array([[int(v) for v in row.split(" ")] for row in body])
@@ -131,7 +136,7 @@ def test_cli_bad_luts_exit_2_with_line(tmp_path, kind):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.text(alphabet="0123456789 .-+eE\nLUT_3DSIZEDOMAINMXTITLE#\"", max_size=300))
+@given(st.text(alphabet='0123456789 .-+eE\nLUT_3DSIZEDOMAINMXTITLE#"', max_size=300))
 def test_cube_parser_fuzz(text):
     with contextlib.suppress(LutError):
         cube.parse(text, "f.cube")
@@ -147,7 +152,9 @@ def test_vlt_parser_mutation_fuzz(pos, junk):
 
 
 @pytest.mark.samples
-@pytest.mark.parametrize("name", ["in-VLog.AgX_look1-BT2020.out-sRGB.cube", "L-Log_to_Natural_VLog.cube"])
+@pytest.mark.parametrize(
+    "name", ["in-VLog.AgX_look1-BT2020.out-sRGB.cube", "L-Log_to_Natural_VLog.cube"]
+)
 def test_real_cube_files(samples, tmp_path, name):
     path = samples / "luts" / name
     before = sha256(path)

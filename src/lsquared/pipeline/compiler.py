@@ -20,8 +20,8 @@ from lsquared.metadata import Metadata
 from lsquared.pipeline.ops import (
     CdlOp,
     ClampOp,
-    GamutCompressOp,
     CurveOp,
+    GamutCompressOp,
     HighlightOp,
     Lut1DOp,
     Lut3DOp,

@@ -49,9 +49,11 @@ def test_baked_cube_in_ocio_equals_baked_lut_in_lsquared(tmp_path, look):
     recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), look)
     path = tmp_path / f"{look}.cube"
     write_lut(engine.bake_lut(recipe, "vlog", 33), path)
-    proc = OCIO.Config.CreateRaw().getProcessor(
-        OCIO.FileTransform(src=str(path), interpolation=OCIO.INTERP_TETRAHEDRAL)
-    ).getDefaultCPUProcessor()
+    proc = (
+        OCIO.Config.CreateRaw()
+        .getProcessor(OCIO.FileTransform(src=str(path), interpolation=OCIO.INTERP_TETRAHEDRAL))
+        .getDefaultCPUProcessor()
+    )
     x = np.random.default_rng(4).random((100_000, 3)).astype(np.float32)
     y = x.copy()
     proc.applyRGB(y)
