@@ -12,7 +12,8 @@ look_app = typer.Typer(
     help="Built-in looks.\n\nExample: lsq look show teal-orange", no_args_is_help=True
 )
 lut_app = typer.Typer(
-    help="LUT tools: info, convert, bake, apply.\n\nExample: lsq lut bake --look teal-orange --input vlog -o TealOrange.vlt",
+    help="LUT tools: info, convert, bake, apply.\n\n"
+    "Example: lsq lut bake --look teal-orange --input vlog -o TealOrange.vlt",
     no_args_is_help=True,
 )
 
@@ -56,9 +57,8 @@ def lut_info(path: Path = typer.Argument(..., help="A .cube or .vlt file.")) -> 
     if lut.title:
         typer.echo(f"title:   {lut.title}")
     if lut.shaper is not None:
-        typer.echo(
-            f"shaper:  1D, {lut.shaper.shape[0]} points on [{lut.shaper_min[0]:g}, {lut.shaper_max[0]:g}]"
-        )
+        lo, hi = lut.shaper_min[0], lut.shaper_max[0]
+        typer.echo(f"shaper:  1D, {lut.shaper.shape[0]} points on [{lo:g}, {hi:g}]")
     if lut.table is not None:
         typer.echo(f"3D:      {lut.size}^3, domain {lut.domain_min} .. {lut.domain_max}")
         typer.echo(f"values:  {lut.table.min():.6f} .. {lut.table.max():.6f}")
