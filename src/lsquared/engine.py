@@ -104,9 +104,7 @@ def apply_lut_to_image(
     ops = lut_ops(lut, str(lut_path))
     if method != "tetrahedral":
         ops = [replace(op, interpolation=method) if isinstance(op, Lut3DOp) else op for op in ops]
-    suffix_formats = {".exr": "exr", ".tif": "tif16", ".tiff": "tif16", ".png": "png16",
-                      ".jpg": "jpg"}  # fmt: skip
-    fmt = suffix_formats.get(out.suffix.lower())
+    fmt = stills.SUFFIX_FORMATS.get(out.suffix.lower())
     if fmt is None:
         raise OutputError(out, "choose a .tif, .png, .jpg or .exr output")
     result = get_renderer("cpu").run(Program((), tuple(ops)), pixels, stills.BITS[fmt])
@@ -206,14 +204,13 @@ def develop_file(
     source, out = Path(source), Path(out)
     check_writable_target(out, [source])
     image, processor = _decode_and_compile(source, recipe, renderer)
+    return develop_image(image, processor, out, recipe)
+
+
+def develop_image(image: Image, processor: Processor, out: Path, recipe: Recipe) -> DevelopResult:
+    """Apply a compiled processor to a decoded image (quantising in the same pass for
+    integer formats) and write it with its ICC profile and EXIF."""
+    source = Path(image.metadata.source_path) if image.metadata.source_path else None
     pixels = processor.apply_array(image.pixels, stills.BITS[recipe.output.format])
-    height, width = image.height, image.width
-    metadata = image.metadata
-    del image
-    write_developed(pixels, processor.output_encoding, metadata, out, recipe, source)
-    return DevelopResult(source, out, processor, width, height)
-
-
-def develop_array(pixels: np.ndarray, processor: Processor) -> np.ndarray:
-    """Apply a processor to a bare array (frames, tests)."""
-    return processor.apply_array(pixels)
+    write_developed(pixels, processor.output_encoding, image.metadata, out, recipe, source)
+    return DevelopResult(source or out, out, processor, image.width, image.height)

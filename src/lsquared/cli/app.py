@@ -24,7 +24,6 @@ def _register_groups() -> None:
 
 
 FORMATS = ("tif8", "tif16", "tif32", "png8", "png16", "png", "jpg", "exr", "exr-half")
-SUFFIX_FORMATS = {".jpg": "jpg", ".jpeg": "jpg", ".png": "png16", ".exr": "exr"}
 
 
 @app.callback()
@@ -67,8 +66,11 @@ def build_recipe(
     from lsquared.pipeline import recipe as rc
 
     recipe = rc.load(recipe_file) if recipe_file else rc.Recipe()
-    if fmt is None and out is not None and out.suffix.lower() in SUFFIX_FORMATS:
-        fmt = SUFFIX_FORMATS[out.suffix.lower()]
+    from lsquared.io.stills import SUFFIX, SUFFIX_FORMATS
+
+    suffix = out.suffix.lower() if out is not None else ""
+    if fmt is None and suffix in SUFFIX_FORMATS and SUFFIX[recipe.output.format] != suffix:
+        fmt = SUFFIX_FORMATS[suffix]  # the file name asks for another format than the recipe
     if fmt:
         recipe = recipe.replace("output", format={"png": "png16"}.get(fmt, fmt))
     if space:

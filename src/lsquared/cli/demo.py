@@ -21,15 +21,18 @@ def run_demo(out: Path, illuminant: str) -> None:
     dng = out / "simulated-s5.dng"
     truth = simulate.simulate(dng, width=1800, height=1200, illuminant=light)
     recipe = Recipe()
+    image = engine.load_source(dng, recipe)  # decoded once, developed three ways
+
+    def develop(name: str, r: Recipe):
+        return engine.develop_image(image, engine.compile(r, image), out / name, r)
+
     developed = [
-        engine.develop_file(dng, out / "developed.tif", recipe),
-        engine.develop_file(dng, out / "developed.jpg", recipe.replace("output", format="jpg")),
+        develop("developed.tif", recipe),
+        develop("developed.jpg", recipe.replace("output", format="jpg")),
     ]
     linear = recipe.replace("output", space="linear-srgb", format="exr")
-    scene = engine.develop_file(dng, out / "developed-linear.exr", linear)
-    source = engine.load_source(dng, linear)
-    pixels = scene.processor.apply(source).pixels
-    de = simulate.chart_delta_e(pixels, truth)
+    scene = develop("developed-linear.exr", linear)
+    de = simulate.chart_delta_e(scene.processor.apply(image).pixels, truth)
     for result in [*developed, scene]:
         typer.echo(f"wrote {result.output} ({result.width}x{result.height})")
     typer.echo(developed[0].processor.describe())

@@ -12,8 +12,6 @@ from __future__ import annotations
 import functools
 import struct
 
-import numpy as np
-
 from lsquared.color.spaces import cat_matrix, matrix, white_xy
 
 D50_XYZ = (0.9642, 1.0, 0.8249)  # ICC PCS illuminant, ICC.1:2022 section 7.2.16
@@ -88,8 +86,3 @@ def profile(primaries: str, transfer: str) -> bytes:
         b"\0\0\0\0", 0, 0, b"".join(_s15f16(v) for v in D50_XYZ), b"lsq ", bytes(16), bytes(28),
     )  # fmt: skip
     return header + struct.pack(">I", len(tags)) + b"".join(table) + data
-
-
-def profile_rgb_to_pcs(primaries: str) -> np.ndarray:
-    """The profile's colorant matrix (linear RGB -> XYZ D50), for tests and reports."""
-    return cat_matrix((0.3127, 0.3290), D50_XY, "Bradford") @ matrix(primaries, "xyz")

@@ -23,6 +23,9 @@ SUFFIX = {
     "tif8": ".tif", "tif16": ".tif", "tif32": ".tif", "png8": ".png", "png16": ".png",
     "jpg": ".jpg", "exr": ".exr", "exr-half": ".exr",
 }  # fmt: skip
+#: output file suffix -> the format written for it
+SUFFIX_FORMATS = {".tif": "tif16", ".tiff": "tif16", ".png": "png16", ".jpg": "jpg",
+                  ".jpeg": "jpg", ".exr": "exr"}  # fmt: skip
 #: CLI names -> formats
 FORMAT_ALIASES = {"tif": "tif16", "tiff": "tif16", "png": "png16", "jpeg": "jpg"}
 FLOAT_FORMATS = ("tif32", "exr", "exr-half")

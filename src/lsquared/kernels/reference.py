@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from lsquared.color import transfer
+from lsquared.io.stills import quantize
 from lsquared.looks import lut as lut_math
 from lsquared.pipeline.ops import (
     CDL_LUMA,
@@ -84,9 +85,4 @@ class ReferenceRenderer:
         rgb = pixels.astype(np.float64)
         for op in program.point:
             rgb = apply_point(op, rgb)
-        if bits:
-            top = 2**bits - 1
-            return np.floor(np.clip(rgb, 0.0, 1.0) * top + 0.5).astype(
-                np.uint8 if bits == 8 else np.uint16
-            )
-        return rgb.astype(np.float32)
+        return quantize(rgb, bits) if bits else rgb.astype(np.float32)

@@ -15,6 +15,7 @@ from lsquared.color import camera as cam
 from lsquared.color import spaces
 from lsquared.errors import InputError, RecipeError
 from lsquared.image import Encoding, Image
+from lsquared.io.raw import CAMERA_RAW
 from lsquared.looks.lut import Lut
 from lsquared.metadata import Metadata
 from lsquared.pipeline.ops import (
@@ -29,9 +30,7 @@ from lsquared.pipeline.ops import (
     Program,
     Renderer,
 )
-from lsquared.pipeline.recipe import DISPLAY_SPACES, Recipe
-
-CAMERA_RAW = Encoding("camera", "linear", "scene")
+from lsquared.pipeline.recipe import DISPLAY_SPACES, LUT_INPUTS, Recipe
 
 #: output space name -> (encoding, display-referred?)
 OUTPUT_ENCODINGS: dict[str, tuple[Encoding, bool]] = {
@@ -54,17 +53,12 @@ INPUT_ENCODINGS: dict[str, Encoding] = {
     "linear-rec2020": Encoding("rec2020", "linear"),
     "acescg": Encoding("ap1", "linear", "ACES"),
 }
-#: LUT input names -> the encoding a LUT expects
-LUT_INPUT_ENCODINGS: dict[str, Encoding] = {
-    "vlog": Encoding("vgamut", "vlog"),
-    "llog": Encoding("rec2020", "llog"),
-    "rec709": Encoding("rec709", "rec709"),
-    "srgb": Encoding("rec709", "srgb"),
-    "acescct": Encoding("ap1", "acescct", "ACES"),
-    "linear-srgb": Encoding("rec709", "linear"),
-    "acescg": Encoding("ap1", "linear", "ACES"),
-}
 GRADING_ENCODING = Encoding("ap1", "acescct", "ACES")
+#: LUT input names -> the encoding a LUT expects (the input encodings, plus ACEScct)
+LUT_INPUT_ENCODINGS: dict[str, Encoding] = {
+    name: INPUT_ENCODINGS.get(name, GRADING_ENCODING)
+    for name in LUT_INPUTS
+}
 WORKING_ENCODINGS = {
     "acescg": Encoding("ap1", "linear", "ACES"),
     "linear-rec2020": Encoding("rec2020", "linear"),

@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from lsquared.errors import RecipeError
+from lsquared.io.raw import DEMOSAIC
 
 SCHEMA_VERSION = 1
 
 WB_MODES = ("as_shot", "auto", "daylight", "kelvin", "multipliers")
 HIGHLIGHT_MODES = ("clip", "reconstruct")
-DEMOSAIC_ALGORITHMS = ("AHD", "AAHD", "DCB", "DHT", "PPG", "VNG", "LINEAR")
 WORKING_SPACES = ("acescg", "linear-rec2020")
 OUTPUT_SPACES = ("srgb", "p3", "rec2020", "rec709", "linear-srgb", "linear-rec2020", "acescg")
 DISPLAY_SPACES = ("srgb", "p3", "rec2020", "rec709")
@@ -134,7 +134,7 @@ class OutputSpec:
 #: field choices, checked on load: (section, key) -> valid values
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("input", "encoding"): INPUT_ENCODINGS,
-    ("demosaic", "algorithm"): DEMOSAIC_ALGORITHMS,
+    ("demosaic", "algorithm"): DEMOSAIC,
     ("white_balance", "mode"): WB_MODES,
     ("highlights", "mode"): HIGHLIGHT_MODES,
     ("lens", "source"): LENS_SOURCES,
