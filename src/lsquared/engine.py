@@ -7,6 +7,7 @@ The CLI and the batch runner call only this.
 
 from __future__ import annotations
 
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,7 +16,14 @@ import numpy as np
 
 from lsquared import __version__
 from lsquared.color import icc, spaces
-from lsquared.errors import InputError, OutputError, RecipeError
+from lsquared.errors import (
+    InputError,
+    LensError,
+    LsqWarning,
+    OutputError,
+    RecipeError,
+    UnsupportedError,
+)
 from lsquared.image import Encoding, Image
 from lsquared.io import raw, stills
 from lsquared.io.atomic import check_writable_target
@@ -24,7 +32,15 @@ from lsquared.looks import catalog
 from lsquared.looks.files import read_lut
 from lsquared.looks.lut import Lut, vlt_node_positions
 from lsquared.metadata import Metadata
-from lsquared.pipeline.compiler import INPUT_ENCODINGS, Processor, compile_recipe, lut_ops
+from lsquared.optics import lensdb
+from lsquared.optics import profile as optics_profile
+from lsquared.pipeline.compiler import (
+    INPUT_ENCODINGS,
+    LensCorrection,
+    Processor,
+    compile_recipe,
+    lut_ops,
+)
 from lsquared.pipeline.ops import Lut3DOp, Program
 from lsquared.pipeline.recipe import Recipe, with_look
 
@@ -59,7 +75,51 @@ def compile(
         raise ValueError("source_encoding is needed when compiling against bare Metadata")
     recipe = resolve_look(recipe)
     lut = read_lut(recipe.look.lut) if recipe.look.lut else None
-    return compile_recipe(recipe, source, source_encoding, get_renderer(renderer), lut)
+    lens = resolve_lens(recipe, source)
+    return compile_recipe(recipe, source, source_encoding, get_renderer(renderer), lut, lens)
+
+
+def resolve_lens(recipe: Recipe, source: Metadata) -> LensCorrection:
+    """The lens correction the recipe's ``[lens] source`` asks for. Under ``auto`` an
+    unknown lens is a warning and no correction; an explicit source must succeed."""
+    spec = recipe.lens
+    if spec.source == "none":
+        return LensCorrection(None, 1.0, "lens: no correction (source none)")
+    if spec.source == "embedded":
+        raise UnsupportedError(
+            source.source_path, "embedded DNG/RW2 lens corrections are not implemented yet"
+        )
+    try:
+        if spec.source == "profile":
+            lens = lensdb.lookup_in_file(spec.profile, source.lens_model)
+            origin = f"profile {spec.profile}"
+        else:
+            if not source.lens_model:
+                raise LensError(source.source_path, "the file names no lens (EXIF LensModel)")
+            lens = lensdb.lookup(source.lens_model)
+            origin = "lensfun database"
+    except LensError as e:
+        if spec.source != "auto":
+            raise
+        note = f"lens: {source.lens_model or 'unknown lens'}: not found; no lens correction"
+        warnings.warn(
+            f"{source.source_path}: {e.problem}; no lens correction", LsqWarning, stacklevel=2
+        )
+        return LensCorrection(None, 1.0, note)
+    focal = source.focal_length_mm or float(lens.min_focal)
+    aperture = source.aperture_f or float(lens.min_aperture or 8.0)
+    distance = source.focus_distance_m or 1000.0
+    crop = (
+        source.crop_factor
+        or lensdb.camera_crop(source.make, source.model)
+        or float(lens.crop_factor)
+    )
+    profile = optics_profile.from_lensfun(lens, focal, aperture, distance)
+    note = (
+        f"lens: {profile.name} from the {origin} at {focal:g} mm f/{aperture:g}, "
+        f"{distance:g} m, crop {crop:.2f}"
+    )
+    return LensCorrection(profile, crop, note)
 
 
 def input_encoding(name: str) -> Encoding:
@@ -124,7 +184,9 @@ def load_source(path: str | Path, recipe: Recipe = Recipe()) -> Image:
     encoding = INPUT_ENCODINGS["srgb" if declared == "auto" else declared]
     if encoding.primaries == "camera":
         raise InputError(path, "a still image cannot be declared as camera RAW")
-    return Image(stills.read_image(path), encoding, Metadata(source_path=str(path)))
+    pixels = stills.read_image(path)
+    size = (pixels.shape[1], pixels.shape[0])
+    return Image(pixels, encoding, Metadata(source_path=str(path), image_size=size))
 
 
 def output_encoding_tags(encoding: Encoding) -> tuple[bytes | None, tuple[float, ...] | None]:

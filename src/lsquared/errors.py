@@ -43,5 +43,10 @@ class OutputError(LsqError, OSError):
     """An output cannot be written (folder missing or read-only, would overwrite an input)."""
 
 
+class LsqWarning(UserWarning):
+    """Something the user should know that does not stop the job (e.g. an unknown lens
+    under ``--lens auto``); the CLI prints it as one ``lsq: warning:`` line."""
+
+
 class UnsupportedError(LsqError, NotImplementedError):
     """A codec, format or option that lsquared does not handle."""

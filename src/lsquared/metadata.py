@@ -42,6 +42,7 @@ class Metadata:
     crop_factor: float | None = None
     calibration: ColorCalibration | None = None
     grey_world_neutral: tuple[float, float, float] | None = None
+    image_size: tuple[int, int] | None = None  # (width, height) of the decoded image
     exif: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def with_(self, **changes: Any) -> Metadata:

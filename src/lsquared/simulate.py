@@ -31,6 +31,9 @@ WHITE_LEVEL = 16383
 #: 50 % of the raw range for a perfect white on the most sensitive channel (1 EV headroom)
 WHITE_FRACTION = 0.5
 FULL_WELL_ELECTRONS = 40000.0
+#: the simulated lens is ideal unless a warp or vignetting is given; it has a name no lens
+#: database knows, so no real lens profile is applied to it by mistake
+IDEAL_LENS = "lsquared ideal lens 50mm F4 (simulated)"
 READ_NOISE_DN = 2.0
 
 
@@ -173,7 +176,7 @@ def simulate(
     seed: int = 1,
     make: str = "Panasonic",
     model: str = "LUMIX S5 (lsquared simulator)",
-    lens: str = "LUMIX S 50/F1.8",
+    lens: str = IDEAL_LENS,
     focal_length_mm: float = 50.0,
     f_number: float = 4.0,
     embed_opcodes: bool = False,

@@ -11,6 +11,7 @@ import pytest
 from lsquared import engine
 from lsquared.io import meta, stills
 from lsquared.pipeline.recipe import Recipe
+from lsquared.simulate import IDEAL_LENS
 
 RNG = np.random.default_rng(5)
 PIX = RNG.random((40, 60, 3)).astype(np.float32)
@@ -54,7 +55,7 @@ def test_icc_and_exif_are_embedded(tmp_path, sim_dng, fmt):
     assert "Display P3" in ImageCms.getProfileDescription(prof)
     exif = meta.read_exif(out)
     assert exif["Exif.Image.Make"] == "Panasonic"
-    assert exif["Exif.Photo.LensModel"] == "LUMIX S 50/F1.8"
+    assert exif["Exif.Photo.LensModel"] == IDEAL_LENS
     assert exif["Exif.Image.Orientation"] == "1"
 
 

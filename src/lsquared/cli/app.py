@@ -148,5 +148,8 @@ def demo(
 
 
 def main() -> None:
+    from lsquared.cli.common import install_warning_printer
+
+    install_warning_printer()
     _register_groups()
     app()

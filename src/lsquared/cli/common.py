@@ -31,6 +31,16 @@ def errors_as_one_line() -> Iterator[None]:
         fail(e)
 
 
+def install_warning_printer() -> None:
+    """Warnings (LsqWarning) print as one ``lsq: warning: ...`` line on stderr."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        typer.echo(f"lsq: warning: {message}", err=True)
+
+    warnings.showwarning = show
+
+
 def interactive() -> bool:
     """Progress bars only on a terminal; pipes and CI stay quiet."""
     return sys.stderr.isatty()

@@ -123,7 +123,12 @@ class RawFile:
         except rawpy.LibRawError as e:
             self._raw.close()
             raise InputError(path, f"corrupt RAW metadata: {e}") from None
-        self.metadata: Metadata = meta.metadata_from_exif(path, exif).with_(calibration=calibration)
+        sizes = self._raw.sizes
+        swapped = sizes.flip in (5, 6)  # LibRaw rotates these by 90 degrees
+        width, height = (sizes.height, sizes.width) if swapped else (sizes.width, sizes.height)
+        self.metadata: Metadata = meta.metadata_from_exif(path, exif).with_(
+            calibration=calibration, image_size=(int(width), int(height))
+        )
 
     def __enter__(self) -> RawFile:
         return self

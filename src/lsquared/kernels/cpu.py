@@ -25,6 +25,7 @@ import numba
 import numpy as np
 
 from lsquared.color import transfer as tf
+from lsquared.kernels.geometry import run_geometry
 from lsquared.pipeline.ops import (
     CDL_LUMA,
     CURVE_KINDS,
@@ -466,7 +467,7 @@ class CpuRenderer:
     def run(self, program: Program, pixels: np.ndarray, bits: int = 0) -> np.ndarray:
         """Run on float32 pixels; ``bits`` 8 or 16 returns quantised integers instead."""
         if program.geometry:
-            raise TypeError("geometry ops need the optics renderer")
+            pixels = run_geometry(program.geometry, pixels)
         dtype = {0: np.float32, 8: np.uint8, 16: np.uint16}[bits]
         out = np.empty(pixels.shape, dtype=dtype)
         run_point_program(pixels, out, *self._program(program), float(2**bits - 1) if bits else 0.0)

@@ -80,8 +80,10 @@ class ReferenceRenderer:
     name = "reference"
 
     def run(self, program: Program, pixels: np.ndarray, bits: int = 0) -> np.ndarray:
-        if program.geometry:
-            raise TypeError("the reference renderer runs point ops only")
+        if program.geometry:  # the same numba geometry as the cpu renderer (no numpy twin)
+            from lsquared.kernels.geometry import run_geometry
+
+            pixels = run_geometry(program.geometry, pixels)
         rgb = pixels.astype(np.float64)
         for op in program.point:
             rgb = apply_point(op, rgb)

@@ -18,16 +18,20 @@ from lsquared.image import Encoding, Image
 from lsquared.io.raw import CAMERA_RAW
 from lsquared.looks.lut import Lut
 from lsquared.metadata import Metadata
+from lsquared.optics import profile as optics
+from lsquared.optics.profile import LensProfile
 from lsquared.pipeline.ops import (
     CdlOp,
     ClampOp,
     CurveOp,
+    GainMapOp,
     GamutCompressOp,
     HighlightOp,
     Lut1DOp,
     Lut3DOp,
     MatrixOp,
     Program,
+    RemapOp,
     Renderer,
 )
 from lsquared.pipeline.recipe import DISPLAY_SPACES, LUT_INPUTS, Recipe
@@ -56,8 +60,7 @@ INPUT_ENCODINGS: dict[str, Encoding] = {
 GRADING_ENCODING = Encoding("ap1", "acescct", "ACES")
 #: LUT input names -> the encoding a LUT expects (the input encodings, plus ACEScct)
 LUT_INPUT_ENCODINGS: dict[str, Encoding] = {
-    name: INPUT_ENCODINGS.get(name, GRADING_ENCODING)
-    for name in LUT_INPUTS
+    name: INPUT_ENCODINGS.get(name, GRADING_ENCODING) for name in LUT_INPUTS
 }
 WORKING_ENCODINGS = {
     "acescg": Encoding("ap1", "linear", "ACES"),
@@ -215,6 +218,48 @@ def stage_white_balance_scene(ctx: CompileContext) -> None:
         raise RecipeError("[white_balance] mode", "auto is only available for RAW sources")
 
 
+@dataclass(frozen=True)
+class LensCorrection:
+    """What the engine resolved for the recipe's ``[lens]``: a profile (or None, with the
+    reason), the crop factor of the recorded frame and a note saying where it came from."""
+
+    profile: LensProfile | None
+    crop: float
+    note: str
+
+
+def stage_lens(ctx: CompileContext, lens: LensCorrection | None) -> None:
+    """Vignetting gain, then one remap for distortion + TCA (+ zoom to hide borders), all
+    on the recorded pixels before any colour work."""
+    spec = ctx.recipe.lens
+    if lens is None or lens.profile is None:
+        ctx.notes.append(lens.note if lens else "lens: no correction (source none)")
+        return
+    if ctx.source.image_size is None:
+        raise InputError(ctx.source.source_path, "image size unknown: cannot build lens maps")
+    p, (w, h) = lens.profile, ctx.source.image_size
+    done = []
+    if spec.vignetting and p.vignetting is not None:
+        grid = optics.vignetting_grid(p, w, h, lens.crop)
+        ctx.geometry.append(GainMapOp(grid, optics.GRID_STEP, "vignetting"))
+        done.append("vignetting (pa)")
+    geometry = replace(
+        p,
+        distortion=p.distortion if spec.distortion else None,
+        tca=p.tca if spec.tca else None,
+    )
+    if geometry.has_geometry:
+        scale = spec.scale or optics.auto_scale(geometry, w, h, lens.crop)
+        gx, gy = optics.geometry_grid(geometry, w, h, lens.crop, scale)
+        ctx.geometry.append(RemapOp(gx, gy, optics.GRID_STEP, spec.filter, "distortion + TCA"))
+        if geometry.distortion is not None:
+            done.append(f"distortion ({geometry.distortion[0]})")
+        if geometry.tca is not None:
+            done.append(f"TCA ({geometry.tca[0]})")
+        done.append(f"scale {scale:.4f}, {spec.filter} resampling")
+    ctx.notes.append(f"{lens.note}; corrected: {', '.join(done) or 'nothing'}")
+
+
 def stage_exposure(ctx: CompileContext) -> None:
     ev = ctx.recipe.exposure.ev
     ctx.emit(MatrixOp.of(np.eye(3) * 2.0**ev, "exposure"), f"exposure: {ev:+.2f} EV")
@@ -307,6 +352,7 @@ def compile_recipe(
     source_encoding: Encoding,
     renderer: Renderer,
     lut: Lut | None = None,
+    lens: LensCorrection | None = None,
 ) -> Processor:
     """Compile ``recipe`` against a source's metadata into a Processor; ``lut`` is the
     already-read LUT file the recipe's ``[look] lut`` names (the compiler does no I/O)."""
@@ -318,6 +364,7 @@ def compile_recipe(
         f"source: {source.source_path or '<array>'} ({source_encoding.primaries}, "
         f"{source_encoding.transfer})"
     )
+    stage_lens(ctx, lens)
     if source_encoding.primaries == "camera":
         stage_camera(ctx, working)
     else:
@@ -403,4 +450,8 @@ def _op_summary(op) -> str:
         return f"3D LUT {op.table.shape[0]}^3 {op.interpolation}"
     if isinstance(op, Lut1DOp):
         return f"1D LUT {op.table.shape[0]}"
+    if isinstance(op, RemapOp):
+        return f"remap ({op.filter}, grid every {op.step} px)"
+    if isinstance(op, GainMapOp):
+        return f"gain map (grid every {op.step} px)"
     return f"{type(op).__name__} ({getattr(op, 'why', '')})"

@@ -142,6 +142,32 @@ class Lut1DOp:
 PointOp = MatrixOp | CurveOp | ClampOp | HighlightOp | CdlOp | GamutCompressOp | Lut3DOp | Lut1DOp
 
 
+FILTERS = ("bilinear", "bicubic", "lanczos")
+
+
+@dataclass(frozen=True, eq=False)
+class RemapOp:
+    """Geometry: output pixel (x, y), channel c, is the input sampled at (gx[c], gy[c])
+    interpolated bilinearly from a grid of source positions at every ``step``-th pixel;
+    samples outside the input are 0."""
+
+    grid_x: np.ndarray  # 3 x gh x gw float32
+    grid_y: np.ndarray
+    step: int
+    filter: str = "bicubic"
+    why: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class GainMapOp:
+    """Multiply every channel by a gain interpolated bilinearly from a grid at every
+    ``step``-th pixel (vignetting correction)."""
+
+    grid: np.ndarray  # gh x gw float32
+    step: int
+    why: str = ""
+
+
 @dataclass(frozen=True)
 class Program:
     """What a renderer runs: geometry ops in order, then one fused run of point ops."""
