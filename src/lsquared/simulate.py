@@ -20,6 +20,8 @@ import numpy as np
 from lsquared.color import scene
 from lsquared.io.atomic import atomic_output
 from lsquared.io.dngwrite import DngTags, write_cfa_dng
+from lsquared.optics import profile as lensopt
+from lsquared.optics.profile import LensProfile
 
 #: XYZ(D65) -> camera RGB of the simulated sensor, modelled on a typical full-frame CMOS
 #: sensor's D65 ColorMatrix (rows normalised as DNG ColorMatrix values usually are).
@@ -127,6 +129,7 @@ def render_scene_xyz(
     patch_xyz: np.ndarray,
     white_xyz: np.ndarray,
     kind: str,
+    line_sigma: float = 1.2,
 ) -> tuple[np.ndarray, list[float], list[float]]:
     """XYZ at scene positions (sx, sy) for the ``chart`` or ``grid`` scene."""
     xyz = np.empty((*sx.shape, 3), dtype=np.float32)
@@ -139,7 +142,8 @@ def render_scene_xyz(
         lines_x = list(np.arange(step / 2, width, step))
         lines_y = list(np.arange(step / 2, height, step))
         dark = np.maximum(
-            _line_profile(sx, np.array(lines_x), 1.2), _line_profile(sy, np.array(lines_y), 1.2)
+            _line_profile(sx, np.array(lines_x), line_sigma),
+            _line_profile(sy, np.array(lines_y), line_sigma),
         )
         reflect = (0.8 - 0.75 * dark).astype(np.float32)
     else:
@@ -163,6 +167,23 @@ def render_scene_xyz(
     return xyz, lines_x, lines_y
 
 
+def _scene_position_through_lens(
+    p: LensProfile, width: int, height: int, channel: int, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The corrected (scene) position whose recorded position in ``channel`` is (x, y):
+    the inverse of :func:`lsquared.optics.profile.source_coordinates`, by fixed-point
+    iteration (the models are close to identity, so it converges to 1e-6 px)."""
+    crop = p.calibration_crop
+    px, py = x.astype(np.float64), y.astype(np.float64)
+    for _ in range(50):
+        sx, sy = lensopt.source_coordinates(p, width, height, crop, px, py)
+        dx, dy = x - sx[channel], y - sy[channel]
+        px, py = px + dx, py + dy
+        if max(np.abs(dx).max(), np.abs(dy).max()) < 1e-6:
+            break
+    return px, py
+
+
 def simulate(
     out: str | Path,
     *,
@@ -180,11 +201,17 @@ def simulate(
     focal_length_mm: float = 50.0,
     f_number: float = 4.0,
     embed_opcodes: bool = False,
+    lens_profile: LensProfile | None = None,
+    line_sigma: float = 1.2,
 ) -> Truth:
     """Render the scene and write a CFA DNG to ``out``; return the :class:`Truth`.
 
     With ``embed_opcodes`` the warp and vignetting are also written as DNG opcodes
     (OpcodeList3 WarpRectilinear, OpcodeList2 FixVignetteRadial) so a reader can undo them.
+
+    With ``lens_profile`` the scene is seen through that lens's distortion, TCA and
+    vignetting (lensfun's models, inverted per channel by fixed-point iteration), and the
+    lens's name is written as the EXIF lens model, so ``--lens lensfun`` finds it.
     """
     if width % 2 or height % 2:
         raise ValueError("width and height must be even for a 2x2 Bayer pattern")
@@ -206,7 +233,11 @@ def simulate(
     lines_y: list[float] = []
     for c in range(3):
         mask = cfa_channel == c
-        if warp is not None:
+        if lens_profile is not None:
+            sx, sy = _scene_position_through_lens(
+                lens_profile, width, height, c, xx[mask], yy[mask]
+            )
+        elif warp is not None:
             rd = r_d[mask]
             ru = warp.corrected_radius(c, rd)
             scale = np.divide(ru, rd, out=np.ones_like(rd), where=rd > 0)
@@ -214,11 +245,18 @@ def simulate(
         else:
             sx, sy = xx[mask], yy[mask]
         xyz, lines_x, lines_y = render_scene_xyz(
-            width, height, sx, sy, patch_xyz, white_xyz, scene_kind
+            width, height, sx, sy, patch_xyz, white_xyz, scene_kind, line_sigma
         )
         cam[mask] = (xyz @ (gain * CAMERA_MATRIX[c]).astype(np.float32)).astype(np.float32)
     if vignetting is not None:
         cam /= vignetting.gain(r_d).astype(np.float32)
+    if lens_profile is not None:
+        lens = lens_profile.name
+        if lens_profile.vignetting is not None:
+            crop = lens_profile.calibration_crop
+            cam /= lensopt.vignetting_gain(lens_profile, width, height, crop, xx, yy).astype(
+                np.float32
+            )
     span = WHITE_LEVEL - BLACK_LEVEL
     signal = np.clip(cam, 0, None) * span
     if noise:

@@ -17,10 +17,12 @@ app = typer.Typer(
 
 
 def _register_groups() -> None:
+    from lsquared.cli.lens import lens_app
     from lsquared.cli.looks import look_app, lut_app
 
     app.add_typer(look_app, name="look")
     app.add_typer(lut_app, name="lut")
+    app.add_typer(lens_app, name="lens")
 
 
 FORMATS = ("tif8", "tif16", "tif32", "png8", "png16", "png", "jpg", "exr", "exr-half")
@@ -61,6 +63,7 @@ def build_recipe(
     look: str | None = None,
     lut: Path | None = None,
     lut_input: str | None = None,
+    lens: str | None = None,
 ):
     """The recipe file (or the default) with the command-line overrides on top."""
     from lsquared.pipeline import recipe as rc
@@ -89,6 +92,8 @@ def build_recipe(
         recipe = recipe.replace("look", lut=str(lut))
     if lut_input:
         recipe = recipe.replace("look", lut_input=lut_input)
+    if lens:
+        recipe = recipe.replace("lens", source=lens)
     return recipe
 
 
@@ -108,6 +113,9 @@ def develop(
     look: str | None = typer.Option(None, "--look", help="A built-in look (lsq look list)."),
     lut: Path | None = typer.Option(None, "--lut", help="A .cube/.vlt look LUT (display out)."),
     lut_input: str | None = typer.Option(None, "--lut-input", help="What the LUT expects: vlog..."),
+    lens: str | None = typer.Option(
+        None, "--lens", help="auto (default), lensfun, profile, embedded or none."
+    ),
     explain: bool = typer.Option(False, "--explain", help="Print what the processor does."),
 ) -> None:
     """Develop RAW photos into TIFF, PNG, JPEG or OpenEXR.
@@ -118,7 +126,7 @@ def develop(
 
     with errors_as_one_line():
         recipe = build_recipe(
-            recipe_file, fmt, space, wb, ev, demosaic, out, quality, look, lut, lut_input
+            recipe_file, fmt, space, wb, ev, demosaic, out, quality, look, lut, lut_input, lens
         )
         many = len(inputs) > 1
         with progress(len(inputs), "developing") as advance:
@@ -148,8 +156,5 @@ def demo(
 
 
 def main() -> None:
-    from lsquared.cli.common import install_warning_printer
-
-    install_warning_printer()
     _register_groups()
     app()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import warnings
 from collections.abc import Iterator
 
 import typer
 
-from lsquared.errors import LsqError
+from lsquared.errors import LsqError, LsqWarning
 
 EXIT_USAGE_OR_INPUT = 2
 
@@ -25,20 +26,23 @@ def fail(error: LsqError) -> None:
 
 @contextlib.contextmanager
 def errors_as_one_line() -> Iterator[None]:
-    try:
-        yield
-    except LsqError as e:
-        fail(e)
+    """Run a command's work: LsqError -> one line and exit 2; LsqWarning -> one
+    ``lsq: warning:`` line each. Warnings are recorded here rather than through global
+    hooks, which libraries imported during the work replace."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LsqWarning)
+        try:
+            yield
+        except LsqError as e:
+            _print_warnings(caught)
+            fail(e)
+    _print_warnings(caught)
 
 
-def install_warning_printer() -> None:
-    """Warnings (LsqWarning) print as one ``lsq: warning: ...`` line on stderr."""
-    import warnings
-
-    def show(message, category, filename, lineno, file=None, line=None):
-        typer.echo(f"lsq: warning: {message}", err=True)
-
-    warnings.showwarning = show
+def _print_warnings(caught) -> None:
+    for w in caught:
+        if issubclass(w.category, LsqWarning):
+            typer.echo(f"lsq: warning: {w.message}", err=True)
 
 
 def interactive() -> bool:
