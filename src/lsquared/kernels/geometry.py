@@ -42,43 +42,66 @@ def _lanczos3(t: float) -> float:
     return 3.0 * math.sin(pt) * math.sin(pt / 3.0) / (pt * pt)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
+def _pixel(src, yy: int, xx: int, c: int) -> float:
+    if 0 <= yy < src.shape[0] and 0 <= xx < src.shape[1]:
+        return src[yy, xx, c]
+    return 0.0
+
+
+@numba.njit(cache=True, inline="always")
+def _bilinear(src, c: int, x0: int, y0: int, fx: float, fy: float) -> float:
+    if x0 >= 0 and y0 >= 0 and x0 + 1 < src.shape[1] and y0 + 1 < src.shape[0]:
+        a = src[y0, x0, c] + (src[y0, x0 + 1, c] - src[y0, x0, c]) * fx
+        b = src[y0 + 1, x0, c] + (src[y0 + 1, x0 + 1, c] - src[y0 + 1, x0, c]) * fx
+        return a + (b - a) * fy
+    a = _pixel(src, y0, x0, c) * (1 - fx) + _pixel(src, y0, x0 + 1, c) * fx
+    b = _pixel(src, y0 + 1, x0, c) * (1 - fx) + _pixel(src, y0 + 1, x0 + 1, c) * fx
+    return a * (1 - fy) + b * fy
+
+
+@numba.njit(cache=True, inline="always")
+def _bicubic(src, c: int, x0: int, y0: int, fx: float, fy: float) -> float:
+    wx0, wx1, wx2, wx3 = _keys(1.0 + fx), _keys(fx), _keys(1.0 - fx), _keys(2.0 - fx)
+    wy0, wy1, wy2, wy3 = _keys(1.0 + fy), _keys(fy), _keys(1.0 - fy), _keys(2.0 - fy)
+    total = 0.0
+    inside = x0 >= 1 and y0 >= 1 and x0 + 2 < src.shape[1] and y0 + 2 < src.shape[0]
+    for j in range(4):
+        yy = y0 - 1 + j
+        wy = wy0 if j == 0 else (wy1 if j == 1 else (wy2 if j == 2 else wy3))
+        if inside:
+            row = (wx0 * src[yy, x0 - 1, c] + wx1 * src[yy, x0, c]
+                   + wx2 * src[yy, x0 + 1, c] + wx3 * src[yy, x0 + 2, c])  # fmt: skip
+        else:
+            row = wx0 * _pixel(src, yy, x0 - 1, c) + wx1 * _pixel(src, yy, x0, c)
+            row += wx2 * _pixel(src, yy, x0 + 1, c) + wx3 * _pixel(src, yy, x0 + 2, c)
+        total += wy * row
+    return total
+
+
+@numba.njit(cache=True, inline="always")
+def _lanczos(src, c: int, x0: int, y0: int, fx: float, fy: float) -> float:
+    total = wsum = 0.0
+    for j in range(6):
+        wy = _lanczos3(fy + 2.0 - j)
+        for i in range(6):
+            wgt = wy * _lanczos3(fx + 2.0 - i)
+            wsum += wgt
+            total += wgt * _pixel(src, y0 - 2 + j, x0 - 2 + i, c)
+    return total / wsum  # Lanczos weights do not sum to 1
+
+
+@numba.njit(cache=True, inline="always")
 def _sample(src, c: int, x: float, y: float, filt: int) -> float:
-    h, w = src.shape[0], src.shape[1]
+    if x < -0.5 or y < -0.5 or x > src.shape[1] - 0.5 or y > src.shape[0] - 0.5:
+        return 0.0
     x0 = math.floor(x)
     y0 = math.floor(y)
-    fx, fy = x - x0, y - y0
     if filt == 0:
-        radius = 1
-    elif filt == 1:
-        radius = 2
-    else:
-        radius = 3
-    total = 0.0
-    norm = 0.0
-    for j in range(1 - radius, radius + 1):
-        yy = y0 + j
-        if filt == 0:
-            wy = 1.0 - abs(j - fy)
-        elif filt == 1:
-            wy = _keys(j - fy)
-        else:
-            wy = _lanczos3(j - fy)
-        for i in range(1 - radius, radius + 1):
-            xx = x0 + i
-            if filt == 0:
-                wx = 1.0 - abs(i - fx)
-            elif filt == 1:
-                wx = _keys(i - fx)
-            else:
-                wx = _lanczos3(i - fx)
-            wgt = wx * wy
-            norm += wgt
-            if 0 <= xx < w and 0 <= yy < h:
-                total += wgt * src[yy, xx, c]
-    if x < -0.5 or y < -0.5 or x > w - 0.5 or y > h - 0.5:
-        return 0.0
-    return total / norm if filt == 2 else total
+        return _bilinear(src, c, x0, y0, x - x0, y - y0)
+    if filt == 1:
+        return _bicubic(src, c, x0, y0, x - x0, y - y0)
+    return _lanczos(src, c, x0, y0, x - x0, y - y0)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -87,16 +110,23 @@ def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
     inv = 1.0 / step
     gh, gw = grid_x.shape[1], grid_x.shape[2]
     for y in numba.prange(h):
+        # the grid interpolated to this row once; along the row it is linear per cell
         gyf = y * inv
         gy = min(int(gyf), gh - 2)
         fy = gyf - gy
+        row_x = np.empty((3, gw))
+        row_y = np.empty((3, gw))
+        for c in range(3):
+            for k in range(gw):
+                row_x[c, k] = grid_x[c, gy, k] + (grid_x[c, gy + 1, k] - grid_x[c, gy, k]) * fy
+                row_y[c, k] = grid_y[c, gy, k] + (grid_y[c, gy + 1, k] - grid_y[c, gy, k]) * fy
         for x in range(w):
             gxf = x * inv
-            gx = min(int(gxf), gw - 2)
-            fx = gxf - gx
+            k = min(int(gxf), gw - 2)
+            fx = gxf - k
             for c in range(3):
-                sx = _grid(grid_x[c], gy, gx, fy, fx)
-                sy = _grid(grid_y[c], gy, gx, fy, fx)
+                sx = row_x[c, k] + (row_x[c, k + 1] - row_x[c, k]) * fx
+                sy = row_y[c, k] + (row_y[c, k + 1] - row_y[c, k]) * fx
                 dst[y, x, c] = _sample(src, c, sx, sy, filt)
 
 
