@@ -22,7 +22,6 @@ from lsquared.errors import (
     LsqWarning,
     OutputError,
     RecipeError,
-    UnsupportedError,
 )
 from lsquared.image import Encoding, Image
 from lsquared.io import raw, stills
@@ -85,9 +84,14 @@ def resolve_lens(recipe: Recipe, source: Metadata) -> LensCorrection:
     spec = recipe.lens
     if spec.source == "none":
         return LensCorrection(None, 1.0, "lens: no correction (source none)")
+    if spec.source in ("embedded", "auto") and source.lens_opcodes:
+        profile = optics_profile.from_dng_opcodes(source.lens_opcodes)
+        names = ", ".join(op.name for op in source.lens_opcodes)
+        return LensCorrection(profile, 1.0, f"lens: embedded in the file ({names})")
     if spec.source == "embedded":
-        raise UnsupportedError(
-            source.source_path, "embedded DNG/RW2 lens corrections are not implemented yet"
+        raise LensError(
+            source.source_path,
+            "the file embeds no lens correction (DNG WarpRectilinear, FixVignetteRadial)",
         )
     try:
         if spec.source == "profile":

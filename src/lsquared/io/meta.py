@@ -96,6 +96,25 @@ def dng_calibration(exif: dict[str, Any]) -> ColorCalibration | None:
     )
 
 
+def opcode_lists(path: Path, exif: dict[str, Any]) -> tuple:
+    """The lens-correcting opcodes of a DNG's OpcodeList1/2/3 (in IFD0 or the raw SubIFD),
+    parsed; malformed lists raise InputError naming the file and the list."""
+    from lsquared.io import opcodes
+
+    found = []
+    for key, value in exif.items():
+        name = key.rsplit(".", 1)[-1]
+        if name in ("OpcodeList1", "OpcodeList2", "OpcodeList3"):
+            try:
+                data = bytes(int(b) for b in str(value).split())
+            except ValueError:
+                raise InputError(path, f"{name}: not a byte list") from None
+            found += opcodes.decode(data, f"{path} {name}")
+    return tuple(
+        op for op in found if op.id in (opcodes.WARP_RECTILINEAR, opcodes.FIX_VIGNETTE_RADIAL)
+    )
+
+
 def image_data_end(exif: dict[str, Any]) -> int | None:
     """The largest byte offset that the file's image data (strips or tiles) reaches, from
     the TIFF tags of every IFD (TIFF 6.0 sections 3 and 15; Panasonic's RawDataOffset)."""

@@ -127,7 +127,9 @@ class RawFile:
         swapped = sizes.flip in (5, 6)  # LibRaw rotates these by 90 degrees
         width, height = (sizes.height, sizes.width) if swapped else (sizes.width, sizes.height)
         self.metadata: Metadata = meta.metadata_from_exif(path, exif).with_(
-            calibration=calibration, image_size=(int(width), int(height))
+            calibration=calibration,
+            image_size=(int(width), int(height)),
+            lens_opcodes=meta.opcode_lists(path, exif),
         )
 
     def __enter__(self) -> RawFile:

@@ -45,10 +45,52 @@ class LensProfile:
     center: tuple[float, float] = (0.0, 0.0)
     calibration_crop: float = 1.0
     calibration_aspect: float = DEFAULT_ASPECT
+    #: DNG WarpRectilinear: (per-plane (kr0..kr3, kt0, kt1), optical centre (x, y) in [0, 1])
+    dng_warp: tuple | None = None
+    #: DNG FixVignetteRadial: ((k0..k4), optical centre)
+    dng_vignette: tuple | None = None
 
     @property
     def has_geometry(self) -> bool:
-        return self.distortion is not None or self.tca is not None
+        return self.distortion is not None or self.tca is not None or self.dng_warp is not None
+
+
+def from_dng_opcodes(opcodes) -> LensProfile:
+    """The corrections a DNG carries in its opcode lists (DNG 1.6, chapter 7)."""
+    warp = vignette = None
+    for op in opcodes:
+        if op.name == "WarpRectilinear":
+            planes = [tuple(float(v) for v in plane) for plane in op.params["planes"]]
+            planes = (planes * 3)[:3] if len(planes) == 1 else planes[:3]
+            warp = (tuple(planes), tuple(float(v) for v in op.params["center"]))
+        elif op.name == "FixVignetteRadial":
+            vignette = (tuple(op.params["k"]), tuple(float(v) for v in op.params["center"]))
+    if warp is None and vignette is None:
+        raise LensError("DNG opcodes", "no WarpRectilinear or FixVignetteRadial opcode")
+    return LensProfile("embedded DNG opcodes", "embedded", dng_warp=warp, dng_vignette=vignette)
+
+
+def _dng_frame(width: int, height: int, center) -> tuple[float, float, float]:
+    """Optical centre in pixels and the normalising distance: the centre's distance to the
+    farthest image corner (DNG 1.6, WarpRectilinear and FixVignetteRadial)."""
+    cx, cy = center[0] * (width - 1), center[1] * (height - 1)
+    m = max(math.hypot(cx - x, cy - y) for x in (0, width - 1) for y in (0, height - 1))
+    return cx, cy, m
+
+
+def _dng_warp_coordinates(p: LensProfile, width: int, height: int, x, y, scale: float):
+    planes, center = p.dng_warp
+    cx, cy, m = _dng_frame(width, height, center)
+    dx = (np.asarray(x, dtype=np.float64) - cx) / m / scale
+    dy = (np.asarray(y, dtype=np.float64) - cy) / m / scale
+    r2 = dx * dx + dy * dy
+    sx = np.empty((3, *dx.shape))
+    sy = np.empty((3, *dx.shape))
+    for c, (k0, k1, k2, k3, t0, t1) in enumerate(planes):
+        f = k0 + r2 * (k1 + r2 * (k2 + r2 * k3))
+        sx[c] = cx + m * (f * dx + 2 * t0 * dx * dy + t1 * (r2 + 2 * dx * dx))
+        sy[c] = cy + m * (f * dy + 2 * t1 * dx * dy + t0 * (r2 + 2 * dy * dy))
+    return sx, sy
 
 
 def from_lensfun(lens, focal: float, aperture: float, distance: float) -> LensProfile:
@@ -114,6 +156,8 @@ def source_coordinates(
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Where output pixels (x, y) come from in the recorded image, per channel: two arrays
     of shape (3, *x.shape)."""
+    if p.dng_warp is not None:
+        return _dng_warp_coordinates(p, width, height, x, y, scale)
     ns, cx, cy = _normalisation(p, width, height, crop)
     xn = (np.asarray(x, dtype=np.float64) * ns - cx) / scale
     yn = (np.asarray(y, dtype=np.float64) * ns - cy) / scale
@@ -154,7 +198,16 @@ def geometry_grid(
 def vignetting_gain(
     p: LensProfile, width: int, height: int, crop: float, x: np.ndarray, y: np.ndarray
 ) -> np.ndarray:
-    """The correcting gain 1 / (1 + k1 r^2 + k2 r^4 + k3 r^6) at recorded pixels (x, y)."""
+    """The correcting gain at recorded pixels (x, y): lensfun's 1 / (1 + k1 r^2 + k2 r^4 +
+    k3 r^6), or a DNG FixVignetteRadial's 1 + k0 r^2 + ... + k4 r^10."""
+    if p.dng_vignette is not None:
+        ks, center = p.dng_vignette
+        cx, cy, m = _dng_frame(width, height, center)
+        r2 = ((x - cx) ** 2 + (y - cy) ** 2) / (m * m)
+        g = np.zeros_like(r2)
+        for k in reversed(ks):
+            g = (g + k) * r2
+        return 1.0 + g
     k1, k2, k3 = p.vignetting
     half_diagonal = math.hypot(width - 1, height - 1) / 2
     r = (

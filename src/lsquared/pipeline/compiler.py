@@ -239,14 +239,15 @@ def stage_lens(ctx: CompileContext, lens: LensCorrection | None) -> None:
         raise InputError(ctx.source.source_path, "image size unknown: cannot build lens maps")
     p, (w, h) = lens.profile, ctx.source.image_size
     done = []
-    if spec.vignetting and p.vignetting is not None:
+    if spec.vignetting and (p.vignetting is not None or p.dng_vignette is not None):
         grid = optics.vignetting_grid(p, w, h, lens.crop)
         ctx.geometry.append(GainMapOp(grid, optics.GRID_STEP, "vignetting"))
-        done.append("vignetting (pa)")
+        done.append("vignetting (DNG FixVignetteRadial)" if p.dng_vignette else "vignetting (pa)")
     geometry = replace(
         p,
         distortion=p.distortion if spec.distortion else None,
         tca=p.tca if spec.tca else None,
+        dng_warp=p.dng_warp if (spec.distortion or spec.tca) else None,
     )
     if geometry.has_geometry:
         scale = spec.scale or optics.auto_scale(geometry, w, h, lens.crop)
@@ -256,6 +257,8 @@ def stage_lens(ctx: CompileContext, lens: LensCorrection | None) -> None:
             done.append(f"distortion ({geometry.distortion[0]})")
         if geometry.tca is not None:
             done.append(f"TCA ({geometry.tca[0]})")
+        if geometry.dng_warp is not None:
+            done.append("distortion + TCA (DNG WarpRectilinear)")
         done.append(f"scale {scale:.4f}, {spec.filter} resampling")
     ctx.notes.append(f"{lens.note}; corrected: {', '.join(done) or 'nothing'}")
 

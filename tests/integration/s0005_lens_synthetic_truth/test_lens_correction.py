@@ -105,3 +105,31 @@ def test_unknown_lens_warns_under_auto_and_fails_when_explicit(sim_dng, tmp_path
     explicit = run_lsq("develop", sim_dng.path, "-o", tmp_path / "b.tif", "--lens", "lensfun")
     assert explicit.returncode == 2 and "lens" in explicit.stderr
     assert not (tmp_path / "b.tif").exists()
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    """A DNG whose own opcodes (WarpRectilinear, FixVignetteRadial) describe its lens: 2 %
+    barrel with +-0.1 % lateral CA, and a 40 % corner falloff."""
+    warp = simulate.Warp(((1.0, 0.0, 0.021, 0.0), (1.0, 0.0, 0.02, 0.0), (1.0, 0.0, 0.019, 0.0)))
+    return simulate.simulate(
+        tmp_path_factory.mktemp("emb") / "embedded.dng", width=1200, height=800,
+        scene_kind="grid", warp=warp, vignetting=simulate.Vignetting((0.4, 0.1, 0, 0, 0)),
+        embed_opcodes=True, line_sigma=2.0, noise=False,
+    )  # fmt: skip
+
+
+def test_dng_warp_rectilinear_opcode_corrects_the_grid(embedded):
+    recipe = Recipe().replace("output", space="linear-srgb").replace("lens", scale=1.0)
+    image = engine.load_source(embedded.path, recipe)
+    processor = engine.compile(recipe, image)
+    assert any("embedded in the file" in n and "WarpRectilinear" in n for n in processor.notes)
+    fit, fringe = _line_measurements(processor.apply(image).pixels, embedded)
+    assert fit <= 0.1 and fringe <= 0.1, (fit, fringe)
+    bent, _ = _line_measurements(_develop(embedded, "none"), embedded)
+    assert bent > 1.0
+
+
+def test_embedded_source_without_opcodes_is_an_error(sim_dng, tmp_path):
+    result = run_lsq("develop", sim_dng.path, "-o", tmp_path / "e.tif", "--lens", "embedded")
+    assert result.returncode == 2 and "embeds no lens correction" in result.stderr
