@@ -98,9 +98,10 @@ def resolve_lens(recipe: Recipe, source: Metadata) -> LensCorrection:
             lens = lensdb.lookup_in_file(spec.profile, source.lens_model)
             origin = f"profile {spec.profile}"
         else:
-            if not source.lens_model:
+            lens = lensdb.fixed_lens(source.make, source.model) if not source.lens_model else None
+            if lens is None and not source.lens_model:
                 raise LensError(source.source_path, "the file names no lens (EXIF LensModel)")
-            lens = lensdb.lookup(source.lens_model)
+            lens = lens or lensdb.lookup(source.lens_model)
             origin = "lensfun database"
     except LensError as e:
         if spec.source != "auto":
@@ -124,6 +125,36 @@ def resolve_lens(recipe: Recipe, source: Metadata) -> LensCorrection:
         f"{distance:g} m, crop {crop:.2f}"
     )
     return LensCorrection(profile, crop, note)
+
+
+def identify_lens(path: str | Path) -> list[str]:
+    """What lsquared knows of a file's lens, from its metadata alone (no pixels are read):
+    camera, lens, settings, crop factor, the correction source ``--lens auto`` would use,
+    and any embedded correction data."""
+    from lsquared.io import meta, rw2
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "file not found")
+    exif = meta.read_exif(path)
+    source = meta.metadata_from_exif(path, exif).with_(lens_opcodes=meta.opcode_lists(path, exif))
+    lens = resolve_lens(Recipe(), source)
+    lines = [
+        f"file:    {path}",
+        f"camera:  {source.make or '?'} {source.model or '?'}",
+        f"lens:    {source.lens_model or 'not recorded'}",
+        f"setting: {source.focal_length_mm or '?'} mm, f/{source.aperture_f or '?'}",
+        f"source:  {lens.note}",
+    ]
+    panasonic = rw2.from_exif(exif, f"{path} 0x0119")
+    if panasonic is not None:
+        lines.append(
+            f"rw2 0x0119: correction {'on' if panasonic.correction_on else 'off'}, scale "
+            f"{panasonic.scale:g}, params 02 {panasonic.param02} 04 {panasonic.param04} "
+            f"08 {panasonic.param08} 09 {panasonic.param09} 11 {panasonic.param11} "
+            "(checksum verified; read and reported, not applied)"
+        )
+    return lines
 
 
 def input_encoding(name: str) -> Encoding:

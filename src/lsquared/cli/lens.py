@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from lsquared.cli.common import errors_as_one_line
+from lsquared.optics.profile import lensdb_name
 
 lens_app = typer.Typer(
     help="Lens profiles (lensfun database).\n\nExample: lsq lens list --mount L",
@@ -21,7 +22,7 @@ def _line(lens) -> str:
         else f"{lens.min_focal:g}-{lens.max_focal:g}"
     )
     mounts = ", ".join(lens.mounts)
-    return f"{lens.maker} {lens.model}  [{mounts}; {focal} mm; crop {lens.crop_factor:g}]"
+    return f"{lensdb_name(lens)}  [{mounts}; {focal} mm; crop {lens.crop_factor:g}]"
 
 
 @lens_app.command("list")
@@ -80,6 +81,19 @@ def lens_show(name: str = typer.Argument(..., help="A lens name (lsq lens find).
     for v in lens.calib_vignetting or []:
         where = f"{v.focal:g} mm f/{v.aperture:g} {v.distance:g} m"
         typer.echo(f"  vignetting {v.model.name.lower():7s} {where}  {list(map(float, v.terms))}")
+
+
+@lens_app.command("identify")
+def lens_identify(files: list[Path] = typer.Argument(..., help="RAW files.")) -> None:
+    """Report each file's lens, settings and the correction source --lens auto chooses.
+
+    Example: lsq lens identify P1000123.RW2 L1000456.DNG
+    """
+    from lsquared import engine
+
+    with errors_as_one_line():
+        for path in files:
+            typer.echo("\n".join(engine.identify_lens(path)))
 
 
 @lens_app.command("import-db")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -129,15 +130,35 @@ def lenses(mount: str | None = None) -> list:
     return [seen[k] for k in sorted(seen)]
 
 
+def tokens(name: str) -> list[str]:
+    """Lens-name tokens: lower case, letters split from digits, punctuation dropped, so that
+    EXIF's "EF24-105mm f/4L" and lensfun's "EF 24-105mm f/4L" give the same tokens."""
+    return re.findall(r"[a-z]+|\d+(?:\.\d+)?", name.lower())
+
+
 def find(text: str, mount: str | None = None) -> list:
-    """Lenses whose maker + model contain every word of ``text`` (case-insensitive)."""
-    words = text.lower().replace("/", " ").split()
-    out = []
+    """Lenses whose maker + model contain every token of ``text``, closest first (fewest
+    extra tokens)."""
+    wanted = tokens(text)
+    scored = []
     for lens in lenses(mount):
-        name = f"{lens.maker} {lens.model}".lower().replace("/", " ")
-        if all(w in name for w in words):
-            out.append(lens)
-    return out
+        have = tokens(f"{lens.maker} {lens.model}")
+        if all(t in have for t in wanted):
+            scored.append((len(have) - len(wanted), lens.maker, lens.model, lens))
+    return [entry[-1] for entry in sorted(scored, key=lambda e: e[:3])]
+
+
+def fixed_lens(make: str | None, model: str | None) -> object | None:
+    """The built-in lens of a fixed-lens camera: lensfun gives such bodies a mount of their
+    own with exactly one lens."""
+    if not make or not model:
+        return None
+    cams = load_database().find_cameras(make, model, loose_search=False)
+    if not cams:
+        return None
+    mount = cams[0].mount
+    found = [lens for lens in load_database().lenses if mount in lens.mounts]
+    return found[0] if len(found) == 1 else None
 
 
 def camera_crop(make: str | None, model: str | None) -> float | None:

@@ -99,7 +99,7 @@ def from_lensfun(lens, focal: float, aperture: float, distance: float) -> LensPr
     tca = lens.interpolate_tca(focal)
     vig = lens.interpolate_vignetting(focal, aperture, distance)
     return LensProfile(
-        name=f"{lens.maker} {lens.model}",
+        name=lensdb_name(lens),
         source="lensfun",
         distortion=(dist.model.name.lower(), tuple(float(t) for t in dist.terms))
         if dist is not None and dist.model.name != "NONE" else None,
@@ -110,6 +110,13 @@ def from_lensfun(lens, focal: float, aperture: float, distance: float) -> LensPr
         center=(float(lens.center_x), float(lens.center_y)),
         calibration_crop=float(lens.crop_factor),
     )  # fmt: skip
+
+
+def lensdb_name(lens) -> str:
+    """Maker and model, without repeating a maker the model already starts with."""
+    if lens.model.lower().startswith(lens.maker.lower()):
+        return lens.model
+    return f"{lens.maker} {lens.model}"
 
 
 def _normalisation(p: LensProfile, width: int, height: int, crop: float):

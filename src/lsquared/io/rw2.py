@@ -1,0 +1,78 @@
+"""Panasonic RW2 lens distortion information, IFD0 tag 0x0119 ("DistortionInfo").
+
+Provenance: the layout and checksums are as ExifTool documents them
+(Image::ExifTool::PanasonicRaw, "DistortionInfo", after P. Harvey and syscall.eu): 32 bytes
+read as 16 little-endian int16 values; entries 2, 4, 8, 9, 11 are parameters / 32768,
+entry 5 gives the scale 1 / (1 + v / 32768), the low 4 bits of entry 7 say whether the
+camera's own correction is on; entries 0, 1, 14, 15 hold four checksums, each
+``c = (73 c + byte) mod 0xffef`` over a byte range, whose XOR with the stored words is 0.
+
+Limits: the published model is Ru = scale (Rd + a Rd^3 + b Rd^5 + c Rd^7), but which of the
+five parameters are a, b and c, and how Rd is normalised, is not documented by Panasonic
+or ExifTool. lsquared therefore reads, verifies and reports these values but does not apply
+them as a correction (a wrong mapping would distort images); see the project notes.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from lsquared.errors import InputError
+
+TAG = "Exif.PanasonicRaw.0x0119"
+
+
+@dataclass(frozen=True)
+class Rw2Distortion:
+    param02: float
+    param04: float
+    param08: float
+    param09: float
+    param11: float
+    scale: float
+    correction_on: bool
+
+
+def _checksum(data: bytes, start: int, count: int, step: int) -> int:
+    csum = 0
+    for i in range(count):
+        csum = (73 * csum + data[start + i * step]) % 0xFFEF
+    return csum
+
+
+def checksum_ok(data: bytes) -> bool:
+    word = lambda offset: struct.unpack_from("<H", data, offset)[0]  # noqa: E731
+    res = (
+        _checksum(data, 4, 12, 1) ^ word(2)
+        ^ _checksum(data, 16, 12, 1) ^ word(28)
+        ^ _checksum(data, 2, 14, 2) ^ word(0)
+        ^ _checksum(data, 3, 14, 2) ^ word(30)
+    )  # fmt: skip
+    return res == 0
+
+
+def parse(data: bytes, where: str = "RW2 0x0119") -> Rw2Distortion:
+    """Decode the 32-byte DistortionInfo; InputError if it is the wrong size or its
+    checksums do not match."""
+    if len(data) != 32:
+        raise InputError(where, f"DistortionInfo is {len(data)} bytes, expected 32")
+    if not checksum_ok(data):
+        raise InputError(where, "DistortionInfo checksum does not match")
+    v = struct.unpack("<16h", data)
+    return Rw2Distortion(
+        param02=v[2] / 32768, param04=v[4] / 32768, param08=v[8] / 32768,
+        param09=v[9] / 32768, param11=v[11] / 32768, scale=1 / (1 + v[5] / 32768),
+        correction_on=(v[7] & 0x0F) == 1,
+    )  # fmt: skip
+
+
+def from_exif(exif: dict, where: str) -> Rw2Distortion | None:
+    value = exif.get(TAG)
+    if value is None:
+        return None
+    try:
+        data = bytes(int(b) for b in str(value).split())
+    except ValueError:
+        raise InputError(where, "RW2 DistortionInfo is not a byte list") from None
+    return parse(data, where)
