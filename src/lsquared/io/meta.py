@@ -144,6 +144,19 @@ def check_complete(path: Path, exif: dict[str, Any]) -> None:
         )
 
 
+#: maker-note keys saying the camera already corrected vignetting (Panasonic 0x008a,
+#: "ShadingCompensation" in ExifTool's Panasonic table: 0 off, 1 on)
+SHADING_KEYS = ("Exif.Panasonic.ShadingCompensation", "Exif.Panasonic.0x008a")
+
+
+def recorded_crop_factor(exif: dict[str, Any]) -> float | None:
+    """Crop factor of the recorded frame from the 35 mm-equivalent focal length (EXIF
+    0xA405 / 0x920A): an S5 in APS-C mode records about 1.5, not the body's 1.0."""
+    f35 = _first(exif, "Exif.Photo.FocalLengthIn35mmFilm")
+    focal = _first(exif, "Exif.Photo.FocalLength", "Exif.Image.FocalLength")
+    return f35 / focal if f35 and focal else None
+
+
 def metadata_from_exif(path: Path, exif: dict[str, Any]) -> Metadata:
     """The :class:`Metadata` fields that EXIF gives (lens details are refined by optics)."""
     return Metadata(
@@ -160,6 +173,8 @@ def metadata_from_exif(path: Path, exif: dict[str, Any]) -> Metadata:
         iso=_first(exif, "Exif.Photo.ISOSpeedRatings", "Exif.PanasonicRaw.ISOSpeed"),
         datetime_original=_text(exif, "Exif.Photo.DateTimeOriginal", "Exif.Image.DateTime"),
         orientation=int(_first(exif, "Exif.Image.Orientation") or 1),
+        crop_factor=recorded_crop_factor(exif),
+        camera_corrected_vignetting=any(_first(exif, k) == 1 for k in SHADING_KEYS),
         calibration=dng_calibration(exif),
         exif={k: exif[k] for k in COPIED_EXIF if k in exif},
     )

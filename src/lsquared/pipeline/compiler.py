@@ -239,7 +239,10 @@ def stage_lens(ctx: CompileContext, lens: LensCorrection | None) -> None:
         raise InputError(ctx.source.source_path, "image size unknown: cannot build lens maps")
     p, (w, h) = lens.profile, ctx.source.image_size
     done = []
-    if spec.vignetting and (p.vignetting is not None or p.dng_vignette is not None):
+    has_vignetting = p.vignetting is not None or p.dng_vignette is not None
+    if spec.vignetting and has_vignetting and ctx.source.camera_corrected_vignetting:
+        done.append("not vignetting: the camera's shading compensation already did")
+    elif spec.vignetting and has_vignetting:
         grid = optics.vignetting_grid(p, w, h, lens.crop)
         ctx.geometry.append(GainMapOp(grid, optics.GRID_STEP, "vignetting"))
         done.append("vignetting (DNG FixVignetteRadial)" if p.dng_vignette else "vignetting (pa)")

@@ -133,3 +133,33 @@ def test_dng_warp_rectilinear_opcode_corrects_the_grid(embedded):
 def test_embedded_source_without_opcodes_is_an_error(sim_dng, tmp_path):
     result = run_lsq("develop", sim_dng.path, "-o", tmp_path / "e.tif", "--lens", "embedded")
     assert result.returncode == 2 and "embeds no lens correction" in result.stderr
+
+
+def test_camera_shading_compensation_skips_vignetting(grid, tmp_path):
+    """When the maker notes say the camera's shading compensation was on, lsquared does not
+    correct vignetting a second time, and says so."""
+    import shutil
+
+    from lsquared.io.meta import add_exif
+
+    copy = tmp_path / "shaded.dng"
+    shutil.copy(grid.path, copy)
+    add_exif(copy, {"Exif.Photo.FocalLengthIn35mmFilm": "20"})
+    recipe = Recipe().replace("lens", source="lensfun")
+    image = engine.load_source(copy, recipe)
+    plain = engine.compile(recipe, image)
+    assert any("vignetting (pa)" in n for n in plain.notes)
+    shaded = engine.compile(
+        recipe, image.metadata.with_(camera_corrected_vignetting=True), image.encoding
+    )
+    assert any("shading compensation already did" in n for n in shaded.notes)
+    assert not any(type(op).__name__ == "GainMapOp" for op in shaded.program.geometry)
+
+
+def test_crop_factor_of_the_recorded_frame_comes_from_35mm_equivalent(tmp_path):
+    from lsquared.io.meta import add_exif, metadata_from_exif, read_exif
+
+    truth = simulate.simulate(tmp_path / "apsc.dng", width=200, height=100, focal_length_mm=50.0)
+    add_exif(truth.path, {"Exif.Photo.FocalLengthIn35mmFilm": "75"})
+    md = metadata_from_exif(truth.path, read_exif(truth.path))
+    assert md.crop_factor == pytest.approx(1.5)
