@@ -16,13 +16,6 @@ FILTER_CODES = {"bilinear": 0, "bicubic": 1, "lanczos": 2}
 
 
 @numba.njit(cache=True, inline="always")
-def _grid(g, gy: int, gx: int, fy: float, fx: float) -> float:
-    a = g[gy, gx] + (g[gy, gx + 1] - g[gy, gx]) * fx
-    b = g[gy + 1, gx] + (g[gy + 1, gx + 1] - g[gy + 1, gx]) * fx
-    return a + (b - a) * fy
-
-
-@numba.njit(cache=True, inline="always")
 def _keys(t: float) -> float:
     t = abs(t)
     if t < 1.0:
@@ -104,29 +97,46 @@ def _sample(src, c: int, x: float, y: float, filt: int) -> float:
     return _lanczos(src, c, x0, y0, x - x0, y - y0)
 
 
+@numba.njit(cache=True, inline="always")
+def _grid_row(plane, y: int, inv: float):
+    """One grid plane (gh x gw) interpolated to image row ``y``; along a row the field is
+    then linear within each cell."""
+    gh, gw = plane.shape
+    gyf = y * inv
+    gy = min(int(gyf), gh - 2)
+    fy = gyf - gy
+    row = np.empty(gw)
+    for k in range(gw):
+        row[k] = plane[gy, k] + (plane[gy + 1, k] - plane[gy, k]) * fy
+    return row
+
+
+@numba.njit(cache=True, inline="always")
+def _along_row(row, x: int, inv: float) -> float:
+    gxf = x * inv
+    k = min(int(gxf), row.shape[0] - 2)
+    return row[k] + (row[k + 1] - row[k]) * (gxf - k)
+
+
 @numba.njit(parallel=True, cache=True)
 def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
     h, w = dst.shape[0], dst.shape[1]
     inv = 1.0 / step
-    gh, gw = grid_x.shape[1], grid_x.shape[2]
     for y in numba.prange(h):
-        # the grid interpolated to this row once; along the row it is linear per cell
-        gyf = y * inv
-        gy = min(int(gyf), gh - 2)
-        fy = gyf - gy
-        row_x = np.empty((3, gw))
-        row_y = np.empty((3, gw))
-        for c in range(3):
-            for k in range(gw):
-                row_x[c, k] = grid_x[c, gy, k] + (grid_x[c, gy + 1, k] - grid_x[c, gy, k]) * fy
-                row_y[c, k] = grid_y[c, gy, k] + (grid_y[c, gy + 1, k] - grid_y[c, gy, k]) * fy
+        rows_x = (
+            _grid_row(grid_x[0], y, inv),
+            _grid_row(grid_x[1], y, inv),
+            _grid_row(grid_x[2], y, inv),
+        )
+        rows_y = (
+            _grid_row(grid_y[0], y, inv),
+            _grid_row(grid_y[1], y, inv),
+            _grid_row(grid_y[2], y, inv),
+        )
         for x in range(w):
-            gxf = x * inv
-            k = min(int(gxf), gw - 2)
-            fx = gxf - k
             for c in range(3):
-                sx = row_x[c, k] + (row_x[c, k + 1] - row_x[c, k]) * fx
-                sy = row_y[c, k] + (row_y[c, k + 1] - row_y[c, k]) * fx
+                sx = _along_row(rows_x[c], x, inv)
+                sy = _along_row(rows_y[c], x, inv)
                 dst[y, x, c] = _sample(src, c, sx, sy, filt)
 
 
@@ -134,15 +144,10 @@ def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
 def gain(src, dst, grid, step: int) -> None:
     h, w = src.shape[0], src.shape[1]
     inv = 1.0 / step
-    gh, gw = grid.shape[0], grid.shape[1]
     for y in numba.prange(h):
-        gyf = y * inv
-        gy = min(int(gyf), gh - 2)
-        fy = gyf - gy
+        row = _grid_row(grid, y, inv)
         for x in range(w):
-            gxf = x * inv
-            gx = min(int(gxf), gw - 2)
-            g = _grid(grid, gy, gx, fy, gxf - gx)
+            g = _along_row(row, x, inv)
             for c in range(3):
                 dst[y, x, c] = src[y, x, c] * g
 
