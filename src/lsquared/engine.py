@@ -151,7 +151,8 @@ def identify_lens(path: str | Path) -> list[str]:
         lines.append(
             f"rw2 0x0119: correction {'on' if panasonic.correction_on else 'off'}, scale "
             f"{panasonic.scale:g}, params 02 {panasonic.param02} 04 {panasonic.param04} "
-            f"08 {panasonic.param08} 09 {panasonic.param09} 11 {panasonic.param11} "
+            f"08 {panasonic.param08} 09 {panasonic.param09} 11 {panasonic.param11}; "
+            f"a, b, c = {', '.join(f'{v:.6g}' for v in panasonic.abc)} "
             "(checksum verified; read and reported, not applied)"
         )
     return lines

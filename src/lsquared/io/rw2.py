@@ -7,10 +7,17 @@ entry 5 gives the scale 1 / (1 + v / 32768), the low 4 bits of entry 7 say wheth
 camera's own correction is on; entries 0, 1, 14, 15 hold four checksums, each
 ``c = (73 c + byte) mod 0xffef`` over a byte range, whose XOR with the stored words is 0.
 
-Limits: the published model is Ru = scale (Rd + a Rd^3 + b Rd^5 + c Rd^7), but which of the
-five parameters are a, b and c, and how Rd is normalised, is not documented by Panasonic
-or ExifTool. lsquared therefore reads, verifies and reports these values but does not apply
-them as a correction (a wrong mapping would distort images); see the project notes.
+The model and its terms are community reverse-engineering, not a Panasonic document:
+R. Rigo (trou/panasonic-rw2, notes.txt) found a = scale * w8, b = scale * w4, c = scale * w11
+(each / 32768) with Ru = Rd + a Rd^3 + b Rd^5 + c Rd^7 fitted against Adobe DNG Converter;
+RawTherapee ships an implementation that maps the corrected radius to the recorded one as
+scale * r (1 + a r^2 + b r^4 + c r^6) but keeps it disabled ("works well with only some
+lenses"); darktable (2026) applies the first form, inverted. Neither says how the radius is
+normalised, and no RW2 with pixel data is available here to settle it.
+
+Limits: lsquared therefore reads, verifies and reports these values (including a, b, c as
+above) but does not apply them as a correction: a wrong normalisation would distort images
+that the lensfun profile or an uncorrected render gets right.
 """
 
 from __future__ import annotations
@@ -32,6 +39,11 @@ class Rw2Distortion:
     param11: float
     scale: float
     correction_on: bool
+
+    @property
+    def abc(self) -> tuple[float, float, float]:
+        """a, b, c of Ru = Rd + a Rd^3 + b Rd^5 + c Rd^7 (Rigo's mapping, see the module)."""
+        return self.scale * self.param08, self.scale * self.param04, self.scale * self.param11
 
 
 def _checksum(data: bytes, start: int, count: int, step: int) -> int:
