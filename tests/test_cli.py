@@ -8,7 +8,12 @@ import pytest
 from lsquared.io import stills
 from tests.conftest import run_lsq
 
-COMMANDS = [[], ["develop"], ["demo"]]
+COMMANDS = [
+    [], ["develop"], ["demo"], ["grade"], ["look"], ["look", "list"], ["look", "show"],
+    ["lut"], ["lut", "info"], ["lut", "convert"], ["lut", "bake"], ["lut", "apply"],
+    ["lens"], ["lens", "list"], ["lens", "find"], ["lens", "show"], ["lens", "identify"],
+    ["lens", "import-db"],
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("cmd", COMMANDS, ids=lambda c: " ".join(c) or "lsq")

@@ -127,6 +127,63 @@ def resolve_lens(recipe: Recipe, source: Metadata) -> LensCorrection:
     return LensCorrection(profile, crop, note)
 
 
+#: display output space -> (primaries, transfer, matrix) tags written into video
+VIDEO_TAGS = {
+    "rec709": ("bt709", "bt709", "bt709"),
+    "srgb": ("bt709", "srgb", "bt709"),
+    "rec2020": ("bt2020", "bt2020", "bt2020nc"),
+    "p3": ("p3", "srgb", "bt709"),
+}
+
+
+@dataclass(frozen=True)
+class GradeResult:
+    source: Path
+    output: Path
+    processor: Processor
+    frames: int
+    input_name: str
+
+
+def grade_file(
+    source: str | Path,
+    out: str | Path,
+    recipe: Recipe = Recipe(),
+    input_name: str = "auto",
+    codec: str = "h265",
+    crf: int | None = None,
+    preset: str = "medium",
+    start_s: float = 0.0,
+    duration_s: float | None = None,
+    on_frame=None,
+) -> GradeResult:
+    """Grade a V-Log, L-Log or Rec.709 clip: one Processor compiled for the clip, frames
+    streamed through it, encoded with the output space's colour tags, audio copied."""
+    from lsquared.io import video
+
+    source, out = Path(source), Path(out)
+    check_writable_target(out, [source])
+    info = video.probe(source)
+    if input_name == "auto":  # camera log is not signalled in the stream's tags
+        input_name = (
+            recipe.input.encoding if recipe.input.encoding not in ("auto", "raw") else "rec709"
+        )
+    if recipe.output.space not in VIDEO_TAGS:
+        raise RecipeError(
+            "[output] space",
+            f"{recipe.output.space} is not a video display space; choose {', '.join(VIDEO_TAGS)}",
+        )
+    metadata = Metadata(source_path=str(source), image_size=(info.width, info.height))
+    if recipe.lens.source == "auto":
+        recipe = recipe.replace("lens", source="none")  # clips carry no lens metadata
+    processor = compile(recipe, metadata, input_encoding(input_name))
+    tags = video.EncodeTags(*VIDEO_TAGS[recipe.output.space])
+    frames = video.grade_video(
+        source, out, processor.apply_array, codec, crf, preset, tags, start_s, duration_s, on_frame
+    )
+    return GradeResult(source, out, processor, frames, input_name)
+
+
 def identify_lens(path: str | Path) -> list[str]:
     """What lsquared knows of a file's lens, from its metadata alone (no pixels are read):
     camera, lens, settings, crop factor, the correction source ``--lens auto`` would use,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import typer
 
 from lsquared.cli.common import errors_as_one_line, progress, state
@@ -138,6 +139,55 @@ def develop(
                 advance()
         if not explain:
             typer.echo(f"developed {len(inputs)} file(s) -> {out}", err=True)
+
+
+@app.command()
+def grade(
+    source: Path = typer.Argument(..., help="A clip: H.264, H.265 or ProRes, 8 or 10 bit."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output clip (.mov, .mp4, .mkv)."),
+    input_name: str = typer.Option("auto", "--input", help="vlog, llog, rec709 or auto."),
+    look: str | None = typer.Option(None, "--look", help="A built-in look (lsq look list)."),
+    lut: Path | None = typer.Option(None, "--lut", help="A .cube/.vlt LUT for the clip."),
+    recipe_file: Path | None = typer.Option(None, "--recipe", help="Recipe TOML file."),
+    codec: str = typer.Option("h265", "--codec", help="h264, h265, prores or ffv1 (lossless)."),
+    crf: int | None = typer.Option(None, "--crf", help="Quality for h264/h265 (lower is better)."),
+    preset: str = typer.Option("medium", "--preset", help="x264/x265 preset."),
+    lens: str | None = typer.Option(None, "--lens", help="none (default for clips) or a source."),
+    start: float = typer.Option(0.0, "--start", help="Start time in seconds."),
+    duration: float | None = typer.Option(None, "--duration", help="Seconds to grade."),
+    stills: int = typer.Option(0, "--stills", help="Also write N evenly spaced PNG stills."),
+) -> None:
+    """Grade a V-Log, L-Log or Rec.709 clip with a look, a LUT or a recipe.
+
+    Example: lsq grade P1000123.MOV -o graded.mov --input vlog --look teal-orange --codec prores
+    """
+    from lsquared import engine
+    from lsquared.io import stills as stills_io
+    from lsquared.io import video
+
+    with errors_as_one_line():
+        recipe = build_recipe(
+            recipe_file, None, None, None, None, None, None, None, look, lut, None, lens
+        )
+        if recipe_file is None:
+            recipe = recipe.replace("output", space="rec709")
+        info = video.probe(source)
+        total = info.frames or 0
+        wanted = set(np.linspace(1, max(total, 1), stills).round().astype(int)) if stills else set()
+        with progress(total, f"grading {source.name}") as advance:
+
+            def on_frame(n: int, rgb) -> None:
+                advance()
+                if n in wanted:
+                    still = out.with_name(f"{out.stem}_{n:05d}.png")
+                    stills_io.write_image(still, rgb, "png16", inputs=[source])
+
+            result = engine.grade_file(
+                source, out, recipe, input_name, codec, crf, preset, start, duration, on_frame
+            )
+    typer.echo(
+        f"graded {result.frames} frame(s) of {source} ({result.input_name}) -> {out}", err=True
+    )
 
 
 @app.command()

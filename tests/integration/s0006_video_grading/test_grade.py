@@ -1,0 +1,157 @@
+"""Video grading: clips the tests make themselves (V-Log-encoded frames, AAC audio), graded
+losslessly and compared frame by frame with the Processor; audio, timestamps and tags kept."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from lsquared import engine
+from lsquared.io import video
+from lsquared.pipeline.recipe import Recipe
+from tests.conftest import run_lsq, sha256
+
+av = pytest.importorskip("av")
+
+
+def make_clip(
+    path, frames=12, w=320, h=180, codec="libx265", pix_fmt="yuv420p10le", bits=10, audio=True
+):
+    """Gradients and a moving pattern, V-Log-like code values, tagged BT.709 limited."""
+    out = av.open(str(path), "w")
+    v = out.add_stream(codec, rate=24)
+    v.width, v.height, v.pix_fmt = w, h, pix_fmt
+    v.codec_context.colorspace = av.video.reformatter.Colorspace.ITU709
+    if codec == "libx265":
+        v.options = {"x265-params": "log-level=error"}
+    a = out.add_stream("aac", rate=48000) if audio else None
+    yy, xx = np.mgrid[0:h, 0:w]
+    for i in range(frames):
+        rgb = (
+            np.stack([(xx / w + i * 0.02) % 1, yy / h, 0.5 + 0.3 * np.sin(xx / 20 + i)], -1) * 0.8
+            + 0.1
+        )
+        frame = video._rgb_frame(av, rgb, pix_fmt, bits, "bt709", i)
+        for p in v.encode(frame):
+            out.mux(p)
+    for p in v.encode(None):
+        out.mux(p)
+    if a:
+        for k in range(int(frames / 24 * 48000 / 1024) + 2):
+            samples = (np.sin((np.arange(1024) + 1024 * k) / 10) * 0.1).astype(np.float32)
+            af = av.AudioFrame.from_ndarray(
+                np.stack([samples, samples]), format="fltp", layout="stereo"
+            )
+            af.sample_rate, af.pts = 48000, k * 1024
+            for p in a.encode(af):
+                out.mux(p)
+        for p in a.encode(None):
+            out.mux(p)
+    out.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return make_clip(tmp_path_factory.mktemp("clip") / "vlog.mov")
+
+
+def _packets(path, kind):
+    with av.open(str(path)) as c:
+        stream = c.streams.video[0] if kind == "video" else c.streams.audio[0]
+        return [(p.pts, bytes(p)) for p in c.demux(stream) if p.size]
+
+
+def _code_values(path):
+    with av.open(str(path)) as c:
+        return [
+            (np.stack(video.frame_planes(f, 10), -1), f.pts) for f in c.decode(c.streams.video[0])
+        ]
+
+
+def test_lossless_grade_equals_processor_and_keeps_time_and_audio(clip, tmp_path):
+    """x264 at qp 0 (4:4:4, 10 bit): every output code value equals the Processor's result
+    on the decoded source frame, encoded with the output matrix, within 1 LSB; frame count,
+    timestamps and audio packets are the source's."""
+    recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), "teal-orange")
+    out = tmp_path / "graded.mov"
+    result = engine.grade_file(clip, out, recipe, "vlog", "lossless")
+    source = list(video.read_frames(clip))
+    graded = _code_values(out)
+    assert result.frames == len(source) == len(graded) == 12
+    assert [pts for _, pts in graded] == [pts for _, pts in source]
+    for (src, _), (got, _) in zip(source, graded, strict=True):
+        expected = np.stack(video.rgb_to_yuv(result.processor.apply_array(src), 10, "bt709"), -1)
+        assert np.abs(got - expected).max() <= 1
+    with av.open(str(clip)) as a, av.open(str(out)) as b:
+        assert a.streams.video[0].time_base == b.streams.video[0].time_base
+    assert [b for _, b in _packets(out, "audio")] == [b for _, b in _packets(clip, "audio")]
+
+
+@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe not installed")
+@pytest.mark.parametrize(
+    ("codec", "space", "tags"),
+    [
+        ("h265", "rec709", ("bt709", "bt709", "bt709")),
+        ("h265", "rec2020", ("bt2020", "bt2020-10", "bt2020nc")),
+        ("h264", "srgb", ("bt709", "iec61966-2-1", "bt709")),
+    ],
+)
+def test_colour_tags_as_ffprobe_reads_them(clip, tmp_path, codec, space, tags):
+    out = tmp_path / f"t-{space}.mp4"
+    engine.grade_file(clip, out, Recipe().replace("output", space=space), "vlog", codec)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+         "stream=color_primaries,color_transfer,color_space,pix_fmt", "-of", "json", str(out)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    s = json.loads(probe.stdout)["streams"][0]
+    assert (s["color_primaries"], s["color_transfer"], s["color_space"]) == tags
+    assert (
+        s["pix_fmt"] == {"h265": "yuv420p10le", "prores": "yuv422p10le", "h264": "yuv420p"}[codec]
+    )
+
+
+def test_cli_grade_with_stills_and_bad_inputs(clip, tmp_path):
+    before = sha256(clip)
+    out = tmp_path / "g.mov"
+    ok = run_lsq(
+        "grade",
+        clip,
+        "-o",
+        out,
+        "--input",
+        "vlog",
+        "--look",
+        "faded-film",
+        "--codec",
+        "h264",
+        "--stills",
+        "2",
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert out.exists() and len(list(tmp_path.glob("g_*.png"))) == 2
+    assert sha256(clip) == before
+    text = tmp_path / "notes.mov"
+    text.write_text("not a video\n" * 100)
+    truncated = tmp_path / "cut.mov"
+    truncated.write_bytes(clip.read_bytes()[: clip.stat().st_size // 3])
+    audio_only = tmp_path / "audio.m4a"
+    with av.open(str(audio_only), "w") as c:
+        a = c.add_stream("aac", rate=48000)
+        af = av.AudioFrame.from_ndarray(
+            np.zeros((2, 1024), np.float32), format="fltp", layout="stereo"
+        )
+        af.sample_rate = 48000
+        for p in [*a.encode(af), *a.encode(None)]:
+            c.mux(p)
+    for bad in (text, truncated, audio_only, tmp_path / "missing.mov"):
+        target = tmp_path / f"{bad.stem}-out.mov"
+        result = run_lsq("grade", bad, "-o", target)
+        assert result.returncode == 2, (bad, result.stderr)
+        assert result.stderr.startswith("lsq: ") and len(result.stderr.strip().splitlines()) == 1
+        assert not target.exists()
