@@ -100,6 +100,8 @@ def resolve_lens(recipe: Recipe, source: Metadata) -> LensCorrection:
         else:
             lens = lensdb.fixed_lens(source.make, source.model) if not source.lens_model else None
             if lens is None and not source.lens_model:
+                if spec.source == "auto":  # nothing recorded is not an unknown lens: no warning
+                    return LensCorrection(None, 1.0, "lens: none recorded; no lens correction")
                 raise LensError(source.source_path, "the file names no lens (EXIF LensModel)")
             lens = lens or lensdb.lookup(source.lens_model)
             origin = "lensfun database"
