@@ -155,3 +155,42 @@ def test_cli_grade_with_stills_and_bad_inputs(clip, tmp_path):
         assert result.returncode == 2, (bad, result.stderr)
         assert result.stderr.startswith("lsq: ") and len(result.stderr.strip().splitlines()) == 1
         assert not target.exists()
+
+
+def _peak_mb(*args) -> float:
+    import os
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "lsquared", *map(str, args)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    _, status, usage = os.wait4(proc.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read()
+    return usage.ru_maxrss / 1024
+
+
+@pytest.mark.slow
+def test_peak_memory_does_not_grow_with_clip_length(tmp_path):
+    """48 frames (past x264's lookahead, so the encoder is at steady state) vs 480."""
+    short = make_clip(tmp_path / "short.mov", frames=48, w=640, h=360)
+    long = make_clip(tmp_path / "long.mov", frames=480, w=640, h=360)
+    args = ("--input", "vlog", "--look", "neutral", "--codec", "h264")
+    a = _peak_mb("grade", short, "-o", tmp_path / "a.mp4", *args)
+    b = _peak_mb("grade", long, "-o", tmp_path / "b.mp4", *args)
+    assert b <= a * 1.10, (a, b)
+
+
+@pytest.mark.slow
+def test_killed_grade_leaves_nothing_at_the_output_path(tmp_path):
+    import signal
+    import sys
+    import time
+
+    src = make_clip(tmp_path / "long.mov", frames=240, w=1280, h=720, audio=False)
+    out = tmp_path / "killed.mov"
+    proc = subprocess.Popen([sys.executable, "-m", "lsquared", "grade", str(src), "-o", str(out),
+                             "--input", "vlog", "--codec", "h265", "--preset", "slow"])  # fmt: skip
+    time.sleep(4.0)
+    assert proc.poll() is None, "finished before it could be killed; make the clip longer"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not out.exists()
