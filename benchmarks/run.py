@@ -260,7 +260,59 @@ def job_lens(args) -> None:
         print(f"resample 24 MP RGB float32, {name:8s}: {ms:7.1f} ms")
 
 
-JOBS = {"develop": job_develop, "lut": job_lut, "lens": job_lens}
+def job_grade(args) -> None:
+    """A generated 3840x2160 10-bit H.265 clip graded end to end (decode, V-Log ->
+    teal-orange -> Rec.709, encode x265 with the same preset) by lsquared and by ffmpeg's CLI
+    (the look baked to a 65^3 .cube, lut3d); then lsquared's grade-only fps."""
+    import numpy as np
+
+    from lsquared import engine
+    from lsquared.looks.files import write_lut
+    from lsquared.pipeline.recipe import Recipe
+
+    ffmpeg = ensure_tool("ffmpeg", args.install)
+    if not ffmpeg:
+        print("grade: ffmpeg missing")
+        return
+    work = Path(tempfile.mkdtemp(prefix="lsq-bench-"))
+    seconds, preset = args.seconds, args.preset
+    clip = work / "vlog-4k.mov"
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-f", "lavfi", "-i", f"testsrc2=size=3840x2160:rate=24:duration={seconds}",
+         "-pix_fmt", "yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast",
+         "-x265-params", "log-level=error", "-colorspace", "bt709", str(clip)],
+        check=True,
+    )  # fmt: skip
+    frames = int(seconds * 24)
+    recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), "teal-orange")
+    cube = work / "look65.cube"
+    write_lut(engine.bake_lut(recipe, "vlog", 65), cube)
+    ours_s, ours_mb = measure(
+        [PY, "-m", "lsquared", "grade", str(clip), "-o", str(work / "lsq.mp4"), "--input", "vlog",
+         "--look", "teal-orange", "--codec", "h265", "--preset", preset],
+        args.repeat,
+    )  # fmt: skip
+    theirs_s, theirs_mb = measure(
+        [ffmpeg, "-v", "error", "-y", "-i", str(clip), "-vf", f"lut3d=file={cube}:interp=tetrahedral",
+         "-c:v", "libx265", "-preset", preset, "-x265-params", "log-level=error",
+         "-pix_fmt", "yuv420p10le", str(work / "ffmpeg.mp4")],
+        args.repeat,
+    )  # fmt: skip
+    print(f"\ngrade: {frames} frames 3840x2160 10-bit, x265 preset {preset}")
+    print(f"{'job':10} {'lsquared_fps':>12}  {'peer':16} {'peer_fps':>8} {'ratio':>7}")
+    print(f"{'grade':10} {frames / ours_s:12.2f}  {'ffmpeg lut3d':16} {frames / theirs_s:8.2f} "
+          f"{theirs_s / ours_s:6.2f}x   (peak {ours_mb:.0f} MB vs {theirs_mb:.0f} MB)")  # fmt: skip
+    processor = engine.compile(recipe, engine.Metadata(), engine.input_encoding("vlog"))
+    frame = np.random.default_rng(0).random((2160, 3840, 3), dtype=np.float32)
+    processor.apply_array(frame[:8])
+    ms = _best_ms(lambda: processor.apply_array(frame), 3)
+    print(
+        f"grade only (decode and encode excluded): {1000 / ms:.1f} fps ({ms:.0f} ms per 4K frame)"
+    )
+    shutil.rmtree(work, ignore_errors=True)
+
+
+JOBS = {"develop": job_develop, "lut": job_lut, "lens": job_lens, "grade": job_grade}
 
 
 def main() -> None:
@@ -270,6 +322,8 @@ def main() -> None:
     parser.add_argument("job", choices=sorted(JOBS))
     parser.add_argument("--input", help="input file instead of a simulated one")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=5.0, help="grade: clip length")
+    parser.add_argument("--preset", default="ultrafast", help="grade: x265 preset for both")
     parser.add_argument(
         "--install", action=argparse.BooleanOptionalAction, default=os.geteuid() == 0
     )
