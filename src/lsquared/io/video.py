@@ -173,6 +173,13 @@ def frame_to_rgb(frame, info: VideoInfo) -> np.ndarray:
     return yuv_to_rgb(*frame_planes(frame, info.bits), info.bits, info.matrix, info.full_range)
 
 
+def _in_window(item, time_base, start_s: float, duration_s: float | None) -> bool:
+    """Whether a frame's or packet's presentation time lies in [start, start + duration)."""
+    t = float(item.pts * time_base) if item.pts is not None else 0.0
+    end = float("inf") if duration_s is None else start_s + duration_s
+    return start_s - 1e-9 <= t < end - 1e-9
+
+
 def read_frames(path: str | Path, start_s: float = 0.0, duration_s: float | None = None
                 ) -> Iterator[tuple[np.ndarray, int]]:  # fmt: skip
     """(R'G'B' float32 frame, pts) for each frame in [start, start + duration)."""
@@ -184,12 +191,8 @@ def read_frames(path: str | Path, start_s: float = 0.0, duration_s: float | None
         stream.thread_type = "AUTO"
         try:
             for frame in container.decode(stream):
-                t = float(frame.pts * stream.time_base) if frame.pts is not None else 0.0
-                if t < start_s - 1e-9:
-                    continue
-                if duration_s is not None and t >= start_s + duration_s - 1e-9:
-                    break
-                yield frame_to_rgb(frame, info), frame.pts
+                if _in_window(frame, stream.time_base, start_s, duration_s):
+                    yield frame_to_rgb(frame, info), frame.pts
         except av.error.FFmpegError as e:
             raise InputError(path, f"corrupt or truncated video: {e}") from None
 
@@ -214,7 +217,9 @@ def grade_video(
     on_frame=None,
 ) -> int:
     """Decode ``src``, run ``process(rgb) -> rgb`` on every frame, encode to ``out``
-    (atomically) with the colour tags, copying audio packets; returns the frame count."""
+    (atomically) with the colour tags, copying audio packets; returns the frame count.
+    The whole clip keeps its timestamps; a trimmed one (``start_s``, ``duration_s``) starts at
+    0, its audio trimmed to the same window, as ``ffmpeg -ss`` does."""
     av = _av()
     if codec not in CODECS:
         raise UnsupportedError(out, f"codec {codec!r} is not supported; choose {', '.join(CODECS)}")
@@ -250,23 +255,27 @@ def grade_video(
             audio_map = {a.index: outc.add_stream_from_template(a) for a in inp.streams.audio}
             count = 0
             try:
+                trimmed = start_s > 0 or duration_s is not None
                 for packet in inp.demux(vin, *inp.streams.audio):
                     if packet.stream.type == "audio":
-                        if packet.dts is None:
+                        if packet.dts is None or (
+                            trimmed
+                            and not _in_window(packet, packet.stream.time_base, start_s, duration_s)
+                        ):
                             continue
+                        if trimmed:  # rebase the kept audio to start at 0, as the video
+                            shift = round(start_s / packet.stream.time_base)
+                            packet.pts -= shift
+                            packet.dts -= shift
                         packet.stream = audio_map[packet.stream.index]
                         outc.mux(packet)
                         continue
                     for frame in packet.decode():
-                        t = float(frame.pts * vin.time_base) if frame.pts is not None else 0.0
-                        if t < start_s - 1e-9 or (
-                            duration_s is not None and t >= start_s + duration_s - 1e-9
-                        ):
+                        if not _in_window(frame, vin.time_base, start_s, duration_s):
                             continue
+                        pts = frame.pts - round(start_s / vin.time_base) if trimmed else frame.pts
                         rgb = process(frame_to_rgb(frame, info))
-                        outc.mux(
-                            vout.encode(_rgb_frame(av, rgb, pix_fmt, bits, tags.matrix, frame.pts))
-                        )
+                        outc.mux(vout.encode(_rgb_frame(av, rgb, pix_fmt, bits, tags.matrix, pts)))
                         count += 1
                         if on_frame:
                             on_frame(count, rgb)

@@ -194,3 +194,12 @@ def test_killed_grade_leaves_nothing_at_the_output_path(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not out.exists()
+
+
+def test_start_and_duration_select_frames(clip, tmp_path):
+    out = tmp_path / "part.mov"
+    result = engine.grade_file(clip, out, Recipe().replace("output", space="rec709"), "vlog", "lossless",
+                               start_s=4 / 24, duration_s=5 / 24)  # fmt: skip
+    assert result.frames == 5
+    source_pts = [pts for _, pts in video.read_frames(clip)][4:9]
+    assert [pts for _, pts in video.read_frames(out)] == [p - source_pts[0] for p in source_pts]
