@@ -20,7 +20,7 @@ def run_demo(out: Path, illuminant: str) -> None:
     light: str | float = float(illuminant) if illuminant.replace(".", "").isdigit() else illuminant
     dng = out / "simulated-s5.dng"
     truth = simulate.simulate(dng, width=1800, height=1200, illuminant=light)
-    recipe = Recipe()
+    recipe = Recipe().replace("lens", source="none")  # the simulated lens is ideal
     image = engine.load_source(dng, recipe)  # decoded once, developed three ways
 
     def develop(name: str, r: Recipe):
