@@ -7,6 +7,7 @@ balance, linear, unscaled (black subtracted, white level mapped to 1.0).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import sys
 from collections.abc import Iterator
@@ -32,6 +33,32 @@ def _rawpy():
     import rawpy
 
     return rawpy
+
+
+#: OpenMP threads for LibRaw's demosaic in this process (None: LibRaw's default, one per core)
+_decode_threads: int | None = None
+
+
+def limit_decode_threads(threads: int | None) -> None:
+    """Cap the OpenMP threads LibRaw (inside rawpy's wheel) demosaics with, in this process.
+    A batch worker is one core: two workers each demosaicing with two spinning OpenMP
+    threads on two cores decode no faster than with one (measured on a 10.7 MP DNG: 0.37 s
+    with two threads alone, 0.61 s with one, 0.62 s per worker for two two-thread workers)."""
+    global _decode_threads
+    _decode_threads = threads
+
+
+def _apply_openmp_threads(threads: int) -> None:
+    """``omp_set_num_threads`` on the loaded libgomp, for the calling thread (OpenMP API 5.2,
+    3.2.1); ``OMP_NUM_THREADS`` is read only once, when libgomp loads."""
+    try:
+        maps = Path("/proc/self/maps").read_text().splitlines()
+    except OSError:  # not Linux: leave LibRaw's default
+        return
+    libraries = {line.split()[-1] for line in maps if "libgomp" in line}
+    for library in libraries:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(library).omp_set_num_threads(threads)
 
 
 def supported_demosaic() -> tuple[str, ...]:
@@ -69,7 +96,10 @@ def _open_checked(path: Path):
     except rawpy.LibRawFileUnsupportedError:
         raise InputError(path, "not a RAW file LibRaw can read") from None
     except rawpy.LibRawIOError as e:
-        raise InputError(path, f"cannot read: {e}") from None
+        detail = e.args[0].decode() if e.args and isinstance(e.args[0], bytes) else str(e)
+        raise InputError(
+            path, f"not a readable RAW file: truncated or damaged ({detail})"
+        ) from None
     except (rawpy.LibRawError, OSError) as e:
         raise InputError(path, f"cannot open RAW: {e}") from None
 
@@ -155,6 +185,8 @@ class RawFile:
             )
         try:
             self._check_not_empty()
+            if _decode_threads is not None:
+                _apply_openmp_threads(_decode_threads)
             with _native_stderr_silenced():
                 rgb16 = self._raw.postprocess(
                     demosaic_algorithm=rawpy.DemosaicAlgorithm[demosaic],
