@@ -58,3 +58,46 @@ def run_lsq(
         timeout=timeout,
         check=False,
     )
+
+
+def make_clip(
+    path, frames=12, w=320, h=180, codec="libx265", pix_fmt="yuv420p10le", bits=10, audio=True
+):
+    """A clip the tests make: gradients and a moving pattern, V-Log-like code values,
+    tagged BT.709 limited, with a stereo AAC track."""
+    import av
+    import numpy as np
+
+    from lsquared.io import video
+
+    out = av.open(str(path), "w")
+    v = out.add_stream(codec, rate=24)
+    v.width, v.height, v.pix_fmt = w, h, pix_fmt
+    v.codec_context.colorspace = av.video.reformatter.Colorspace.ITU709
+    if codec == "libx265":
+        v.options = {"x265-params": "log-level=error"}
+    a = out.add_stream("aac", rate=48000) if audio else None
+    yy, xx = np.mgrid[0:h, 0:w]
+    for i in range(frames):
+        rgb = (
+            np.stack([(xx / w + i * 0.02) % 1, yy / h, 0.5 + 0.3 * np.sin(xx / 20 + i)], -1) * 0.8
+            + 0.1
+        )
+        frame = video._rgb_frame(av, rgb, pix_fmt, bits, "bt709", i)
+        for p in v.encode(frame):
+            out.mux(p)
+    for p in v.encode(None):
+        out.mux(p)
+    if a:
+        for k in range(int(frames / 24 * 48000 / 1024) + 2):
+            samples = (np.sin((np.arange(1024) + 1024 * k) / 10) * 0.1).astype(np.float32)
+            af = av.AudioFrame.from_ndarray(
+                np.stack([samples, samples]), format="fltp", layout="stereo"
+            )
+            af.sample_rate, af.pts = 48000, k * 1024
+            for p in a.encode(af):
+                out.mux(p)
+        for p in a.encode(None):
+            out.mux(p)
+    out.close()
+    return path

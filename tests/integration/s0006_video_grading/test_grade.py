@@ -13,46 +13,9 @@ import pytest
 from lsquared import engine
 from lsquared.io import video
 from lsquared.pipeline.recipe import Recipe
-from tests.conftest import run_lsq, sha256
+from tests.conftest import make_clip, run_lsq, sha256
 
 av = pytest.importorskip("av")
-
-
-def make_clip(
-    path, frames=12, w=320, h=180, codec="libx265", pix_fmt="yuv420p10le", bits=10, audio=True
-):
-    """Gradients and a moving pattern, V-Log-like code values, tagged BT.709 limited."""
-    out = av.open(str(path), "w")
-    v = out.add_stream(codec, rate=24)
-    v.width, v.height, v.pix_fmt = w, h, pix_fmt
-    v.codec_context.colorspace = av.video.reformatter.Colorspace.ITU709
-    if codec == "libx265":
-        v.options = {"x265-params": "log-level=error"}
-    a = out.add_stream("aac", rate=48000) if audio else None
-    yy, xx = np.mgrid[0:h, 0:w]
-    for i in range(frames):
-        rgb = (
-            np.stack([(xx / w + i * 0.02) % 1, yy / h, 0.5 + 0.3 * np.sin(xx / 20 + i)], -1) * 0.8
-            + 0.1
-        )
-        frame = video._rgb_frame(av, rgb, pix_fmt, bits, "bt709", i)
-        for p in v.encode(frame):
-            out.mux(p)
-    for p in v.encode(None):
-        out.mux(p)
-    if a:
-        for k in range(int(frames / 24 * 48000 / 1024) + 2):
-            samples = (np.sin((np.arange(1024) + 1024 * k) / 10) * 0.1).astype(np.float32)
-            af = av.AudioFrame.from_ndarray(
-                np.stack([samples, samples]), format="fltp", layout="stereo"
-            )
-            af.sample_rate, af.pts = 48000, k * 1024
-            for p in a.encode(af):
-                out.mux(p)
-        for p in a.encode(None):
-            out.mux(p)
-    out.close()
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +166,17 @@ def test_start_and_duration_select_frames(clip, tmp_path):
     assert result.frames == 5
     source_pts = [pts for _, pts in video.read_frames(clip)][4:9]
     assert [pts for _, pts in video.read_frames(out)] == [p - source_pts[0] for p in source_pts]
+
+
+def test_h264_encodes_are_reproducible_at_heights_that_are_not_a_multiple_of_16(tmp_path):
+    """libx264 reads heap memory it never wrote at such heights (1080p is one); the same
+    clip graded again in the same process must still give the same bytes."""
+    source = make_clip(
+        tmp_path / "c.mp4", frames=6, w=192, h=108, codec="libx264", pix_fmt="yuv420p", bits=8
+    )
+    recipe = engine.with_look_name(Recipe(), "warm-classic").replace("output", space="rec709")
+    digests = set()
+    for i in range(4):
+        engine.grade_file(source, tmp_path / f"g{i}.mp4", recipe, "vlog", "h264")
+        digests.add(sha256(tmp_path / f"g{i}.mp4"))
+    assert len(digests) == 1
