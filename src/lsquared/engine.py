@@ -7,7 +7,10 @@ The CLI and the batch runner call only this.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import warnings
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -54,6 +57,14 @@ def resolve_look(recipe: Recipe) -> Recipe:
     return with_look(recipe, look.name, look.table(), f"look {look.name}")
 
 
+def validate_recipe(recipe: Recipe) -> None:
+    """Raise the error a compile would raise for the recipe itself (an unknown look, a
+    missing or malformed LUT file), before any file is touched."""
+    resolve_look(recipe)
+    if recipe.look.lut:
+        read_lut(recipe.look.lut)
+
+
 def with_look_name(recipe: Recipe, name: str) -> Recipe:
     """The recipe with the built-in look ``name`` applied."""
     return resolve_look(recipe.replace("look", name=name))
@@ -76,6 +87,50 @@ def compile(
     lut = read_lut(recipe.look.lut) if recipe.look.lut else None
     lens = resolve_lens(recipe, source)
     return compile_recipe(recipe, source, source_encoding, get_renderer(renderer), lut, lens)
+
+
+class ProcessorCache:
+    """Processors compiled once per distinct (recipe, camera, lens, settings) and reused.
+
+    The key is everything ``compile`` reads: the recipe, the source encoding, the renderer
+    and the source's metadata minus what differs from shot to shot without changing the
+    processing (path, time, exposure, ISO, EXIF, and image statistics unless white balance
+    is auto). Warnings raised while compiling (an unknown
+    lens) are kept and raised again on every reuse, so each file still reports them.
+    """
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self.compiled = 0
+        self._entries: OrderedDict[bytes, tuple[Processor, str, list[str]]] = OrderedDict()
+
+    @staticmethod
+    def key(recipe: Recipe, source: Metadata, encoding: Encoding, renderer: str) -> bytes:
+        shot = source.with_(source_path="", datetime_original=None, exposure_time_s=None, iso=None)
+        if recipe.white_balance.mode != "auto":  # image statistics matter only to auto WB
+            shot = shot.with_(grey_world_neutral=None)
+        return hashlib.sha256(pickle.dumps((recipe, shot, encoding, renderer))).digest()
+
+    def compile(
+        self, recipe: Recipe, source: Metadata, encoding: Encoding, renderer: str = "cpu"
+    ) -> Processor:
+        key = self.key(recipe, source, encoding, renderer)
+        if key not in self._entries:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", LsqWarning)
+                processor = compile(recipe, source, encoding, renderer)
+            notes = [str(w.message) for w in caught if issubclass(w.category, LsqWarning)]
+            self._entries[key] = (processor, source.source_path, notes)
+            self.compiled += 1
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        self._entries.move_to_end(key)
+        processor, first_path, notes = self._entries[key]
+        for note in notes:  # said again for this file, under its own name
+            if first_path:
+                note = note.replace(first_path, source.source_path, 1)
+            warnings.warn(note, LsqWarning, stacklevel=2)
+        return processor
 
 
 def resolve_lens(recipe: Recipe, source: Metadata) -> LensCorrection:
@@ -158,6 +213,7 @@ def grade_file(
     start_s: float = 0.0,
     duration_s: float | None = None,
     on_frame=None,
+    cache: ProcessorCache | None = None,
 ) -> GradeResult:
     """Grade a V-Log, L-Log or Rec.709 clip: one Processor compiled for the clip, frames
     streamed through it, encoded with the output space's colour tags, audio copied."""
@@ -178,7 +234,8 @@ def grade_file(
     metadata = Metadata(source_path=str(source), image_size=(info.width, info.height))
     if recipe.lens.source == "auto":
         recipe = recipe.replace("lens", source="none")  # clips carry no lens metadata
-    processor = compile(recipe, metadata, input_encoding(input_name))
+    build = cache.compile if cache is not None else compile
+    processor = build(recipe, metadata, input_encoding(input_name))
     tags = video.EncodeTags(*VIDEO_TAGS[recipe.output.space])
     frames = video.grade_video(
         source, out, processor.apply_array, codec, crf, preset, tags, start_s, duration_s, on_frame
@@ -333,34 +390,41 @@ def output_path_for(source: Path, out: Path, recipe: Recipe, many: bool) -> Path
     return out
 
 
-def _decode_and_compile(source: Path, recipe: Recipe, renderer: str) -> tuple[Image, Processor]:
-    """Decode and compile; for RAWs the Processor is compiled from the metadata while LibRaw
-    demosaics in another thread (it releases the GIL), unless auto white balance needs the
-    pixels first."""
+def _decode_and_compile(
+    source: Path, recipe: Recipe, renderer: str, cache: ProcessorCache | None = None
+) -> tuple[Image, Processor]:
+    """Decode and compile (or take the compiled Processor from ``cache``); for RAWs the
+    Processor is compiled from the metadata while LibRaw demosaics in another thread (it
+    releases the GIL), unless auto white balance needs the pixels first."""
+    build = cache.compile if cache is not None else compile
     if not (raw.is_raw_path(source) or recipe.input.encoding == "raw"):
         image = load_source(source, recipe)
-        return image, compile(recipe, image, renderer=renderer)
+        return image, build(recipe, image.metadata, image.encoding, renderer)
     with raw.open_raw(source) as rawfile:
         if recipe.white_balance.mode == "auto":
             image = rawfile.decode(recipe.demosaic.algorithm)
-            return image, compile(recipe, image, renderer=renderer)
+            return image, build(recipe, image.metadata, image.encoding, renderer)
         with ThreadPoolExecutor(1, thread_name_prefix="lsq-decode") as pool:
             decoding = pool.submit(rawfile.decode, recipe.demosaic.algorithm)
             try:
-                processor = compile(recipe, rawfile.metadata, raw.CAMERA_RAW, renderer)
+                processor = build(recipe, rawfile.metadata, raw.CAMERA_RAW, renderer)
             finally:
                 image = decoding.result()
     return image, processor
 
 
 def develop_file(
-    source: str | Path, out: str | Path, recipe: Recipe = Recipe(), renderer: str = "cpu"
+    source: str | Path,
+    out: str | Path,
+    recipe: Recipe = Recipe(),
+    renderer: str = "cpu",
+    cache: ProcessorCache | None = None,
 ) -> DevelopResult:
-    """Develop one file: decode, compile, apply (quantising in the same pass for integer
-    formats), write atomically with ICC profile and EXIF."""
+    """Develop one file: decode, compile (or reuse from ``cache``), apply (quantising in the
+    same pass for integer formats), write atomically with ICC profile and EXIF."""
     source, out = Path(source), Path(out)
     check_writable_target(out, [source])
-    image, processor = _decode_and_compile(source, recipe, renderer)
+    image, processor = _decode_and_compile(source, recipe, renderer, cache)
     return develop_image(image, processor, out, recipe)
 
 
