@@ -1,0 +1,56 @@
+"""A Processor is compiled once per distinct (recipe, camera, lens, settings) and reused."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from lsquared import engine
+from lsquared.errors import LsqWarning
+from lsquared.io import raw
+from lsquared.pipeline.recipe import Recipe
+from lsquared.simulate import simulate
+
+
+def _metadata(path):
+    with raw.open_raw(path) as f:
+        return f.metadata
+
+
+@pytest.mark.filterwarnings("ignore::lsquared.errors.LsqWarning")
+def test_one_compile_per_camera_and_settings_reused_with_each_files_warnings(tmp_path):
+    shots = [simulate(tmp_path / f"a{i}.dng", width=120, height=80, seed=i) for i in range(3)]
+    other = simulate(tmp_path / "b.dng", width=120, height=80, model="LUMIX S1R (simulated)")
+    del shots, other
+    cache = engine.ProcessorCache()
+    recipe = Recipe()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LsqWarning)
+        first = cache.compile(recipe, _metadata(tmp_path / "a0.dng"), raw.CAMERA_RAW)
+        again = [
+            cache.compile(recipe, _metadata(tmp_path / f"a{i}.dng"), raw.CAMERA_RAW) for i in (1, 2)
+        ]
+    assert cache.compiled == 1 and all(p is first for p in again)
+    # the simulator's fictional lens is unknown: each file is told so under its own name
+    named = [str(w.message).split(":")[0] for w in caught]
+    assert named == [str(tmp_path / f"a{i}.dng") for i in range(3)]
+    cache.compile(recipe, _metadata(tmp_path / "b.dng"), raw.CAMERA_RAW)
+    cache.compile(
+        recipe.replace("exposure", ev=1.0), _metadata(tmp_path / "a0.dng"), raw.CAMERA_RAW
+    )
+    assert cache.compiled == 3
+
+
+@pytest.mark.filterwarnings("ignore::lsquared.errors.LsqWarning")
+def test_reused_processor_renders_what_a_fresh_compile_renders(tmp_path):
+    simulate(tmp_path / "a0.dng", width=120, height=80, seed=0)
+    simulate(tmp_path / "a1.dng", width=120, height=80, seed=1)
+    cache = engine.ProcessorCache()
+    cache.compile(Recipe(), _metadata(tmp_path / "a0.dng"), raw.CAMERA_RAW)
+    image = raw.read_raw(tmp_path / "a1.dng")
+    reused = cache.compile(Recipe(), image.metadata, raw.CAMERA_RAW).apply_array(image.pixels)
+    fresh = engine.compile(Recipe(), image).apply_array(image.pixels)
+    assert cache.compiled == 1
+    np.testing.assert_array_equal(reused, fresh)
