@@ -312,7 +312,47 @@ def job_grade(args) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
-JOBS = {"develop": job_develop, "lut": job_lut, "lens": job_lens, "grade": job_grade}
+def job_batch(args) -> None:
+    """``lsq batch`` over the same folder of DNGs with 1 and 2 local workers: files per
+    minute (process start-up included) and the scaling efficiency (rate_2 / rate_1 / 2)."""
+    work = Path(tempfile.mkdtemp(prefix="lsq-bench-"))
+    card = work / "card"
+    card.mkdir()
+    first = card / "P1000000.DNG"
+    print(f"simulating a {args.width} x {args.height} DNG, {args.files} copies ...", flush=True)
+    subprocess.run(
+        [PY, "-c", "from lsquared.simulate import simulate; "
+         f"simulate({str(first)!r}, width={args.width}, height={args.height})"],
+        check=True,
+    )  # fmt: skip
+    for i in range(1, args.files):
+        shutil.copy(first, card / f"P10000{i:02d}.DNG")
+    rates = {}
+    for workers in (1, 2):
+        best = float("inf")
+        for run in range(args.repeat):
+            out = work / f"out{workers}-{run}"  # a fresh folder: nothing is skipped
+            seconds, _ = measure(
+                [PY, "-m", "lsquared", "batch", str(card), "-o", str(out), "--workers",
+                 str(workers), "--photos", "tif16"],
+                1,
+            )  # fmt: skip
+            best = min(best, seconds)
+        rates[workers] = args.files / best * 60
+    print(f"\nbatch: {args.files} DNGs {args.width}x{args.height} -> 16-bit TIFF")
+    for workers, rate in rates.items():
+        print(f"batch      workers {workers}: {rate:6.1f} files/min")
+    print(f"scaling efficiency (2 workers): {rates[2] / rates[1] / 2:.2f}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+JOBS = {
+    "develop": job_develop,
+    "lut": job_lut,
+    "lens": job_lens,
+    "grade": job_grade,
+    "batch": job_batch,
+}
 
 
 def main() -> None:
@@ -324,6 +364,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=5.0, help="grade: clip length")
     parser.add_argument("--preset", default="ultrafast", help="grade: x265 preset for both")
+    parser.add_argument("--files", type=int, default=24, help="batch: number of DNGs")
+    parser.add_argument("--width", type=int, default=4000, help="batch: DNG width")
+    parser.add_argument("--height", type=int, default=2666, help="batch: DNG height")
     parser.add_argument(
         "--install", action=argparse.BooleanOptionalAction, default=os.geteuid() == 0
     )
