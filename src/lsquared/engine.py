@@ -32,7 +32,7 @@ from lsquared.io.atomic import check_writable_target
 from lsquared.kernels import get_renderer
 from lsquared.looks import catalog
 from lsquared.looks.files import read_lut
-from lsquared.looks.lut import Lut, vlt_node_positions
+from lsquared.looks.lut import Lut, fit_nodes_to_interpolation, vlt_node_positions
 from lsquared.metadata import Metadata
 from lsquared.optics import lensdb
 from lsquared.optics import profile as optics_profile
@@ -284,18 +284,29 @@ def input_encoding(name: str) -> Encoding:
         ) from None
 
 
-def bake_lut(recipe: Recipe, input_name: str, size: int, nodes: str = "uniform") -> Lut:
+def bake_lut(
+    recipe: Recipe, input_name: str, size: int, nodes: str = "uniform", fit: bool | None = None
+) -> Lut:
     """Bake input decoding + the recipe's look + its display rendering and output encoding
-    into one 3D LUT sampled on ``size``^3 input code values (``nodes`` ``vlt12`` samples the
-    .vlt's 12-bit nodes)."""
+    into one 3D LUT on ``size``^3 input code values (``nodes`` ``vlt12``: the .vlt's 12-bit
+    nodes). With ``fit`` (default for uniform lattices) the node values are fitted so that
+    tetrahedral interpolation follows the recipe more closely
+    (:func:`~lsquared.looks.lut.fit_nodes_to_interpolation`); a .vlt keeps exact samples,
+    since how a camera interpolates is not published."""
     source = Metadata(source_path=f"<{input_name}>")
     processor = compile(recipe, source, input_encoding(input_name), renderer="reference")
     g = vlt_node_positions(size) if nodes == "vlt12" else np.linspace(0.0, 1.0, size)
-    grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1).astype(np.float32)
-    table = processor.apply_array(grid.reshape(-1, 1, 3))
+
+    def render(points: np.ndarray) -> np.ndarray:
+        return processor.apply_array(points.astype(np.float32).reshape(-1, 1, 3))[:, 0]
+
+    grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1)
+    table = render(grid.reshape(-1, 3)).reshape(size, size, size, 3).astype(np.float64)
+    if fit if fit is not None else nodes == "uniform":
+        table = fit_nodes_to_interpolation(table, g, render)
     name = recipe.look.name or "recipe"
     return Lut(
-        table=table.reshape(size, size, size, 3).astype(np.float64),
+        table=table,
         nodes=nodes,
         title=f"lsquared {name}: {input_name} to {recipe.output.space}",
         comments=(

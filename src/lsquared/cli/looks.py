@@ -98,9 +98,13 @@ def lut_bake(
     input_name: str = typer.Option("vlog", "--input", help="vlog, llog or rec709."),
     size: int = typer.Option(33, "--size", help="17, 33 or 65 (a .vlt is always 17)."),
     out: Path = typer.Option(..., "-o", "--out", help="FILE.cube or FILE.vlt"),
+    exact_nodes: bool = typer.Option(
+        False, "--exact-nodes", help="A .cube's nodes sample the recipe exactly (not fitted)."
+    ),
 ) -> None:
     """Bake input decoding + look + Rec.709 display encoding into one LUT for a camera
-    (LUMIX Real Time LUT: .vlt) or an editor (.cube).
+    (LUMIX Real Time LUT: .vlt) or an editor (.cube). A .cube's node values are fitted so
+    that tetrahedral interpolation follows the recipe closely; a .vlt samples it exactly.
 
     Example: lsq lut bake --look teal-orange --input vlog --size 33 -o TealOrange.cube
     """
@@ -118,8 +122,9 @@ def lut_bake(
         recipe = recipe.replace("output", space="rec709")
         vlt = out.suffix.lower() == ".vlt"
         lut = engine.bake_lut(
-            recipe, input_name, 17 if vlt else size, "vlt12" if vlt else "uniform"
-        )
+            recipe, input_name, 17 if vlt else size, "vlt12" if vlt else "uniform",
+            fit=not (vlt or exact_nodes),
+        )  # fmt: skip
         _, _, notes = write_lut(lut, out)
     _report(notes)
     typer.echo(f"wrote {out}")

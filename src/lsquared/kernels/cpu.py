@@ -226,6 +226,12 @@ def curve_table(op: CurveOp) -> tuple[int, np.ndarray] | None:
 
 
 @numba.njit(cache=True, inline="always")
+def _smooth_max(a: float, b: float, eps: float) -> float:
+    d, m = a - b, eps * (abs(a) + abs(b))
+    return 0.5 * (a + b + math.sqrt(d * d + m * m))
+
+
+@numba.njit(cache=True, inline="always")
 def _compress(d: float, t: float, span: float) -> float:
     if d <= t:
         return d
@@ -350,11 +356,11 @@ def run_point_program(src, dst, codes, starts, prm, lut, ctab, qscale):
                     r = r * prm[p] + prm[p + 3]
                     g = g * prm[p + 1] + prm[p + 4]
                     b = b * prm[p + 2] + prm[p + 5]
-                    if r > 0.0:
+                    if r > 0.0 and prm[p + 6] != 1.0:  # power 1 (most looks): no pow
                         r = math.pow(r, prm[p + 6])
-                    if g > 0.0:
+                    if g > 0.0 and prm[p + 7] != 1.0:
                         g = math.pow(g, prm[p + 7])
-                    if b > 0.0:
+                    if b > 0.0 and prm[p + 8] != 1.0:
                         b = math.pow(b, prm[p + 8])
                     luma = LUMA_R * r + LUMA_G * g + LUMA_B * b
                     sat = prm[p + 9]
@@ -364,7 +370,7 @@ def run_point_program(src, dst, codes, starts, prm, lut, ctab, qscale):
                         luma + sat * (b - luma),
                     )
                 elif code == OP_GAMUT:
-                    ach = max(r, max(g, b))
+                    ach = _smooth_max(_smooth_max(r, g, prm[p + 2]), b, prm[p + 2])
                     if ach > 0.0:
                         r = ach * (1.0 - _compress((ach - r) / ach, prm[p], prm[p + 1]))
                         g = ach * (1.0 - _compress((ach - g) / ach, prm[p], prm[p + 1]))
@@ -418,7 +424,7 @@ def assemble(ops, fast_curves: bool = True) -> tuple[np.ndarray, ...]:
         elif isinstance(op, CdlOp):
             prm.extend([*op.slope, *op.offset, *op.power, op.saturation])
         elif isinstance(op, GamutCompressOp):
-            prm.extend([op.threshold, op.limit - op.threshold])
+            prm.extend([op.threshold, op.limit - op.threshold, op.smoothing])
         else:  # LUTs
             table = np.ascontiguousarray(op.table, dtype=np.float32).ravel()
             n = op.table.shape[0]

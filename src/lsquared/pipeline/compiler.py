@@ -58,6 +58,12 @@ INPUT_ENCODINGS: dict[str, Encoding] = {
     "acescg": Encoding("ap1", "linear", "ACES"),
 }
 GRADING_ENCODING = Encoding("ap1", "acescct", "ACES")
+#: (threshold, limit) of the gamut compression into AP1 before a grade: colours outside AP1
+#: have negative components, which ACEScct's linear toe (slope 10.5) turns into large
+#: negative code values, and a CDL saturation then mixes those into the other channels (a
+#: ridge of ~80 000 display codes per unit of V-Log input, measured on faded-film).
+#: Distances from neutral up to 0.8 are kept; beyond, compressed below 1 (nothing negative).
+GRADING_GAMUT = (0.8, 1.0)
 #: LUT input names -> the encoding a LUT expects (the input encodings, plus ACEScct)
 LUT_INPUT_ENCODINGS: dict[str, Encoding] = {
     name: INPUT_ENCODINGS.get(name, GRADING_ENCODING) for name in LUT_INPUTS
@@ -278,6 +284,8 @@ def stage_grade(ctx: CompileContext) -> None:
     if op.is_identity():
         return
     back = ctx.encoding
+    ctx.convert_to(replace(GRADING_ENCODING, transfer="linear"))
+    ctx.emit(GamutCompressOp(*GRADING_GAMUT, why="into AP1 before the grade"))
     ctx.convert_to(GRADING_ENCODING)
     name = ctx.recipe.look.name or "recipe"
     ctx.emit(
