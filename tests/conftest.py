@@ -61,10 +61,12 @@ def run_lsq(
 
 
 def make_clip(
-    path, frames=12, w=320, h=180, codec="libx265", pix_fmt="yuv420p10le", bits=10, audio=True
-):
+    path, frames=12, w=320, h=180, codec="libx265", pix_fmt="yuv420p10le", bits=10, audio=True,
+    rotation=0, timecode=None,
+):  # fmt: skip
     """A clip the tests make: gradients and a moving pattern, V-Log-like code values,
-    tagged BT.709 limited, with a stereo AAC track."""
+    tagged BT.709 limited, with a stereo AAC track (and a display rotation and start
+    timecode when asked)."""
     import av
     import numpy as np
 
@@ -76,6 +78,10 @@ def make_clip(
     v.codec_context.colorspace = av.video.reformatter.Colorspace.ITU709
     if codec == "libx265":
         v.options = {"x265-params": "log-level=error"}
+    if rotation:
+        v.set_display_rotation(rotation)
+    if timecode:
+        v.metadata["timecode"] = timecode
     a = out.add_stream("aac", rate=48000) if audio else None
     yy, xx = np.mgrid[0:h, 0:w]
     for i in range(frames):

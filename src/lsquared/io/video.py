@@ -10,9 +10,6 @@ time base are kept. Output is written to a temporary file and renamed at the end
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from lsquared.errors import InputError, UnsupportedError
+from lsquared.io import heap, yuv
 from lsquared.io.atomic import atomic_output
 
-#: matrix name -> (Kr, Kb)
-MATRICES = {"bt709": (0.2126, 0.0722), "bt2020nc": (0.2627, 0.0593), "bt2020ncl": (0.2627, 0.0593)}
 #: codec choice -> (encoder, pixel format, bits)
 CODECS = {
     "h264": ("libx264", "yuv420p", 8),
@@ -57,6 +53,7 @@ class VideoInfo:
     primaries: str
     transfer: str
     has_audio: bool
+    timecode: str | None = None  # SMPTE ST 12-1 HH:MM:SS:FF (";" before FF: drop-frame)
 
 
 def _bits(pix_fmt: str) -> int:
@@ -100,8 +97,45 @@ def _info(path: Path, container) -> VideoInfo:
         full_range=_tag_name(getattr(cc, "color_range", None), "tv") in ("pc", "jpeg", "2"),
         primaries=_tag_name(getattr(cc, "color_primaries", None), "bt709"),
         transfer=_tag_name(getattr(cc, "color_trc", None), "bt709"),
-        has_audio=bool(container.streams.audio),
+        has_audio=bool(container.streams.audio), timecode=_timecode(container),
     )  # fmt: skip
+
+
+def _timecode(container) -> str | None:
+    """The start timecode: the video stream's tag, a timecode track's (QuickTime tmcd), or
+    the container's."""
+    for tags in [s.metadata for s in container.streams] + [container.metadata]:
+        if tags.get("timecode"):
+            return tags["timecode"]
+    return None
+
+
+def _display_rotation(path: Path) -> int:
+    """Counter-clockwise degrees of the stream's display matrix; PyAV shows it only on
+    decoded frames, so this decodes the first one."""
+    av = _av()
+    with _open(path) as container:
+        try:
+            frame = next(container.decode(container.streams.video[0]), None)
+        except av.error.FFmpegError:
+            return 0  # the grade itself reports the damage
+    return int(frame.rotation) if frame is not None else 0
+
+
+def shifted_timecode(timecode: str, rate, start_s: float) -> str | None:
+    """``timecode`` moved by ``start_s`` seconds of frames at ``rate`` (non-drop-frame
+    counting, SMPTE ST 12-1); None for a drop-frame timecode that would need moving (its
+    skipped frame numbers are not handled)."""
+    frames = round(start_s * float(rate))
+    if frames == 0:
+        return timecode
+    if ";" in timecode or "." in timecode:
+        return None
+    fps = round(float(rate))
+    hh, mm, ss, ff = (int(part) for part in timecode.split(":"))
+    total = (((hh * 60 + mm) * 60 + ss) * fps + ff + frames) % (24 * 3600 * fps)
+    ss_total, ff = divmod(total, fps)
+    return f"{ss_total // 3600:02d}:{ss_total // 60 % 60:02d}:{ss_total % 60:02d}:{ff:02d}"
 
 
 def _tag_name(value, default: str) -> str:
@@ -112,68 +146,22 @@ def _tag_name(value, default: str) -> str:
     return {"1": "bt709", "9": "bt2020nc", "unspecified": default, "2": default}.get(name, name)
 
 
-def yuv_to_rgb(y: np.ndarray, cb: np.ndarray, cr: np.ndarray, bits: int, matrix: str,
-               full_range: bool) -> np.ndarray:  # fmt: skip
-    """Integer Y'CbCr planes (chroma already at full resolution) -> R'G'B' float32 in [0, 1]."""
-    kr, kb = MATRICES.get(matrix, MATRICES["bt709"])
-    kg = 1 - kr - kb
-    top = float(2**bits - 1)
-    scale = 2 ** (bits - 8)
-    if full_range:
-        yn = y / top
-        cbn = (cb - 2 ** (bits - 1)) / top
-        crn = (cr - 2 ** (bits - 1)) / top
-    else:
-        yn = (y - 16 * scale) / (219 * scale)
-        cbn = (cb - 128 * scale) / (224 * scale)
-        crn = (cr - 128 * scale) / (224 * scale)
-    r = yn + 2 * (1 - kr) * crn
-    b = yn + 2 * (1 - kb) * cbn
-    g = (yn - kr * r - kb * b) / kg
-    return np.stack([r, g, b], axis=-1).astype(np.float32)
-
-
-def rgb_to_yuv(rgb: np.ndarray, bits: int, matrix: str) -> tuple[np.ndarray, ...]:
-    """R'G'B' in [0, 1] -> limited-range integer Y'CbCr planes (full resolution)."""
-    kr, kb = MATRICES.get(matrix, MATRICES["bt709"])
-    kg = 1 - kr - kb
-    scale = 2 ** (bits - 8)
-    rgb = np.clip(rgb.astype(np.float64), 0.0, 1.0)
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    yn = kr * r + kg * g + kb * b
-    cbn = (b - yn) / (2 * (1 - kb))
-    crn = (r - yn) / (2 * (1 - kr))
-    y = np.floor(yn * 219 * scale + 16 * scale + 0.5)
-    cb = np.floor(cbn * 224 * scale + 128 * scale + 0.5)
-    cr = np.floor(crn * 224 * scale + 128 * scale + 0.5)
-    return y, cb, cr
-
-
-def _upsample(plane: np.ndarray, h: int, w: int) -> np.ndarray:
-    fy, fx = h // plane.shape[0], w // plane.shape[1]
-    return np.repeat(np.repeat(plane, fy, axis=0), fx, axis=1)[:h, :w]
-
-
-def _subsample(plane: np.ndarray, fy: int, fx: int) -> np.ndarray:
-    h, w = plane.shape
-    return plane.reshape(h // fy, fy, w // fx, fx).mean(axis=(1, 3))
-
-
 def frame_planes(frame, bits: int) -> list[np.ndarray]:
-    """Y', Cb, Cr code values of a decoded frame, chroma upsampled to full resolution."""
+    """Views of a decoded frame's Y', Cb and Cr code values (chroma at its own size)."""
+    dtype = np.uint16 if bits > 8 else np.uint8
     arrays = []
-    for i, plane in enumerate(list(frame.planes)[:3]):
-        p = np.frombuffer(plane, dtype=np.uint16 if bits > 8 else np.uint8)
-        stride = plane.line_size // (2 if bits > 8 else 1)
-        a = p[: plane.height * stride].reshape(plane.height, stride)[:, : plane.width]
-        a = a.astype(np.float64)
-        arrays.append(a if i == 0 else _upsample(a, frame.height, frame.width))
+    for plane in list(frame.planes)[:3]:
+        p = np.frombuffer(plane, dtype=dtype)
+        stride = plane.line_size // p.itemsize
+        arrays.append(p[: plane.height * stride].reshape(plane.height, stride)[:, : plane.width])
     return arrays
 
 
-def frame_to_rgb(frame, info: VideoInfo) -> np.ndarray:
-    """A decoded video frame -> float32 R'G'B' with the stream's matrix and range."""
-    return yuv_to_rgb(*frame_planes(frame, info.bits), info.bits, info.matrix, info.full_range)
+def frame_to_rgb(frame, info: VideoInfo, out: np.ndarray | None = None) -> np.ndarray:
+    """A decoded video frame -> float32 R'G'B' with the stream's matrix and range (into
+    ``out`` when given: a clip reuses one buffer)."""
+    planes = frame_planes(frame, info.bits)
+    return yuv.yuv_to_rgb(*planes, info.bits, info.matrix, info.full_range, out)
 
 
 def _in_window(item, time_base, start_s: float, duration_s: float | None) -> bool:
@@ -224,7 +212,8 @@ def grade_video(
     The whole clip keeps its timestamps; a trimmed one (``start_s``, ``duration_s``) starts at
     0, its audio trimmed to the same window, as ``ffmpeg -ss`` does."""
     av = _av()
-    _fill_fresh_heap_memory()
+    heap.fill_fresh_memory()
+    heap.reuse_freed_buffers()
     if codec not in CODECS:
         raise UnsupportedError(out, f"codec {codec!r} is not supported; choose {', '.join(CODECS)}")
     encoder, pix_fmt, bits = CODECS[codec]
@@ -258,8 +247,14 @@ def grade_video(
             if codec == "prores":
                 options["profile"] = "3"  # 422 HQ
             vout.options = options
+            rotation = _display_rotation(src)
+            if rotation:  # the display matrix, kept (before the header is written)
+                vout.set_display_rotation(rotation)
+            timecode = info.timecode and shifted_timecode(info.timecode, info.rate, start_s)
+            if timecode:  # the muxer writes it as a timecode track (mov, mp4) or tag (mkv)
+                vout.metadata["timecode"] = timecode
             audio_map = {a.index: outc.add_stream_from_template(a) for a in inp.streams.audio}
-            count = 0
+            count, buffer = 0, None
             try:
                 trimmed = start_s > 0 or duration_s is not None
                 for packet in inp.demux(vin, *inp.streams.audio):
@@ -280,7 +275,8 @@ def grade_video(
                         if not _in_window(frame, vin.time_base, start_s, duration_s):
                             continue
                         pts = frame.pts - round(start_s / vin.time_base) if trimmed else frame.pts
-                        rgb = process(frame_to_rgb(frame, info))
+                        buffer = frame_to_rgb(frame, info, buffer)
+                        rgb = process(buffer)
                         outc.mux(vout.encode(_rgb_frame(av, rgb, pix_fmt, bits, tags.matrix, pts)))
                         count += 1
                         if on_frame:
@@ -289,22 +285,6 @@ def grade_video(
             except av.error.FFmpegError as e:
                 raise InputError(src, f"corrupt or truncated video: {e}") from None
     return count
-
-
-#: glibc mallopt parameter: fill each fresh heap allocation with a fixed byte
-M_PERTURB = -6
-
-
-@functools.cache
-def _fill_fresh_heap_memory() -> None:
-    """Make encodes reproducible: libx264's lookahead reads heap memory it has not written
-    when the frame height is not a multiple of 16 (measured: one 192x108 clip encoded to
-    different bytes run after run in one process; 256x144 did not; ``mbtree=0`` also cures
-    it). glibc's ``M_PERTURB`` fills every fresh allocation with a fixed byte, so the same
-    input gives the same bytes, which resumed batches rely on. Costs a memset per heap
-    allocation; no effect where glibc is absent."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").mallopt(M_PERTURB, 0x5A)
 
 
 def _format_for(out: Path) -> str | None:
@@ -332,23 +312,9 @@ def _enum(av, name: str, value: str):
 
 
 def _rgb_frame(av, rgb: np.ndarray, pix_fmt: str, bits: int, matrix: str, pts):
-    """A PyAV frame in ``pix_fmt`` from R'G'B' float, our matrix, limited range."""
-    y, cb, cr = rgb_to_yuv(rgb, bits, matrix)
-    if pix_fmt.startswith("yuv420"):
-        cb, cr = _subsample(cb, 2, 2), _subsample(cr, 2, 2)
-    elif pix_fmt.startswith("yuv422"):
-        cb, cr = _subsample(cb, 1, 2), _subsample(cr, 1, 2)
-    dtype = np.uint16 if bits > 8 else np.uint8
+    """A PyAV frame in ``pix_fmt`` from R'G'B' float, our matrix, limited range, written
+    straight into the frame's planes."""
     frame = av.VideoFrame(rgb.shape[1], rgb.shape[0], pix_fmt)
-    for plane, data in zip(
-        frame.planes,
-        (y, np.floor(cb + 0.5) if cb.dtype.kind == "f" else cb, np.floor(cr + 0.5)),
-        strict=True,
-    ):
-        arr = np.clip(np.floor(data + 0.0), 0, 2**bits - 1).astype(dtype)
-        stride = plane.line_size // arr.itemsize
-        buf = np.zeros((plane.height, stride), dtype=dtype)
-        buf[:, : plane.width] = arr
-        plane.update(buf.tobytes())
+    yuv.rgb_to_yuv_into(rgb, *frame_planes(frame, bits), bits, matrix)
     frame.pts = pts
     return frame
