@@ -72,20 +72,56 @@ def _bicubic(src, c: int, x0: int, y0: int, fx: float, fy: float) -> float:
     return total
 
 
+#: cos and sin of n pi / 3, n = 0..5 (the Lanczos-3 taps' phase steps)
+_COS3 = np.cos(np.arange(6) * math.pi / 3)
+_SIN3 = np.sin(np.arange(6) * math.pi / 3)
+
+
 @numba.njit(cache=True, inline="always")
-def _lanczos(src, c: int, x0: int, y0: int, fx: float, fy: float) -> float:
-    total = wsum = 0.0
+def _lanczos_weights(f: float, out) -> float:
+    """The six Lanczos-3 weights of taps -2..3 around a sample at fraction ``f``, from three
+    transcendental calls: sin(pi (f + 2 - i)) = (-1)^i sin(pi f), and sin(pi (f + 2 - i) / 3)
+    by the angle-sum formula; returns their sum (Lanczos weights do not sum to 1)."""
+    s1 = math.sin(math.pi * f)
+    a = math.pi * (f + 2.0) / 3.0
+    sa, ca = math.sin(a), math.cos(a)
+    total = 0.0
+    for i in range(6):
+        t = f + 2.0 - i
+        if abs(t) < 1e-9:
+            wgt = 1.0
+        elif abs(t) >= 3.0:
+            wgt = 0.0
+        else:
+            s_third = sa * _COS3[i] - ca * _SIN3[i]  # sin(a - i pi / 3)
+            pt = math.pi * t
+            wgt = 3.0 * (s1 if i % 2 == 0 else -s1) * s_third / (pt * pt)
+        out[i] = wgt
+        total += wgt
+    return total
+
+
+@numba.njit(cache=True, inline="always")
+def _lanczos(src, c: int, x0: int, y0: int, fx: float, fy: float, wx, wy) -> float:
+    sx = _lanczos_weights(fx, wx)
+    sy = _lanczos_weights(fy, wy)
+    total = 0.0
+    inside = x0 >= 2 and y0 >= 2 and x0 + 3 < src.shape[1] and y0 + 3 < src.shape[0]
     for j in range(6):
-        wy = _lanczos3(fy + 2.0 - j)
-        for i in range(6):
-            wgt = wy * _lanczos3(fx + 2.0 - i)
-            wsum += wgt
-            total += wgt * _pixel(src, y0 - 2 + j, x0 - 2 + i, c)
-    return total / wsum  # Lanczos weights do not sum to 1
+        row = 0.0
+        yy = y0 - 2 + j
+        if inside:
+            for i in range(6):
+                row += wx[i] * src[yy, x0 - 2 + i, c]
+        else:
+            for i in range(6):
+                row += wx[i] * _pixel(src, yy, x0 - 2 + i, c)
+        total += wy[j] * row
+    return total / (sx * sy)
 
 
 @numba.njit(cache=True, inline="always")
-def _sample(src, c: int, x: float, y: float, filt: int) -> float:
+def _sample(src, c: int, x: float, y: float, filt: int, wx, wy) -> float:
     if x < -0.5 or y < -0.5 or x > src.shape[1] - 0.5 or y > src.shape[0] - 0.5:
         return 0.0
     x0 = math.floor(x)
@@ -94,7 +130,7 @@ def _sample(src, c: int, x: float, y: float, filt: int) -> float:
         return _bilinear(src, c, x0, y0, x - x0, y - y0)
     if filt == 1:
         return _bicubic(src, c, x0, y0, x - x0, y - y0)
-    return _lanczos(src, c, x0, y0, x - x0, y - y0)
+    return _lanczos(src, c, x0, y0, x - x0, y - y0, wx, wy)
 
 
 @numba.njit(cache=True, inline="always")
@@ -118,26 +154,52 @@ def _along_row(row, x: int, inv: float) -> float:
     return row[k] + (row[k + 1] - row[k]) * (gxf - k)
 
 
+@numba.njit(cache=True, inline="always")
+def _bilinear_row(src, dst, y: int, sx, sy) -> None:
+    """Bilinear samples for one output row: the interior (all four taps inside) inline, the
+    border through :func:`_sample`."""
+    xmax, ymax = src.shape[1] - 1, src.shape[0] - 1
+    for x in range(dst.shape[1]):
+        for c in range(3):
+            fx, fy = sx[c, x], sy[c, x]
+            x0, y0 = math.floor(fx), math.floor(fy)
+            if 0 <= x0 < xmax and 0 <= y0 < ymax:
+                ax, ay = fx - x0, fy - y0
+                top = src[y0, x0, c] + (src[y0, x0 + 1, c] - src[y0, x0, c]) * ax
+                bottom = src[y0 + 1, x0, c] + (src[y0 + 1, x0 + 1, c] - src[y0 + 1, x0, c]) * ax
+                dst[y, x, c] = top + (bottom - top) * ay
+            else:
+                dst[y, x, c] = _sample(src, c, fx, fy, 0, sx[0], sy[0])  # (weights unused)
+
+
 @numba.njit(parallel=True, cache=True)
 def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
     h, w = dst.shape[0], dst.shape[1]
     inv = 1.0 / step
+    gw = grid_x.shape[2]
+    cell = np.empty(w, np.int64)  # grid cell and fraction of each column, shared by rows
+    frac = np.empty(w)
+    for x in range(w):
+        cell[x] = min(int(x * inv), gw - 2)
+        frac[x] = x * inv - cell[x]
     for y in numba.prange(h):
-        rows_x = (
-            _grid_row(grid_x[0], y, inv),
-            _grid_row(grid_x[1], y, inv),
-            _grid_row(grid_x[2], y, inv),
-        )
-        rows_y = (
-            _grid_row(grid_y[0], y, inv),
-            _grid_row(grid_y[1], y, inv),
-            _grid_row(grid_y[2], y, inv),
-        )
+        wx = np.empty(6)
+        wy = np.empty(6)
+        sx = np.empty((3, w))
+        sy = np.empty((3, w))
+        for c in range(3):
+            rx = _grid_row(grid_x[c], y, inv)
+            ry = _grid_row(grid_y[c], y, inv)
+            for x in range(w):
+                k, f = cell[x], frac[x]
+                sx[c, x] = rx[k] + (rx[k + 1] - rx[k]) * f
+                sy[c, x] = ry[k] + (ry[k + 1] - ry[k]) * f
+        if filt == 0:
+            _bilinear_row(src, dst, y, sx, sy)
+            continue
         for x in range(w):
             for c in range(3):
-                sx = _along_row(rows_x[c], x, inv)
-                sy = _along_row(rows_y[c], x, inv)
-                dst[y, x, c] = _sample(src, c, sx, sy, filt)
+                dst[y, x, c] = _sample(src, c, sx[c, x], sy[c, x], filt, wx, wy)
 
 
 @numba.njit(parallel=True, cache=True)
