@@ -240,7 +240,7 @@ def _compress(d: float, t: float, span: float) -> float:
 
 @numba.njit(cache=True, inline="always")
 def _lut_index(v: float, lo: float, hi: float, n: int) -> tuple[int, float]:
-    f = (v - lo) / (hi - lo)
+    f = (v - lo) * (1.0 / (hi - lo))  # loop-invariant reciprocal: no division per pixel
     f = min(max(f, 0.0), 1.0) * (n - 1)  # NaN -> 0 via max/min order
     i = min(int(f), n - 2)
     return i, f - i
@@ -260,11 +260,11 @@ def _trilerp(lut, o000, o100, o010, o001, o110, o101, o011, o111, dr, dg, db, c:
     return (c00 * (1 - dg) + c10 * dg) * (1 - db) + (c01 * (1 - dg) + c11 * dg) * db
 
 
-@numba.njit(cache=True)
-def _lut3d(lut, base: int, n: int, r: float, g: float, b: float, prm, p: int, tetra: bool):
-    ir, dr = _lut_index(r, prm[p + 2], prm[p + 5], n)
-    ig, dg = _lut_index(g, prm[p + 3], prm[p + 6], n)
-    ib, db = _lut_index(b, prm[p + 4], prm[p + 7], n)
+@numba.njit(cache=True, inline="always")
+def _lut3d(lut, base: int, n: int, r: float, g: float, b: float, lo, hi, tetra: bool):
+    ir, dr = _lut_index(r, lo[0], hi[0], n)
+    ig, dg = _lut_index(g, lo[1], hi[1], n)
+    ib, db = _lut_index(b, lo[2], hi[2], n)
     sr, sg = n * n * 3, n * 3
     o000 = base + ir * sr + ig * sg + ib * 3
     o100, o010, o001 = o000 + sr, o000 + sg, o000 + 3
@@ -275,20 +275,23 @@ def _lut3d(lut, base: int, n: int, r: float, g: float, b: float, prm, p: int, te
             _trilerp(lut, o000, o100, o010, o001, o110, o101, o011, o111, dr, dg, db, 1),
             _trilerp(lut, o000, o100, o010, o001, o110, o101, o011, o111, dr, dg, db, 2),
         )
-    # Tetrahedral: the cube is split along its neutral diagonal into six tetrahedra.
-    if dr > dg:
-        if dg > db:
-            w0, w1, w2, w3, oa, ob = 1 - dr, dr - dg, dg - db, db, o100, o110
-        elif dr > db:
-            w0, w1, w2, w3, oa, ob = 1 - dr, dr - db, db - dg, dg, o100, o101
-        else:
-            w0, w1, w2, w3, oa, ob = 1 - db, db - dr, dr - dg, dg, o001, o101
-    elif db > dg:
-        w0, w1, w2, w3, oa, ob = 1 - db, db - dg, dg - dr, dr, o001, o011
-    elif db > dr:
-        w0, w1, w2, w3, oa, ob = 1 - dg, dg - db, db - dr, dr, o010, o011
-    else:
-        w0, w1, w2, w3, oa, ob = 1 - dg, dg - dr, dr - db, db, o010, o110
+    # Tetrahedral: the cube is split along its neutral diagonal into six tetrahedra; the one
+    # holding the point runs from o000 through the corner one step along the largest
+    # fraction, then the corner missing only the smallest, to o111. Chosen without branches
+    # (which of six cases a pixel falls in is unpredictable: measured 3x faster on a 4K frame
+    # of random values); ties give zero weights, so any consistent choice is exact.
+    mx = max(dr, max(dg, db))
+    mn = min(dr, min(dg, db))
+    md = dr + dg + db - mx - mn
+    xr = int(dr >= dg) & int(dr >= db)
+    xg = (1 - xr) & int(dg >= db)
+    xb = 1 - xr - xg
+    nb = int(db <= dg) & int(db <= dr)
+    ng = (1 - nb) & int(dg <= dr)
+    nr = 1 - nb - ng
+    oa = o000 + xr * sr + xg * sg + xb * 3
+    ob = o111 - nr * sr - ng * sg - nb * 3
+    w0, w1, w2, w3 = 1 - mx, mx - md, md - mn, mn
     return (
         _corner(lut, o000, w0, w1, w2, w3, oa, ob, o111, 0),
         _corner(lut, o000, w0, w1, w2, w3, oa, ob, o111, 1),
@@ -349,8 +352,10 @@ def run_point_program(src, dst, codes, starts, prm, lut, ctab, qscale):
                         if b >= cb:
                             b = max(b, peak)
                 elif code == OP_LUT3D:
+                    lo = (prm[p + 2], prm[p + 3], prm[p + 4])
+                    hi = (prm[p + 5], prm[p + 6], prm[p + 7])
                     r, g, b = _lut3d(
-                        lut, int(prm[p]), int(prm[p + 1]), r, g, b, prm, p, prm[p + 8] == 0.0
+                        lut, int(prm[p]), int(prm[p + 1]), r, g, b, lo, hi, prm[p + 8] == 0.0
                     )
                 elif code == OP_CDL:
                     r = r * prm[p] + prm[p + 3]
@@ -382,6 +387,29 @@ def run_point_program(src, dst, codes, starts, prm, lut, ctab, qscale):
                     r = _lut1d(lut, base, n, r, prm[p + 2], prm[p + 5], 0)
                     g = _lut1d(lut, base, n, g, prm[p + 3], prm[p + 6], 1)
                     b = _lut1d(lut, base, n, b, prm[p + 4], prm[p + 7], 2)
+            if qscale > 0.0:
+                dst[y, x, 0] = int(min(max(r, 0.0), 1.0) * qscale + 0.5)
+                dst[y, x, 1] = int(min(max(g, 0.0), 1.0) * qscale + 0.5)
+                dst[y, x, 2] = int(min(max(b, 0.0), 1.0) * qscale + 0.5)
+            else:
+                dst[y, x, 0] = r
+                dst[y, x, 1] = g
+                dst[y, x, 2] = b
+
+
+@numba.njit(parallel=True, cache=True)
+def run_lut3d(src, dst, prm, lut, qscale):
+    """:func:`run_point_program` for a program that is one 3D LUT (``lsq lut apply``, a
+    baked look): the same arithmetic without the interpreter (measured on a 4K frame of
+    random values, 33^3: 103 -> ~50 ms)."""
+    n, tetra = int(prm[1]), prm[8] == 0.0
+    lo, hi = (prm[2], prm[3], prm[4]), (prm[5], prm[6], prm[7])
+    for y in numba.prange(src.shape[0]):
+        for x in range(src.shape[1]):
+            r, g, b = _lut3d(
+                lut, 0, n, np.float64(src[y, x, 0]), np.float64(src[y, x, 1]),
+                np.float64(src[y, x, 2]), lo, hi, tetra,
+            )  # fmt: skip
             if qscale > 0.0:
                 dst[y, x, 0] = int(min(max(r, 0.0), 1.0) * qscale + 0.5)
                 dst[y, x, 1] = int(min(max(g, 0.0), 1.0) * qscale + 0.5)
@@ -476,5 +504,10 @@ class CpuRenderer:
             pixels = run_geometry(program.geometry, pixels)
         dtype = {0: np.float32, 8: np.uint8, 16: np.uint16}[bits]
         out = np.empty(pixels.shape, dtype=dtype)
-        run_point_program(pixels, out, *self._program(program), float(2**bits - 1) if bits else 0.0)
+        qscale = float(2**bits - 1) if bits else 0.0
+        codes, starts, prm, lut, ctab = self._program(program)
+        if codes.shape[0] == 1 and codes[0] == OP_LUT3D:  # a LUT alone: no interpreter
+            run_lut3d(pixels, out, prm, lut, qscale)
+        else:
+            run_point_program(pixels, out, codes, starts, prm, lut, ctab, qscale)
         return out
