@@ -262,8 +262,9 @@ def job_lens(args) -> None:
 
 def job_grade(args) -> None:
     """A generated 3840x2160 10-bit H.265 clip graded end to end (decode, V-Log ->
-    teal-orange -> Rec.709, encode x265 with the same preset) by lsquared and by ffmpeg's CLI
-    (the look baked to a 65^3 .cube, lut3d); then lsquared's grade-only fps."""
+    teal-orange -> Rec.709, encode x265 with the same preset) by lsquared (exact, and
+    ``--fast``: through the look baked to 65^3) and by ffmpeg's CLI (the look baked to a
+    65^3 .cube, lut3d); then lsquared's grade-only fps."""
     import numpy as np
 
     from lsquared import engine
@@ -292,6 +293,11 @@ def job_grade(args) -> None:
          "--look", "teal-orange", "--codec", "h265", "--preset", preset],
         args.repeat,
     )  # fmt: skip
+    fast_s, fast_mb = measure(
+        [PY, "-m", "lsquared", "grade", str(clip), "-o", str(work / "lsq-fast.mp4"), "--input",
+         "vlog", "--look", "teal-orange", "--codec", "h265", "--preset", preset, "--fast"],
+        args.repeat,
+    )  # fmt: skip
     theirs_s, theirs_mb = measure(
         [ffmpeg, "-v", "error", "-y", "-i", str(clip), "-vf", f"lut3d=file={cube}:interp=tetrahedral",
          "-c:v", "libx265", "-preset", preset, "-x265-params", "log-level=error",
@@ -302,6 +308,8 @@ def job_grade(args) -> None:
     print(f"{'job':10} {'lsquared_fps':>12}  {'peer':16} {'peer_fps':>8} {'ratio':>7}")
     print(f"{'grade':10} {frames / ours_s:12.2f}  {'ffmpeg lut3d':16} {frames / theirs_s:8.2f} "
           f"{theirs_s / ours_s:6.2f}x   (peak {ours_mb:.0f} MB vs {theirs_mb:.0f} MB)")  # fmt: skip
+    print(f"{'--fast':10} {frames / fast_s:12.2f}  {'ffmpeg lut3d':16} {frames / theirs_s:8.2f} "
+          f"{theirs_s / fast_s:6.2f}x   (peak {fast_mb:.0f} MB; the look baked to 65^3)")  # fmt: skip
     processor = engine.compile(recipe, engine.Metadata(), engine.input_encoding("vlog"))
     frame = np.random.default_rng(0).random((2160, 3840, 3), dtype=np.float32)
     processor.apply_array(frame[:8])

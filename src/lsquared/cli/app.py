@@ -158,6 +158,9 @@ def grade(
     start: float = typer.Option(0.0, "--start", help="Start time in seconds."),
     duration: float | None = typer.Option(None, "--duration", help="Seconds to grade."),
     stills: int = typer.Option(0, "--stills", help="Also write N evenly spaced PNG stills."),
+    fast: bool = typer.Option(
+        False, "--fast", help="Through the recipe baked into a 65^3 LUT (within ~10/1023)."
+    ),
 ) -> None:
     """Grade a V-Log, L-Log or Rec.709 clip with a look, a LUT or a recipe.
 
@@ -185,8 +188,9 @@ def grade(
                     stills_io.write_image(still, rgb, "png16", inputs=[source])
 
             result = engine.grade_file(
-                source, out, recipe, input_name, codec, crf, preset, start, duration, on_frame
-            )
+                source, out, recipe, input_name, codec, crf, preset, start, duration, on_frame,
+                fast=fast,
+            )  # fmt: skip
     typer.echo(
         f"graded {result.frames} frame(s) of {source} ({result.input_name}) -> {out}", err=True
     )

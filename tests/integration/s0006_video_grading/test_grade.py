@@ -262,3 +262,18 @@ def test_ffmpeg_lut3d_with_the_baked_look_gives_the_same_frames(tmp_path, look):
     ours, theirs = _rgb8(tmp_path / "lsq.mp4"), _rgb8(tmp_path / "ffmpeg.mp4")
     assert ours.shape == theirs.shape
     assert np.abs(ours - theirs).max() <= 2
+
+
+@pytest.mark.parametrize("look", ["teal-orange", "faded-film"])
+def test_fast_grade_through_a_baked_lut_stays_close_to_the_exact_grade(tmp_path, look):
+    """``--fast`` (the recipe baked into a 65^3 LUT) against the exact per-pixel recipe on
+    the V-Log chart, both lossless: within 2 LSB at 8 bit, and not identical (it really is
+    the LUT that ran)."""
+    clip = _vlog_chart_clip(tmp_path / "chart.mkv")
+    recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), look)
+    exact = engine.grade_file(clip, tmp_path / "exact.mp4", recipe, "vlog", "lossless")
+    fast = engine.grade_file(clip, tmp_path / "fast.mp4", recipe, "vlog", "lossless", fast=True)
+    assert "65^3 LUT" in fast.processor.describe() and "LUT" not in exact.processor.describe()
+    a, b = _rgb8(tmp_path / "exact.mp4"), _rgb8(tmp_path / "fast.mp4")
+    assert np.abs(a - b).max() <= 2
+    assert (a != b).any()
