@@ -143,10 +143,18 @@ def resolve_lens(recipe: Recipe, source: Metadata) -> LensCorrection:
         profile = optics_profile.from_dng_opcodes(source.lens_opcodes)
         names = ", ".join(op.name for op in source.lens_opcodes)
         return LensCorrection(profile, 1.0, f"lens: embedded in the file ({names})")
+    if spec.source in ("embedded", "auto") and source.rw2_distortion:
+        a, b, c = source.rw2_distortion
+        return LensCorrection(
+            optics_profile.from_rw2(source.rw2_distortion), 1.0,
+            f"lens: embedded in the file (RW2 DistortionInfo: a {a:.5g}, b {b:.5g}, c {c:.5g};"
+            " radius normalised to the half diagonal, an assumption)",
+        )  # fmt: skip
     if spec.source == "embedded":
         raise LensError(
             source.source_path,
-            "the file embeds no lens correction (DNG WarpRectilinear, FixVignetteRadial)",
+            "the file embeds no lens correction (DNG WarpRectilinear, FixVignetteRadial, "
+            "RW2 DistortionInfo with the camera's correction on)",
         )
     try:
         if spec.source == "profile":
@@ -269,12 +277,17 @@ def identify_lens(path: str | Path) -> list[str]:
     ]
     panasonic = rw2.from_exif(exif, f"{path} 0x0119")
     if panasonic is not None:
+        use = (
+            "applied under --lens auto or embedded"
+            if panasonic.correction_on
+            else "not applied: the camera recorded its correction as off"
+        )
         lines.append(
             f"rw2 0x0119: correction {'on' if panasonic.correction_on else 'off'}, scale "
             f"{panasonic.scale:g}, params 02 {panasonic.param02} 04 {panasonic.param04} "
             f"08 {panasonic.param08} 09 {panasonic.param09} 11 {panasonic.param11}; "
             f"a, b, c = {', '.join(f'{v:.6g}' for v in panasonic.abc)} "
-            "(checksum verified; read and reported, not applied)"
+            f"(checksum verified; {use})"
         )
     return lines
 

@@ -44,6 +44,8 @@ class Metadata:
     grey_world_neutral: tuple[float, float, float] | None = None
     image_size: tuple[int, int] | None = None  # (width, height) of the decoded image
     lens_opcodes: tuple[Any, ...] = ()  # parsed DNG opcodes that correct the lens
+    #: a, b, c of a Panasonic RW2 DistortionInfo (tag 0x0119) whose correction flag is on
+    rw2_distortion: tuple[float, float, float] | None = None
     camera_corrected_vignetting: bool = False  # e.g. Lumix "shading compensation" was on
     exif: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

@@ -65,6 +65,20 @@ class Warp:
 
 
 @dataclass(frozen=True)
+class Rw2Warp:
+    """Radial distortion as a Panasonic RW2 DistortionInfo describes it (io.rw2): a pixel
+    recorded at normalised radius Rd shows the scene at Ru = Rd + a Rd^3 + b Rd^5 + c Rd^7,
+    the same for every channel; r = 1 at the image corners."""
+
+    abc: tuple[float, float, float]
+
+    def corrected_radius(self, channel: int, rd: np.ndarray) -> np.ndarray:
+        a, b, c = self.abc
+        r2 = rd * rd
+        return rd * (1 + r2 * (a + r2 * (b + r2 * c)))
+
+
+@dataclass(frozen=True)
 class Vignetting:
     """Radial falloff as DNG 1.6 ``FixVignetteRadial`` corrects it: the correcting gain is
     1 + k0 r^2 + k1 r^4 + ... + k4 r^10 (r = 1 at the farthest corner); the simulator
@@ -191,7 +205,7 @@ def simulate(
     height: int = 800,
     illuminant: str | float = "D65",
     scene_kind: str = "chart",
-    warp: Warp | None = None,
+    warp: Warp | Rw2Warp | None = None,
     vignetting: Vignetting | None = None,
     noise: bool = True,
     seed: int = 1,
@@ -207,7 +221,8 @@ def simulate(
     """Render the scene and write a CFA DNG to ``out``; return the :class:`Truth`.
 
     With ``embed_opcodes`` the warp and vignetting are also written as DNG opcodes
-    (OpcodeList3 WarpRectilinear, OpcodeList2 FixVignetteRadial) so a reader can undo them.
+    (OpcodeList3 WarpRectilinear, OpcodeList2 FixVignetteRadial) so a reader can undo them
+    (an :class:`Rw2Warp` has no DNG opcode; a test hands its terms to the metadata).
 
     With ``lens_profile`` the scene is seen through that lens's distortion, TCA and
     vignetting (lensfun's models, inverted per channel by fixed-point iteration), and the
@@ -277,7 +292,7 @@ def simulate(
         lens_model=lens,
         focal_length_mm=focal_length_mm,
         f_number=f_number,
-        warp=warp.coefficients if (warp is not None and embed_opcodes) else None,
+        warp=warp.coefficients if (isinstance(warp, Warp) and embed_opcodes) else None,
         vignetting=vignetting.coefficients if (vignetting is not None and embed_opcodes) else None,
     )
     out = Path(out)

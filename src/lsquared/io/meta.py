@@ -175,9 +175,22 @@ def metadata_from_exif(path: Path, exif: dict[str, Any]) -> Metadata:
         orientation=int(_first(exif, "Exif.Image.Orientation") or 1),
         crop_factor=recorded_crop_factor(exif),
         camera_corrected_vignetting=any(_first(exif, k) == 1 for k in SHADING_KEYS),
+        rw2_distortion=_rw2_distortion(path, exif),
         calibration=dng_calibration(exif),
         exif={k: exif[k] for k in COPIED_EXIF if k in exif},
     )
+
+
+def _rw2_distortion(path: Path, exif: dict[str, Any]) -> tuple[float, float, float] | None:
+    """a, b, c of the RW2 DistortionInfo when its checksums match and the camera's
+    correction flag is on; a damaged tag is skipped here (``lsq lens identify`` reports it)."""
+    from lsquared.io import rw2
+
+    try:
+        info = rw2.from_exif(exif, f"{path} 0x0119")
+    except InputError:
+        return None
+    return info.abc if info is not None and info.correction_on else None
 
 
 def add_exif(path: Path, tags: dict[str, Any]) -> None:

@@ -15,9 +15,15 @@ scale * r (1 + a r^2 + b r^4 + c r^6) but keeps it disabled ("works well with on
 lenses"); darktable (2026) applies the first form, inverted. Neither says how the radius is
 normalised, and no RW2 with pixel data is available here to settle it.
 
-Limits: lsquared therefore reads, verifies and reports these values (including a, b, c as
-above) but does not apply them as a correction: a wrong normalisation would distort images
-that the lensfun profile or an uncorrected render gets right.
+How lsquared applies it (``optics.profile.from_rw2``): Rigo's form, as darktable does,
+solved for Rd by Newton's method, with r = 1 at the image corners (the half diagonal) around
+the image centre, and only when the camera recorded its correction as on. The
+normalisation is an assumption, chosen because it is what the DNG opcodes and darktable's
+other embedded corrections use and because it is the one that makes sense of the sample
+LX3 file (a 12 % barrel correction at the corners; r = 1 at half the short side would make
+Ru fall below Rd near the corners). Limits: no RW2 with pixel data was available to check
+it against the camera's own JPEG; TCA (tag 0x011b) is not decoded; entries 2 and 9 are
+unused. ``--lens lensfun`` chooses the database profile instead.
 """
 
 from __future__ import annotations

@@ -257,6 +257,7 @@ def stage_lens(ctx: CompileContext, lens: LensCorrection | None) -> None:
         distortion=p.distortion if spec.distortion else None,
         tca=p.tca if spec.tca else None,
         dng_warp=p.dng_warp if (spec.distortion or spec.tca) else None,
+        rw2_distortion=p.rw2_distortion if spec.distortion else None,
     )
     if geometry.has_geometry:
         scale = spec.scale or optics.auto_scale(geometry, w, h, lens.crop)
@@ -268,6 +269,8 @@ def stage_lens(ctx: CompileContext, lens: LensCorrection | None) -> None:
             done.append(f"TCA ({geometry.tca[0]})")
         if geometry.dng_warp is not None:
             done.append("distortion + TCA (DNG WarpRectilinear)")
+        if geometry.rw2_distortion is not None:
+            done.append("distortion (RW2 DistortionInfo)")
         done.append(f"scale {scale:.4f}, {spec.filter} resampling")
     ctx.notes.append(f"{lens.note}; corrected: {', '.join(done) or 'nothing'}")
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from lsquared import engine, simulate
+from lsquared.errors import LensError
 from lsquared.optics import lensdb
 from lsquared.optics import profile as optics
 from lsquared.pipeline.recipe import Recipe
@@ -163,3 +164,39 @@ def test_crop_factor_of_the_recorded_frame_comes_from_35mm_equivalent(tmp_path):
     add_exif(truth.path, {"Exif.Photo.FocalLengthIn35mmFilm": "75"})
     md = metadata_from_exif(truth.path, read_exif(truth.path))
     assert md.crop_factor == pytest.approx(1.5)
+
+
+RW2_ABC = (0.1236, 0.0206, -0.0237)  # the sample LX3's DistortionInfo terms (MANIFEST.md)
+
+
+@pytest.fixture(scope="module")
+def rw2_grid(tmp_path_factory):
+    return simulate.simulate(
+        tmp_path_factory.mktemp("rw2") / "rw2.dng", width=1200, height=800, scene_kind="grid",
+        warp=simulate.Rw2Warp(RW2_ABC), line_sigma=2.0, noise=False,
+    )  # fmt: skip
+
+
+def test_rw2_distortion_info_straightens_a_grid_seen_through_its_model(rw2_grid):
+    """A grid recorded through Ru = Rd + a Rd^3 + b Rd^5 + c Rd^7 (r = 1 at the corners, the
+    LX3 sample's terms: 12 % barrel) is straight again when the metadata carries those terms
+    (as io.meta reads them from a Panasonic RW2 whose correction flag is on)."""
+    recipe = Recipe().replace("output", space="linear-srgb").replace("lens", scale=1.0)
+    image = engine.load_source(rw2_grid.path, recipe)
+    metadata = image.metadata.with_(rw2_distortion=RW2_ABC)
+    processor = engine.compile(recipe, metadata, image.encoding)
+    assert any("RW2 DistortionInfo" in n for n in processor.notes)
+    fit, _ = _line_measurements(processor.apply(image).pixels, rw2_grid)
+    assert fit <= 0.1, fit
+    bent, _ = _line_measurements(_develop(rw2_grid, "none"), rw2_grid)
+    assert bent > 1.0
+    lensfun_first = recipe.replace("lens", source="lensfun")
+    with pytest.raises(LensError):  # an explicit lensfun source ignores the tag
+        engine.compile(lensfun_first, metadata, image.encoding)
+
+
+def test_recorded_radius_solves_the_rw2_polynomial():
+    ru = np.linspace(0, 1.2, 241)
+    rd = optics.rw2_recorded_radius(RW2_ABC, ru)
+    np.testing.assert_allclose(simulate.Rw2Warp(RW2_ABC).corrected_radius(0, rd), ru, atol=1e-12)
+    assert (np.diff(rd) > 0).all()
