@@ -277,7 +277,7 @@ def grade_video(
                         pts = frame.pts - round(start_s / vin.time_base) if trimmed else frame.pts
                         buffer = frame_to_rgb(frame, info, buffer)
                         rgb = process(buffer)
-                        outc.mux(vout.encode(_rgb_frame(av, rgb, pix_fmt, bits, tags.matrix, pts)))
+                        outc.mux(vout.encode(_rgb_frame(av, rgb, pix_fmt, bits, tags, pts)))
                         count += 1
                         if on_frame:
                             on_frame(count, rgb)
@@ -311,10 +311,15 @@ def _enum(av, name: str, value: str):
     return getattr(getattr(av.video.reformatter, name), TAG_NAMES[name][value])
 
 
-def _rgb_frame(av, rgb: np.ndarray, pix_fmt: str, bits: int, matrix: str, pts):
-    """A PyAV frame in ``pix_fmt`` from R'G'B' float, our matrix, limited range, written
-    straight into the frame's planes."""
+def _rgb_frame(av, rgb: np.ndarray, pix_fmt: str, bits: int, tags: EncodeTags, pts):
+    """A PyAV frame in ``pix_fmt`` from R'G'B' float, the tags' matrix, limited range,
+    written straight into the frame's planes. The frame carries the colour tags too: some
+    encoders (ProRes) write the frame's, not the stream's, into their bitstream."""
     frame = av.VideoFrame(rgb.shape[1], rgb.shape[0], pix_fmt)
-    yuv.rgb_to_yuv_into(rgb, *frame_planes(frame, bits), bits, matrix)
+    yuv.rgb_to_yuv_into(rgb, *frame_planes(frame, bits), bits, tags.matrix)
+    frame.color_primaries = _enum(av, "ColorPrimaries", tags.primaries)
+    frame.color_trc = _enum(av, "ColorTrc", tags.transfer)
+    frame.colorspace = _enum(av, "Colorspace", tags.matrix)
+    frame.color_range = _enum(av, "ColorRange", "limited")
     frame.pts = pts
     return frame

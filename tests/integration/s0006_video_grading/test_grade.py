@@ -63,10 +63,12 @@ def test_lossless_grade_equals_processor_and_keeps_time_and_audio(clip, tmp_path
         ("h265", "rec709", ("bt709", "bt709", "bt709")),
         ("h265", "rec2020", ("bt2020", "bt2020-10", "bt2020nc")),
         ("h264", "srgb", ("bt709", "iec61966-2-1", "bt709")),
+        ("prores", "rec709", ("bt709", "bt709", "bt709")),
+        ("prores", "rec2020", ("bt2020", "bt2020-10", "bt2020nc")),
     ],
 )
 def test_colour_tags_as_ffprobe_reads_them(clip, tmp_path, codec, space, tags):
-    out = tmp_path / f"t-{space}.mp4"
+    out = tmp_path / f"t-{space}.{'mov' if codec == 'prores' else 'mp4'}"
     engine.grade_file(clip, out, Recipe().replace("output", space=space), "vlog", codec)
     probe = subprocess.run(
         ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
@@ -225,7 +227,7 @@ def _vlog_chart_clip(path, frames=4, w=384, h=216):
         v.width, v.height, v.pix_fmt = w, h, "yuv444p10le"
         v.codec_context.colorspace = av.video.reformatter.Colorspace.ITU709
         for i in range(frames):
-            out.mux(v.encode(video._rgb_frame(av, rgb, "yuv444p10le", 10, "bt709", i)))
+            out.mux(v.encode(video._rgb_frame(av, rgb, "yuv444p10le", 10, video.EncodeTags(), i)))
         out.mux(v.encode(None))
     return path
 
