@@ -132,6 +132,19 @@ class ProcessorCache:
             warnings.warn(note, LsqWarning, stacklevel=2)
         return processor
 
+    def baked(
+        self, recipe: Recipe, source: Metadata, encoding: Encoding, input_name: str
+    ) -> Processor:
+        """:func:`baked_processor` of the compiled Processor, baked once per key too."""
+        processor = self.compile(recipe, source, encoding)
+        key = self.key(recipe, source, encoding, "cpu") + b"baked"
+        if key not in self._entries:
+            self._entries[key] = (baked_processor(processor, recipe, input_name), "", [])
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        self._entries.move_to_end(key)
+        return self._entries[key][0]
+
 
 def resolve_lens(recipe: Recipe, source: Metadata) -> LensCorrection:
     """The lens correction the recipe's ``[lens] source`` asks for. Under ``auto`` an
@@ -245,10 +258,14 @@ def grade_file(
     metadata = Metadata(source_path=str(source), image_size=(info.width, info.height))
     if recipe.lens.source == "auto":
         recipe = recipe.replace("lens", source="none")  # clips carry no lens metadata
-    build = cache.compile if cache is not None else compile
-    processor = build(recipe, metadata, input_encoding(input_name))
-    if fast:
-        processor = baked_processor(processor, recipe, input_name)
+    encoding = input_encoding(input_name)
+    if fast and cache is not None:
+        processor = cache.baked(recipe, metadata, encoding, input_name)
+    elif fast:
+        processor = baked_processor(compile(recipe, metadata, encoding), recipe, input_name)
+    else:
+        build = cache.compile if cache is not None else compile
+        processor = build(recipe, metadata, encoding)
     tags = video.EncodeTags(*VIDEO_TAGS[recipe.output.space])
     frames = video.grade_video(
         source, out, processor.apply_array, codec, crf, preset, tags, start_s, duration_s, on_frame

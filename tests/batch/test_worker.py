@@ -54,3 +54,23 @@ def test_reused_processor_renders_what_a_fresh_compile_renders(tmp_path):
     fresh = engine.compile(Recipe(), image).apply_array(image.pixels)
     assert cache.compiled == 1
     np.testing.assert_array_equal(reused, fresh)
+
+
+def test_fast_clips_are_baked_once_per_key_and_change_the_settings_digest(tmp_path):
+    """``--fast`` is part of what decides whether an output is still valid, and a batch
+    bakes the look once per worker and key, not once per clip."""
+    from lsquared.batch import BatchSettings
+    from tests.conftest import make_clip
+
+    recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), "teal-orange")
+    exact = BatchSettings(Recipe(), recipe, "ffv1", "vlog")
+    fast = BatchSettings(Recipe(), recipe, "ffv1", "vlog", video_fast=True)
+    assert exact.describe("video") != fast.describe("video")
+    cache = engine.ProcessorCache()
+    clips = [make_clip(tmp_path / f"c{i}.mov", frames=2, audio=False) for i in range(2)]
+    results = [
+        engine.grade_file(c, tmp_path / f"o{i}.mkv", recipe, "vlog", "ffv1", cache=cache, fast=True)
+        for i, c in enumerate(clips)
+    ]
+    assert results[0].processor is results[1].processor
+    assert "65^3 LUT" in results[0].processor.describe()

@@ -36,13 +36,15 @@ class BatchSettings:
     video_input: str = "auto"
     crf: int | None = None
     preset: str = "medium"
+    video_fast: bool = False  # clips through the recipe baked into a LUT (lsq grade --fast)
 
     def describe(self, kind: str) -> str:
         """The text whose digest decides whether an earlier output is still valid."""
         if kind == "photo":
             return self.photo_recipe.to_toml()
         video = f"codec={self.video_codec} input={self.video_input} crf={self.crf} "
-        return self.video_recipe.to_toml() + video + f"preset={self.preset}\n"
+        fast = " fast=true" if self.video_fast else ""  # absent when off: old journals hold
+        return self.video_recipe.to_toml() + video + f"preset={self.preset}{fast}\n"
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ def _process(job: Job, settings: BatchSettings, target: Path) -> tuple[Stamp, St
     else:
         engine.grade_file(
             source, target, settings.video_recipe, settings.video_input, settings.video_codec,
-            settings.crf, settings.preset, cache=_CACHE,
+            settings.crf, settings.preset, cache=_CACHE, fast=settings.video_fast,
         )  # fmt: skip
     after = os.stat(source)
     if (after.st_size, after.st_mtime_ns) != (source_stamp.size, source_stamp.mtime_ns):

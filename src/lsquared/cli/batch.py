@@ -23,6 +23,9 @@ def batch(
     input_name: str = typer.Option("auto", "--input", help="Clips are vlog, llog, rec709 or auto."),
     crf: int | None = typer.Option(None, "--crf", help="Quality for h264/h265 (lower is better)."),
     preset: str = typer.Option("medium", "--preset", help="x264/x265 preset."),
+    fast: bool = typer.Option(
+        False, "--fast", help="Clips through the recipe baked into a 65^3 LUT (lsq grade --fast)."
+    ),
     workers: int | None = typer.Option(None, "--workers", help="Local worker processes (cores)."),
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="A Dask scheduler, tcp://HOST:PORT, instead of local workers."
@@ -52,7 +55,7 @@ def batch(
         photo = build_recipe(recipe_file, photos, None, None, None, None, None, None, look)
         engine.validate_recipe(photo)
         video = photo if recipe_file else photo.replace("output", space="rec709")
-        settings = BatchSettings(photo, video, videos, input_name, crf, preset)
+        settings = BatchSettings(photo, video, videos, input_name, crf, preset, fast)
         jobs = plan_jobs(sources, outdir, settings, name)
         if not jobs:
             raise typer.BadParameter("no RAWs or clips found in the given paths")

@@ -31,6 +31,9 @@ def fill_fresh_memory() -> None:
     """Make encodes reproducible: libx264's lookahead reads heap memory it has not written
     when the frame height is not a multiple of 16 (measured: one 192x108 clip encoded to
     different bytes run after run in one process; 256x144 did not; ``mbtree=0`` also cures
-    it). ``M_PERTURB`` fills every fresh allocation with a fixed byte, so the same input
-    gives the same bytes, which resumed batches rely on. Costs a memset per allocation."""
-    _mallopt(M_PERTURB, 0x5A)
+    it). With ``M_PERTURB`` glibc fills every allocation with the given byte XOR 0xFF, so
+    0xFF makes them all zeros, as fresh pages from the kernel are: the same input gives the
+    same bytes, which resumed batches rely on, and code that happens to rely on zeroed
+    memory behaves as usual. Costs a memset per allocation (and freed blocks are filled
+    with 0xFF)."""
+    _mallopt(M_PERTURB, 0xFF)
