@@ -210,26 +210,63 @@ def test_rotation_and_timecode_are_kept_and_a_trim_moves_the_timecode(tmp_path, 
         assert stream["tags"]["timecode"] == expected
 
 
-def _vlog_chart_clip(path, frames=4, w=384, h=216):
-    """A lossless 10-bit 4:4:4 V-Log clip of a simulated ColorChecker: one column per patch
-    (D65, V-Gamut), exposure rising from -4 to +4 stops down the frame, and a neutral
-    ramp over the whole V-Log signal range in the bottom rows."""
+def _log_chart_clip(path, frames=4, w=384, h=216, log="vlog", codec="ffv1"):
+    """A 10-bit clip of a simulated ColorChecker in camera log: one column per patch (D65;
+    V-Gamut for V-Log, BT.2020 for L-Log), exposure rising from -4 to +4 stops down the
+    frame, and a neutral ramp over the whole signal range in the bottom rows. FFV1 4:4:4
+    (lossless) or ProRes 422 HQ with a stereo AAC track."""
     from lsquared.color import scene, spaces, transfer
 
     _, xyz, _ = scene.checker_xyz("D65")
-    vgamut = xyz @ spaces.matrix("xyz", "vgamut").T
+    gamut, encode = {
+        "vlog": ("vgamut", transfer.vlog_encode),
+        "llog": ("rec2020", transfer.llog_encode),
+    }[log]
+    camera = xyz @ spaces.matrix("xyz", gamut).T
     stops = np.exp2(np.linspace(-4, 4, h - 16))[:, None, None]
-    columns = np.repeat(vgamut, w // 24, axis=0)[None]
-    rgb = np.concatenate([transfer.vlog_encode(stops * columns), np.zeros((16, w, 3))])
+    columns = np.repeat(camera, w // 24, axis=0)[None]
+    rgb = np.concatenate([encode(stops * columns), np.zeros((16, w, 3))])
     rgb[-16:] = np.linspace(0.1, 0.95, w)[None, :, None]
+    encoder, pix_fmt = {"ffv1": ("ffv1", "yuv444p10le"), "prores": ("prores_ks", "yuv422p10le")}[
+        codec
+    ]
     with av.open(str(path), "w") as out:
-        v = out.add_stream("ffv1", rate=24)
-        v.width, v.height, v.pix_fmt = w, h, "yuv444p10le"
+        v = out.add_stream(encoder, rate=24)
+        v.width, v.height, v.pix_fmt = w, h, pix_fmt
         v.codec_context.colorspace = av.video.reformatter.Colorspace.ITU709
+        a = out.add_stream("aac", rate=48000) if codec == "prores" else None
         for i in range(frames):
-            out.mux(v.encode(video._rgb_frame(av, rgb, "yuv444p10le", 10, video.EncodeTags(), i)))
+            out.mux(v.encode(video._rgb_frame(av, rgb, pix_fmt, 10, video.EncodeTags(), i)))
         out.mux(v.encode(None))
+        if a is not None:
+            for k in range(frames * 2000 // 1024 + 1):
+                tone = (np.sin((np.arange(1024) + 1024 * k) / 7) * 0.1).astype(np.float32)
+                af = av.AudioFrame.from_ndarray(
+                    np.stack([tone, tone]), format="fltp", layout="stereo"
+                )
+                af.sample_rate, af.pts = 48000, k * 1024
+                out.mux(a.encode(af))
+            out.mux(a.encode(None))
     return path
+
+
+def test_llog_prores_clip_grades_exactly_with_its_audio(tmp_path):
+    """An L-Log (BT.2020) ProRes 422 HQ clip with audio, graded losslessly: every code value
+    equals the Processor (input llog) on the decoded source within 1 LSB, frame times and
+    the audio packets are the source's."""
+    clip = _log_chart_clip(tmp_path / "llog.mov", frames=6, log="llog", codec="prores")
+    recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), "warm-classic")
+    out = tmp_path / "graded.mov"
+    result = engine.grade_file(clip, out, recipe, "llog", "lossless")
+    assert "rec2020" in result.processor.describe() and "llog" in result.processor.describe()
+    source = list(video.read_frames(clip))
+    graded = _code_values(out)
+    assert result.frames == len(source) == len(graded) == 6
+    assert [pts for _, pts in graded] == [pts for _, pts in source]
+    for (src, _), (got, _) in zip(source, graded, strict=True):
+        expected = np.stack(yuv.rgb_to_yuv(result.processor.apply_array(src), 10, "bt709"), -1)
+        assert np.abs(got - expected).max() <= 1
+    assert [b for _, b in _packets(out, "audio")] == [b for _, b in _packets(clip, "audio")]
 
 
 def _rgb8(path) -> np.ndarray:
@@ -246,7 +283,7 @@ def test_ffmpeg_lut3d_with_the_baked_look_gives_the_same_frames(tmp_path, look):
     frames within 2 LSB at 8 bit (both lossless 4:4:4, so no chroma filter differs). What
     remains is the 65^3 LUT's interpolation error: up to 7.4 10-bit codes on this chart
     (teal-orange, deepest shadows), 10.2 before the bake's node fitting."""
-    clip = _vlog_chart_clip(tmp_path / "chart.mkv")
+    clip = _log_chart_clip(tmp_path / "chart.mkv")
     recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), look)
     engine.grade_file(clip, tmp_path / "lsq.mp4", recipe, "vlog", "lossless")
     cube = tmp_path / "look.cube"
@@ -271,7 +308,7 @@ def test_fast_grade_through_a_baked_lut_stays_close_to_the_exact_grade(tmp_path,
     """``--fast`` (the recipe baked into a 65^3 LUT) against the exact per-pixel recipe on
     the V-Log chart, both lossless: within 2 LSB at 8 bit, and not identical (it really is
     the LUT that ran)."""
-    clip = _vlog_chart_clip(tmp_path / "chart.mkv")
+    clip = _log_chart_clip(tmp_path / "chart.mkv")
     recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), look)
     exact = engine.grade_file(clip, tmp_path / "exact.mp4", recipe, "vlog", "lossless")
     fast = engine.grade_file(clip, tmp_path / "fast.mp4", recipe, "vlog", "lossless", fast=True)
