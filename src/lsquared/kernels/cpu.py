@@ -306,6 +306,20 @@ def _lut1d(lut, base: int, n: int, v: float, lo: float, hi: float, ch: int) -> f
     return a + (lut[base + (i + 1) * 3 + ch] - a) * d
 
 
+@numba.njit(cache=True, inline="always")
+def _store(dst, y: int, x: int, r: float, g: float, b: float, qscale: float) -> None:
+    """Write one result pixel: as is, or with ``qscale`` > 0 clamped to [0, 1], scaled and
+    rounded half up into ``dst``'s integer type."""
+    if qscale > 0.0:
+        dst[y, x, 0] = int(min(max(r, 0.0), 1.0) * qscale + 0.5)
+        dst[y, x, 1] = int(min(max(g, 0.0), 1.0) * qscale + 0.5)
+        dst[y, x, 2] = int(min(max(b, 0.0), 1.0) * qscale + 0.5)
+    else:
+        dst[y, x, 0] = r
+        dst[y, x, 1] = g
+        dst[y, x, 2] = b
+
+
 @numba.njit(parallel=True, cache=True)
 def run_point_program(src, dst, codes, starts, prm, lut, ctab, qscale):
     """Apply the instruction list to every pixel of ``src`` (H x W x 3 float32). With
@@ -387,14 +401,7 @@ def run_point_program(src, dst, codes, starts, prm, lut, ctab, qscale):
                     r = _lut1d(lut, base, n, r, prm[p + 2], prm[p + 5], 0)
                     g = _lut1d(lut, base, n, g, prm[p + 3], prm[p + 6], 1)
                     b = _lut1d(lut, base, n, b, prm[p + 4], prm[p + 7], 2)
-            if qscale > 0.0:
-                dst[y, x, 0] = int(min(max(r, 0.0), 1.0) * qscale + 0.5)
-                dst[y, x, 1] = int(min(max(g, 0.0), 1.0) * qscale + 0.5)
-                dst[y, x, 2] = int(min(max(b, 0.0), 1.0) * qscale + 0.5)
-            else:
-                dst[y, x, 0] = r
-                dst[y, x, 1] = g
-                dst[y, x, 2] = b
+            _store(dst, y, x, r, g, b, qscale)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -410,14 +417,7 @@ def run_lut3d(src, dst, prm, lut, qscale):
                 lut, 0, n, np.float64(src[y, x, 0]), np.float64(src[y, x, 1]),
                 np.float64(src[y, x, 2]), lo, hi, tetra,
             )  # fmt: skip
-            if qscale > 0.0:
-                dst[y, x, 0] = int(min(max(r, 0.0), 1.0) * qscale + 0.5)
-                dst[y, x, 1] = int(min(max(g, 0.0), 1.0) * qscale + 0.5)
-                dst[y, x, 2] = int(min(max(b, 0.0), 1.0) * qscale + 0.5)
-            else:
-                dst[y, x, 0] = r
-                dst[y, x, 1] = g
-                dst[y, x, 2] = b
+            _store(dst, y, x, r, g, b, qscale)
 
 
 def assemble(ops, fast_curves: bool = True) -> tuple[np.ndarray, ...]:
