@@ -44,15 +44,22 @@ def test_lossless_grade_equals_processor_and_keeps_time_and_audio(clip, tmp_path
     recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), "teal-orange")
     out = tmp_path / "graded.mov"
     result = engine.grade_file(clip, out, recipe, "vlog", "lossless")
+    _assert_graded_exactly(clip, out, result, frames=12)
+    with av.open(str(clip)) as a, av.open(str(out)) as b:
+        assert a.streams.video[0].time_base == b.streams.video[0].time_base
+
+
+def _assert_graded_exactly(clip, out, result, frames: int) -> None:
+    """Every output code value equals the Processor's result on the decoded source frame,
+    encoded with the BT.709 matrix, within 1 LSB; frame count, timestamps and the audio
+    packets' bytes are the source's."""
     source = list(video.read_frames(clip))
     graded = _code_values(out)
-    assert result.frames == len(source) == len(graded) == 12
+    assert result.frames == len(source) == len(graded) == frames
     assert [pts for _, pts in graded] == [pts for _, pts in source]
     for (src, _), (got, _) in zip(source, graded, strict=True):
         expected = np.stack(yuv.rgb_to_yuv(result.processor.apply_array(src), 10, "bt709"), -1)
         assert np.abs(got - expected).max() <= 1
-    with av.open(str(clip)) as a, av.open(str(out)) as b:
-        assert a.streams.video[0].time_base == b.streams.video[0].time_base
     assert [b for _, b in _packets(out, "audio")] == [b for _, b in _packets(clip, "audio")]
 
 
@@ -259,14 +266,7 @@ def test_llog_prores_clip_grades_exactly_with_its_audio(tmp_path):
     out = tmp_path / "graded.mov"
     result = engine.grade_file(clip, out, recipe, "llog", "lossless")
     assert "rec2020" in result.processor.describe() and "llog" in result.processor.describe()
-    source = list(video.read_frames(clip))
-    graded = _code_values(out)
-    assert result.frames == len(source) == len(graded) == 6
-    assert [pts for _, pts in graded] == [pts for _, pts in source]
-    for (src, _), (got, _) in zip(source, graded, strict=True):
-        expected = np.stack(yuv.rgb_to_yuv(result.processor.apply_array(src), 10, "bt709"), -1)
-        assert np.abs(got - expected).max() <= 1
-    assert [b for _, b in _packets(out, "audio")] == [b for _, b in _packets(clip, "audio")]
+    _assert_graded_exactly(clip, out, result, frames=6)
 
 
 def _rgb8(path) -> np.ndarray:
