@@ -111,21 +111,32 @@ class ProcessorCache:
             shot = shot.with_(grey_world_neutral=None)
         return hashlib.sha256(pickle.dumps((recipe, shot, encoding, renderer))).digest()
 
+    def _entry(self, key: bytes, make) -> tuple[Processor, str, list[str]]:
+        """The entry for ``key``, made by ``make()`` on a miss; least recently used out."""
+        if key not in self._entries:
+            self._entries[key] = make()
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        self._entries.move_to_end(key)
+        return self._entries[key]
+
+    def _compile_noting(
+        self, recipe: Recipe, source: Metadata, encoding: Encoding, renderer: str
+    ) -> tuple[Processor, str, list[str]]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", LsqWarning)
+            processor = compile(recipe, source, encoding, renderer)
+        self.compiled += 1
+        notes = [str(w.message) for w in caught if issubclass(w.category, LsqWarning)]
+        return processor, source.source_path, notes
+
     def compile(
         self, recipe: Recipe, source: Metadata, encoding: Encoding, renderer: str = "cpu"
     ) -> Processor:
         key = self.key(recipe, source, encoding, renderer)
-        if key not in self._entries:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", LsqWarning)
-                processor = compile(recipe, source, encoding, renderer)
-            notes = [str(w.message) for w in caught if issubclass(w.category, LsqWarning)]
-            self._entries[key] = (processor, source.source_path, notes)
-            self.compiled += 1
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-        self._entries.move_to_end(key)
-        processor, first_path, notes = self._entries[key]
+        processor, first_path, notes = self._entry(
+            key, lambda: self._compile_noting(recipe, source, encoding, renderer)
+        )
         for note in notes:  # said again for this file, under its own name
             if first_path:
                 note = note.replace(first_path, source.source_path, 1)
@@ -138,12 +149,7 @@ class ProcessorCache:
         """:func:`baked_processor` of the compiled Processor, baked once per key too."""
         processor = self.compile(recipe, source, encoding)
         key = self.key(recipe, source, encoding, "cpu") + b"baked"
-        if key not in self._entries:
-            self._entries[key] = (baked_processor(processor, recipe, input_name), "", [])
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-        self._entries.move_to_end(key)
-        return self._entries[key][0]
+        return self._entry(key, lambda: (baked_processor(processor, recipe, input_name), "", []))[0]
 
 
 def resolve_lens(recipe: Recipe, source: Metadata) -> LensCorrection:
@@ -259,13 +265,11 @@ def grade_file(
     if recipe.lens.source == "auto":
         recipe = recipe.replace("lens", source="none")  # clips carry no lens metadata
     encoding = input_encoding(input_name)
-    if fast and cache is not None:
+    cache = cache if cache is not None else ProcessorCache()  # one clip: compiled once anyway
+    if fast:
         processor = cache.baked(recipe, metadata, encoding, input_name)
-    elif fast:
-        processor = baked_processor(compile(recipe, metadata, encoding), recipe, input_name)
     else:
-        build = cache.compile if cache is not None else compile
-        processor = build(recipe, metadata, encoding)
+        processor = cache.compile(recipe, metadata, encoding)
     tags = video.EncodeTags(*VIDEO_TAGS[recipe.output.space])
     frames = video.grade_video(
         source, out, processor.apply_array, codec, crf, preset, tags, start_s, duration_s, on_frame
