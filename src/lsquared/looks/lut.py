@@ -97,25 +97,26 @@ def fit_nodes_to_interpolation(
         exact = np.asarray(function(points.reshape(-1, 3)), np.float64).reshape(points.shape)
         edges.append((low, high, exact))
     exact_nodes = np.asarray(table, dtype=np.float64)
-    fitted = exact_nodes.copy()
     grey = np.arange(n)
+    count = np.zeros((*exact_nodes.shape[:3], 1))  # interpolation edges at each node
+    for low, high, _ in edges:
+        count[low] += 1
+        count[high] += 1
+    count[grey, grey, grey] = 2.0  # neutral-axis nodes: the two diagonal edges only
+    count[0, 0, 0] = count[-1, -1, -1] = 1.0
+    pull = np.zeros(count.shape)
+    pull[grey, grey, grey] = 1.0  # along one line: the minimax -e/2
+    fitted = exact_nodes.copy()
     for _ in range(iterations):
         total = np.zeros_like(fitted)
-        count = np.zeros((*fitted.shape[:3], 1))
         for low, high, exact in edges:
             error = (fitted[low] + fitted[high]) / 2 - exact
             total[low] += error
             total[high] += error
-            count[low] += 1
-            count[high] += 1
         axis_error = error[grey[:-1], grey[:-1], grey[:-1]]  # the last edge is the diagonal
         total[grey, grey, grey] = 0.0
         total[grey[:-1], grey[:-1], grey[:-1]] += axis_error
         total[grey[1:], grey[1:], grey[1:]] += axis_error
-        count[grey, grey, grey] = 2.0
-        count[0, 0, 0] = count[-1, -1, -1] = 1.0
-        pull = np.zeros(count.shape)
-        pull[grey, grey, grey] = 1.0  # along one line: the minimax -e/2
         fitted -= step * (pull * (fitted - exact_nodes) + total / count)
     return np.clip(fitted, exact_nodes.min(), exact_nodes.max())  # the function's range
 
