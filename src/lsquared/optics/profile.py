@@ -118,10 +118,9 @@ def rw2_recorded_radius(abc, ru: np.ndarray, iterations: int = 8) -> np.ndarray:
 
 def _rw2_coordinates(p: LensProfile, width: int, height: int, x, y, scale: float):
     """Radii normalised to the half diagonal (r = 1 at the image corners) around the image
-    centre: an assumption (see io.rw2), the one that gives the sample LX3 file a 12 % barrel
-    correction at the corners rather than a nonsensical one."""
-    cx, cy = (width - 1) / 2, (height - 1) / 2
-    m = math.hypot(cx, cy)
+    centre (as the DNG opcodes normalise): an assumption (see io.rw2), the one that gives the
+    sample LX3 file a 12 % barrel correction at the corners rather than a nonsensical one."""
+    cx, cy, m = _dng_frame(width, height, (0.5, 0.5))
     dx = (np.asarray(x, dtype=np.float64) - cx) / m / scale
     dy = (np.asarray(y, dtype=np.float64) - cy) / m / scale
     ru = np.hypot(dx, dy)
