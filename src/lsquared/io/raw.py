@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import sys
 from collections.abc import Iterator
@@ -48,17 +49,27 @@ def limit_decode_threads(threads: int | None) -> None:
     _decode_threads = threads
 
 
-def _apply_openmp_threads(threads: int) -> None:
-    """``omp_set_num_threads`` on the loaded libgomp, for the calling thread (OpenMP API 5.2,
-    3.2.1); ``OMP_NUM_THREADS`` is read only once, when libgomp loads."""
+@functools.cache
+def _openmp_runtimes() -> tuple:
+    """The libgomp copies loaded in this process (rawpy's wheel brings its own), found once
+    (decoding has loaded rawpy by the time this is asked)."""
     try:
         maps = Path("/proc/self/maps").read_text().splitlines()
     except OSError:  # not Linux: leave LibRaw's default
-        return
-    libraries = {line.split()[-1] for line in maps if "libgomp" in line}
-    for library in libraries:
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(library).omp_set_num_threads(threads)
+        return ()
+    runtimes = []
+    for library in sorted({line.split()[-1] for line in maps if "libgomp" in line}):
+        with contextlib.suppress(OSError):
+            runtimes.append(ctypes.CDLL(library))
+    return tuple(runtimes)
+
+
+def _apply_openmp_threads(threads: int) -> None:
+    """``omp_set_num_threads`` on the loaded libgomp, for the calling thread (OpenMP API 5.2,
+    3.2.1); ``OMP_NUM_THREADS`` is read only once, when libgomp loads."""
+    for runtime in _openmp_runtimes():
+        with contextlib.suppress(AttributeError):
+            runtime.omp_set_num_threads(threads)
 
 
 def supported_demosaic() -> tuple[str, ...]:
