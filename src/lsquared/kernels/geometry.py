@@ -26,16 +26,6 @@ def _keys(t: float) -> float:
 
 
 @numba.njit(cache=True, inline="always")
-def _lanczos3(t: float) -> float:
-    if t == 0.0:
-        return 1.0
-    if abs(t) >= 3.0:
-        return 0.0
-    pt = math.pi * t
-    return 3.0 * math.sin(pt) * math.sin(pt / 3.0) / (pt * pt)
-
-
-@numba.njit(cache=True, inline="always")
 def _pixel(src, yy: int, xx: int, c: int) -> float:
     if 0 <= yy < src.shape[0] and 0 <= xx < src.shape[1]:
         return src[yy, xx, c]
@@ -164,10 +154,7 @@ def _bilinear_row(src, dst, y: int, sx, sy) -> None:
             fx, fy = sx[c, x], sy[c, x]
             x0, y0 = math.floor(fx), math.floor(fy)
             if 0 <= x0 < xmax and 0 <= y0 < ymax:
-                ax, ay = fx - x0, fy - y0
-                top = src[y0, x0, c] + (src[y0, x0 + 1, c] - src[y0, x0, c]) * ax
-                bottom = src[y0 + 1, x0, c] + (src[y0 + 1, x0 + 1, c] - src[y0 + 1, x0, c]) * ax
-                dst[y, x, c] = top + (bottom - top) * ay
+                dst[y, x, c] = _bilinear(src, c, x0, y0, fx - x0, fy - y0)
             else:
                 dst[y, x, c] = _sample(src, c, fx, fy, 0, sx[0], sy[0])  # (weights unused)
 
