@@ -341,7 +341,9 @@ def bake_lut(
 
     grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1)
     table = render(grid.reshape(-1, 3)).reshape(size, size, size, 3).astype(np.float64)
-    if fit if fit is not None else nodes == "uniform":
+    if fit is None:
+        fit = nodes == "uniform"
+    if fit:
         table = fit_nodes_to_interpolation(table, g, render)
     name = recipe.look.name or "recipe"
     return Lut(
