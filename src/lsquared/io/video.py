@@ -125,14 +125,16 @@ def _display_rotation(path: Path) -> int:
 def shifted_timecode(timecode: str, rate, start_s: float) -> str | None:
     """``timecode`` moved by ``start_s`` seconds of frames at ``rate`` (non-drop-frame
     counting, SMPTE ST 12-1); None for a drop-frame timecode that would need moving (its
-    skipped frame numbers are not handled)."""
+    skipped frame numbers are not handled) or a tag that is not HH:MM:SS:FF (it comes from
+    the file: the output then carries no timecode rather than a wrong one)."""
     frames = round(start_s * float(rate))
     if frames == 0:
         return timecode
-    if ";" in timecode or "." in timecode:
-        return None
     fps = round(float(rate))
-    hh, mm, ss, ff = (int(part) for part in timecode.split(":"))
+    parts = timecode.split(":")
+    if len(parts) != 4 or not all(p.isascii() and p.isdigit() for p in parts) or fps < 1:
+        return None  # drop-frame (";" or "."), or not a timecode
+    hh, mm, ss, ff = (int(part) for part in parts)
     total = (((hh * 60 + mm) * 60 + ss) * fps + ff + frames) % (24 * 3600 * fps)
     ss_total, ff = divmod(total, fps)
     return f"{ss_total // 3600:02d}:{ss_total // 60 % 60:02d}:{ss_total % 60:02d}:{ff:02d}"
