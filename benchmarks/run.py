@@ -264,7 +264,8 @@ def job_grade(args) -> None:
     """A generated 3840x2160 10-bit H.265 clip graded end to end (decode, V-Log ->
     teal-orange -> Rec.709, encode x265 with the same preset) by lsquared (exact, and
     ``--fast``: through the look baked to 65^3) and by ffmpeg's CLI (the look baked to a
-    65^3 .cube, lut3d); then lsquared's grade-only fps."""
+    65^3 .cube, lut3d); the ceiling any grade could reach with this decoder and encoder
+    (ffmpeg with no filter); then lsquared's grade-only fps."""
     import numpy as np
 
     from lsquared import engine
@@ -304,12 +305,20 @@ def job_grade(args) -> None:
          "-pix_fmt", "yuv420p10le", str(work / "ffmpeg.mp4")],
         args.repeat,
     )  # fmt: skip
+    bare_s, _ = measure(
+        [ffmpeg, "-v", "error", "-y", "-i", str(clip), "-c:v", "libx265", "-preset", preset,
+         "-x265-params", "log-level=error", "-pix_fmt", "yuv420p10le", str(work / "bare.mp4")],
+        args.repeat,
+    )  # fmt: skip
     print(f"\ngrade: {frames} frames 3840x2160 10-bit, x265 preset {preset}")
     print(f"{'job':10} {'lsquared_fps':>12}  {'peer':16} {'peer_fps':>8} {'ratio':>7}")
     print(f"{'grade':10} {frames / ours_s:12.2f}  {'ffmpeg lut3d':16} {frames / theirs_s:8.2f} "
           f"{theirs_s / ours_s:6.2f}x   (peak {ours_mb:.0f} MB vs {theirs_mb:.0f} MB)")  # fmt: skip
     print(f"{'--fast':10} {frames / fast_s:12.2f}  {'ffmpeg lut3d':16} {frames / theirs_s:8.2f} "
           f"{theirs_s / fast_s:6.2f}x   (peak {fast_mb:.0f} MB; the look baked to 65^3)")  # fmt: skip
+    print(
+        f"ceiling: ffmpeg decoding and encoding the clip with no filter, {frames / bare_s:.2f} fps"
+    )
     processor = engine.compile(recipe, engine.Metadata(), engine.input_encoding("vlog"))
     frame = np.random.default_rng(0).random((2160, 3840, 3), dtype=np.float32)
     processor.apply_array(frame[:8])

@@ -89,7 +89,7 @@ def make_clip(
             np.stack([(xx / w + i * 0.02) % 1, yy / h, 0.5 + 0.3 * np.sin(xx / 20 + i)], -1) * 0.8
             + 0.1
         )
-        frame = video._rgb_frame(av, rgb, pix_fmt, bits, video.EncodeTags(), i)
+        frame = video.rgb_frame(av, rgb, pix_fmt, bits, video.EncodeTags(), i)
         for p in v.encode(frame):
             out.mux(p)
     for p in v.encode(None):

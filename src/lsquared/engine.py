@@ -246,8 +246,9 @@ def grade_file(
     """Grade a V-Log, L-Log or Rec.709 clip: one Processor compiled for the clip, frames
     streamed through it, encoded with the output space's colour tags, audio copied. With
     ``fast`` the frames go through the recipe baked into a 65^3 LUT instead
-    (:func:`baked_processor`)."""
+    (:func:`baked_processor`), which goes Y'CbCr to Y'CbCr in one pass (``kernels.video``)."""
     from lsquared.io import video
+    from lsquared.kernels.video import lut_on_planes
 
     source, out = Path(source), Path(out)
     check_writable_target(out, [source])
@@ -271,9 +272,11 @@ def grade_file(
     else:
         processor = cache.compile(recipe, metadata, encoding)
     tags = video.EncodeTags(*VIDEO_TAGS[recipe.output.space])
+    planes = lut_on_planes(processor.program) if processor.renderer.name == "cpu" else None
     frames = video.grade_video(
-        source, out, processor.apply_array, codec, crf, preset, tags, start_s, duration_s, on_frame
-    )
+        source, out, processor.apply_array, codec, crf, preset, tags, start_s, duration_s,
+        on_frame, planes,
+    )  # fmt: skip
     return GradeResult(source, out, processor, frames, input_name)
 
 

@@ -181,11 +181,11 @@ def grade(
         wanted = set(np.linspace(1, max(total, 1), stills).round().astype(int)) if stills else set()
         with progress(total, f"grading {source.name}") as advance:
 
-            def on_frame(n: int, rgb) -> None:
+            def on_frame(n: int, graded) -> None:
                 advance()
                 if n in wanted:
                     still = out.with_name(f"{out.stem}_{n:05d}.png")
-                    stills_io.write_image(still, rgb, "png16", inputs=[source])
+                    stills_io.write_image(still, graded(), "png16", inputs=[source])
 
             result = engine.grade_file(
                 source, out, recipe, input_name, codec, crf, preset, start, duration, on_frame,

@@ -10,6 +10,7 @@ time base are kept. Output is written to a temporary file and renamed at the end
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,11 +209,17 @@ def grade_video(
     start_s: float = 0.0,
     duration_s: float | None = None,
     on_frame=None,
+    process_planes=None,
 ) -> int:
     """Decode ``src``, run ``process(rgb) -> rgb`` on every frame, encode to ``out``
     (atomically) with the colour tags, copying audio packets; returns the frame count.
     The whole clip keeps its timestamps; a trimmed one (``start_s``, ``duration_s``) starts at
-    0, its audio trimmed to the same window, as ``ffmpeg -ss`` does."""
+    0, its audio trimmed to the same window, as ``ffmpeg -ss`` does.
+
+    ``process_planes(source planes, decode parameters, output planes, encode parameters)``,
+    when given, grades Y'CbCr to Y'CbCr instead (``kernels.video``; the same result without
+    the R'G'B' frames). ``on_frame(count, graded)`` is called after each frame; ``graded()``
+    returns its graded R'G'B' (made on demand in that case)."""
     av = _av()
     heap.fill_fresh_memory()
     heap.reuse_freed_buffers()
@@ -257,6 +264,8 @@ def grade_video(
                 vout.metadata["timecode"] = timecode
             audio_map = {a.index: outc.add_stream_from_template(a) for a in inp.streams.audio}
             count, buffer = 0, None
+            decode = yuv.decode_parameters(info.bits, info.matrix, info.full_range)
+            encode = yuv.encode_parameters(bits, tags.matrix)
             try:
                 trimmed = start_s > 0 or duration_s is not None
                 for packet in inp.demux(vin, *inp.streams.audio):
@@ -277,12 +286,22 @@ def grade_video(
                         if not _in_window(frame, vin.time_base, start_s, duration_s):
                             continue
                         pts = frame.pts - round(start_s / vin.time_base) if trimmed else frame.pts
-                        buffer = frame_to_rgb(frame, info, buffer)
-                        rgb = process(buffer)
-                        outc.mux(vout.encode(_rgb_frame(av, rgb, pix_fmt, bits, tags, pts)))
+                        if process_planes is None:
+                            buffer = frame_to_rgb(frame, info, buffer)
+                            rgb = process(buffer)
+                            graded = rgb_frame(av, rgb, pix_fmt, bits, tags, pts)
+                            graded_rgb = functools.partial(_same, rgb)
+                        else:
+                            graded = _tagged_frame(av, info.width, info.height, pix_fmt, tags, pts)
+                            process_planes(
+                                frame_planes(frame, info.bits), decode, frame_planes(graded, bits),
+                                encode,
+                            )  # fmt: skip
+                            graded_rgb = functools.partial(_graded_rgb, process, frame, info)
+                        outc.mux(vout.encode(graded))
                         count += 1
                         if on_frame:
-                            on_frame(count, rgb)
+                            on_frame(count, graded_rgb)
                 outc.mux(vout.encode(None))
             except av.error.FFmpegError as e:
                 raise InputError(src, f"corrupt or truncated video: {e}") from None
@@ -313,15 +332,32 @@ def _enum(av, name: str, value: str):
     return getattr(getattr(av.video.reformatter, name), TAG_NAMES[name][value])
 
 
-def _rgb_frame(av, rgb: np.ndarray, pix_fmt: str, bits: int, tags: EncodeTags, pts):
-    """A PyAV frame in ``pix_fmt`` from R'G'B' float, the tags' matrix, limited range,
-    written straight into the frame's planes. The frame carries the colour tags too: some
-    encoders (ProRes) write the frame's, not the stream's, into their bitstream."""
-    frame = av.VideoFrame(rgb.shape[1], rgb.shape[0], pix_fmt)
-    yuv.rgb_to_yuv_into(rgb, *frame_planes(frame, bits), bits, tags.matrix)
+def _tagged_frame(av, width: int, height: int, pix_fmt: str, tags: EncodeTags, pts):
+    """An empty PyAV frame for the encoder, carrying the colour tags (some encoders, ProRes,
+    write the frame's, not the stream's, into their bitstream); its planes are filled in
+    place, limited range."""
+    frame = av.VideoFrame(width, height, pix_fmt)
     frame.color_primaries = _enum(av, "ColorPrimaries", tags.primaries)
     frame.color_trc = _enum(av, "ColorTrc", tags.transfer)
     frame.colorspace = _enum(av, "Colorspace", tags.matrix)
     frame.color_range = _enum(av, "ColorRange", "limited")
     frame.pts = pts
     return frame
+
+
+def rgb_frame(av, rgb: np.ndarray, pix_fmt: str, bits: int, tags: EncodeTags, pts):
+    """A tagged PyAV frame in ``pix_fmt`` from R'G'B' float, the tags' matrix, written
+    straight into the frame's planes."""
+    frame = _tagged_frame(av, rgb.shape[1], rgb.shape[0], pix_fmt, tags, pts)
+    yuv.rgb_to_yuv_into(rgb, *frame_planes(frame, bits), bits, tags.matrix)
+    return frame
+
+
+def _same(rgb: np.ndarray) -> np.ndarray:
+    return rgb
+
+
+def _graded_rgb(process, frame, info: VideoInfo) -> np.ndarray:
+    """A frame graded through the R'G'B' path (for a still when the clip goes plane to
+    plane)."""
+    return process(frame_to_rgb(frame, info))

@@ -24,11 +24,12 @@ import numpy as np
 MATRICES = {"bt709": (0.2126, 0.0722), "bt2020nc": (0.2627, 0.0593), "bt2020ncl": (0.2627, 0.0593)}
 
 
-def _coefficients(matrix: str) -> tuple[float, float]:
+def matrix_weights(matrix: str) -> tuple[float, float]:
+    """(Kr, Kb) of a matrix name; an unknown one reads as BT.709."""
     return MATRICES.get(matrix, MATRICES["bt709"])
 
 
-def _range(bits: int, full_range: bool) -> tuple[float, float, float, float]:
+def code_range(bits: int, full_range: bool) -> tuple[float, float, float, float]:
     """(Y' offset, Y' span, C offset, C span) in code values."""
     if full_range:
         top = float(2**bits - 1)
@@ -37,19 +38,38 @@ def _range(bits: int, full_range: bool) -> tuple[float, float, float, float]:
     return 16 * scale, 219 * scale, 128 * scale, 224 * scale
 
 
+def decode_parameters(bits: int, matrix: str, full_range: bool) -> tuple[float, ...]:
+    """The Y'CbCr -> R'G'B' kernels' (Y' offset, Y' span, C offset, C span, Kr, Kb)."""
+    return (*code_range(bits, full_range), *matrix_weights(matrix))
+
+
+def encode_parameters(bits: int, matrix: str) -> tuple[float, ...]:
+    """The R'G'B' -> limited-range Y'CbCr kernels' (offsets and spans as above, the top
+    code value, Kr, Kb)."""
+    return (*code_range(bits, False), float(2**bits - 1), *matrix_weights(matrix))
+
+
+@numba.njit(cache=True, inline="always")
+def rgb_from_codes(yc, cbc, crc, y0, ys, c0, cs, kr, kb):  # pragma: no cover - numba
+    """One pixel's Y', Cb, Cr code values -> (R', G', B') floats."""
+    yn = (np.float64(yc) - y0) / ys
+    cbn = (np.float64(cbc) - c0) / cs
+    crn = (np.float64(crc) - c0) / cs
+    r = yn + 2 * (1 - kr) * crn
+    b = yn + 2 * (1 - kb) * cbn
+    return r, (yn - kr * r - kb * b) / (1.0 - kr - kb), b
+
+
 @numba.njit(parallel=True, cache=True)
 def _to_rgb(y, cb, cr, out, fy, fx, y0, ys, c0, cs, kr, kb):  # pragma: no cover - numba
-    kg = 1.0 - kr - kb
     for row in numba.prange(y.shape[0]):
         crow = row // fy
         for x in range(y.shape[1]):
-            yn = (np.float64(y[row, x]) - y0) / ys
-            cbn = (np.float64(cb[crow, x // fx]) - c0) / cs
-            crn = (np.float64(cr[crow, x // fx]) - c0) / cs
-            r = yn + 2 * (1 - kr) * crn
-            b = yn + 2 * (1 - kb) * cbn
+            r, g, b = rgb_from_codes(
+                y[row, x], cb[crow, x // fx], cr[crow, x // fx], y0, ys, c0, cs, kr, kb
+            )
             out[row, x, 0] = r
-            out[row, x, 1] = (yn - kr * r - kb * b) / kg
+            out[row, x, 1] = g
             out[row, x, 2] = b
 
 
@@ -63,17 +83,23 @@ def yuv_to_rgb(
     if out is None or out.shape != (h, w, 3) or out.dtype != np.float32:
         out = np.empty((h, w, 3), np.float32)
     fy, fx = -(-h // cb.shape[0]), -(-w // cb.shape[1])
-    _to_rgb(y, cb, cr, out, fy, fx, *_range(bits, full_range), *_coefficients(matrix))
+    _to_rgb(y, cb, cr, out, fy, fx, *decode_parameters(bits, matrix, full_range))
     return out
 
 
 @numba.njit(cache=True, inline="always")
-def _components(rgb, row, x, kr, kb):  # pragma: no cover - numba
-    r = min(max(np.float64(rgb[row, x, 0]), 0.0), 1.0)
-    g = min(max(np.float64(rgb[row, x, 1]), 0.0), 1.0)
-    b = min(max(np.float64(rgb[row, x, 2]), 0.0), 1.0)
+def ycbcr_from_rgb(r, g, b, kr, kb):  # pragma: no cover - numba
+    """One pixel's R', G', B' (clipped to [0, 1]) -> normalised (E'y, E'cb, E'cr)."""
+    r = min(max(np.float64(r), 0.0), 1.0)
+    g = min(max(np.float64(g), 0.0), 1.0)
+    b = min(max(np.float64(b), 0.0), 1.0)
     yn = kr * r + (1.0 - kr - kb) * g + kb * b
     return yn, (b - yn) / (2 * (1 - kb)), (r - yn) / (2 * (1 - kr))
+
+
+@numba.njit(cache=True, inline="always")
+def _components(rgb, row, x, kr, kb):  # pragma: no cover - numba
+    return ycbcr_from_rgb(rgb[row, x, 0], rgb[row, x, 1], rgb[row, x, 2], kr, kb)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -104,8 +130,7 @@ def rgb_to_yuv_into(
     given planes; the chroma planes' shape sets the subsampling (H and W must divide)."""
     h, w = y.shape
     fy, fx = -(-h // cb.shape[0]), -(-w // cb.shape[1])  # odd sizes: the last block is cut
-    y0, ys, c0, cs = _range(bits, False)
-    _to_yuv(rgb, y, cb, cr, fy, fx, y0, ys, c0, cs, float(2**bits - 1), *_coefficients(matrix))
+    _to_yuv(rgb, y, cb, cr, fy, fx, *encode_parameters(bits, matrix))
 
 
 def rgb_to_yuv(
