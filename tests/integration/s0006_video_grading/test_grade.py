@@ -142,11 +142,13 @@ def _peak_mb(*args) -> float:
 
 
 @pytest.mark.slow
-def test_peak_memory_does_not_grow_with_clip_length(tmp_path):
-    """48 frames (past x264's lookahead, so the encoder is at steady state) vs 480."""
+@pytest.mark.parametrize("path", [(), ("--fast",)], ids=["rgb", "planes"])
+def test_peak_memory_does_not_grow_with_clip_length(tmp_path, path):
+    """48 frames (past x264's lookahead, so the encoder is at steady state) vs 480, on the
+    exact R'G'B' path and on ``--fast``'s plane-to-plane one."""
     short = make_clip(tmp_path / "short.mov", frames=48, w=640, h=360)
     long = make_clip(tmp_path / "long.mov", frames=480, w=640, h=360)
-    args = ("--input", "vlog", "--look", "neutral", "--codec", "h264")
+    args = ("--input", "vlog", "--look", "neutral", "--codec", "h264", *path)
     a = _peak_mb("grade", short, "-o", tmp_path / "a.mp4", *args)
     b = _peak_mb("grade", long, "-o", tmp_path / "b.mp4", *args)
     assert b <= a * 1.10, (a, b)
