@@ -17,8 +17,10 @@ LUT = Lut3DOp(RNG.uniform(-0.1, 1.1, (17, 17, 17, 3)))
 
 
 def _planes(h: int, w: int, sub: tuple[int, int], bits: int) -> list[np.ndarray]:
+    """Random planes in the type a decoded frame has (8 bit: uint8, else uint16)."""
     chroma = (-(-h // sub[0]), -(-w // sub[1]))
-    return [RNG.integers(0, 2**bits, shape).astype(np.uint16) for shape in ((h, w), chroma, chroma)]
+    dtype = np.uint8 if bits == 8 else np.uint16
+    return [RNG.integers(0, 2**bits, shape).astype(dtype) for shape in ((h, w), chroma, chroma)]
 
 
 @pytest.mark.parametrize("size", [(36, 64), (35, 61), (8, 700)])
@@ -34,7 +36,7 @@ def test_planes_equal_the_rgb_path(size, sub_in, sub_out, bits_in, full, matrix_
                                    matrix_out):  # fmt: skip
     h, w = size
     source = _planes(h, w, sub_in, bits_in)
-    fused = [np.zeros_like(p) for p in _planes(h, w, sub_out, 8)]
+    fused = [np.zeros_like(p) for p in _planes(h, w, sub_out, bits_out)]
     program = Program((), (LUT,))
     lut_on_planes(program)(
         source, yuv.decode_parameters(bits_in, matrix_in, full), fused,
