@@ -13,8 +13,10 @@ from lsquared.kernels.cpu import CpuRenderer
 from lsquared.kernels.reference import ReferenceRenderer
 from lsquared.pipeline.ops import (
     CURVE_KINDS,
+    CdlOp,
     ClampOp,
     CurveOp,
+    GamutCompressOp,
     HighlightOp,
     Lut1DOp,
     Lut3DOp,
@@ -65,6 +67,24 @@ def test_highlights_and_clamp_and_lut1d():
     ]
     fast, ref = _run_both(ops)
     np.testing.assert_allclose(fast, ref, atol=1e-6)
+
+
+def test_gamut_compression_and_cdl():
+    """Wide, negative and zero colours: the distance compression (tanh via exp in the
+    kernel), its identity below the threshold, and the CDL with and without a power."""
+    wide = np.concatenate(
+        [PIXELS.reshape(-1, 3) * 3 - 1, np.zeros((1, 3)), [[1.0, 0.5, 0.8], [2.0, -0.5, 0.1]]]
+    ).astype(np.float32)[:, None, :]
+    for ops in (
+        [GamutCompressOp(0.75, 0.9)],
+        [GamutCompressOp(0.8, 1.0, smoothing=0.2)],
+        [CdlOp((1.1, 0.9, 1.0), (0.01, -0.02, 0.0), (1.0, 1.0, 1.0), 1.2)],
+        [CdlOp((1.1, 0.9, 1.0), (0.01, -0.02, 0.0), (1.2, 0.9, 1.0), 0.8)],
+    ):
+        fast, ref = _run_both(ops, wide)
+        np.testing.assert_allclose(fast, ref, rtol=1e-6, atol=1e-6)
+    inside = np.array([[[1.0, 0.5, 0.8]]], np.float32)  # d <= 0.5: untouched
+    np.testing.assert_array_equal(_run_both([GamutCompressOp(0.75, 0.9)], inside)[0], inside)
 
 
 @settings(max_examples=25, deadline=None)
