@@ -11,7 +11,12 @@ outputs are quantised inside the same pass.
 The kernel is an interpreter over a small instruction array (op codes, parameters and one
 flat LUT buffer) rather than code generated per recipe: it is compiled once and cached on
 disk (``cache=True``), so a new recipe costs no JIT time, and each pixel still makes one
-trip through memory. Rows are spread over all cores with ``prange``. The scalar curves
+trip through memory. It takes a block of 64 pixels of a row through one instruction at a
+time, as three planes that stay in L1: an instruction is decoded once per block, and its
+loop over the block is plain arithmetic that LLVM vectorises where it can (the gamut
+compression's square roots, the curves' float32 bit patterns). Measured on a decoded 4K
+frame, V-Log -> teal-orange -> Rec.709: 614 ms pixel by pixel, 272 ms by block. Rows are
+spread over all cores with ``prange``. The scalar curves
 mirror :mod:`lsquared.color.transfer` and share its constants; tests hold the two to
 agreement. Anything that may change (tone constants) is passed as a parameter, because
 numba's disk cache freezes module globals into the compiled kernel.
@@ -164,13 +169,12 @@ CT_FRAC_BITS = 23 - CT_STEP_BITS
 
 @numba.njit(cache=True, inline="always")
 def _curve_fast(
-    kind: int, x: float, prm: float, k: float, toe2: float, ctab, off: int, layout: int,
-    scratch, bits,
+    kind: int, x: float, u, prm: float, k: float, toe2: float, ctab, off: int, layout: int
 ) -> float:  # fmt: skip
+    """The curve at ``x`` from its table where that holds, else the formula; ``u`` is the
+    bit pattern of ``x`` as float32."""
     if layout == LAYOUT_OCTAVE and x > CT_LO and x < CT_HI:
         # octave and step from the IEEE-754 float32 bit pattern: no libm call
-        scratch[0] = x
-        u = bits[0]
         e = np.int64((u >> 23) & 0xFF) - 126
         j = np.int64((u >> CT_FRAC_BITS) & (CT_STEPS - 1))
         f = j + (u & ((1 << CT_FRAC_BITS) - 1)) * (1.0 / (1 << CT_FRAC_BITS))
@@ -334,89 +338,123 @@ def _store(row, x: int, r: float, g: float, b: float, qscale: float) -> None:
         row[x, 2] = b
 
 
+@numba.njit(cache=True, inline="always")
+def _apply_op(code, p, prm, lut, r, g, b):
+    """One instruction on one pixel (curves and the gamut compression go by block)."""
+    if code == OP_MATRIX:
+        nr = prm[p] * r + prm[p + 1] * g + prm[p + 2] * b
+        ng = prm[p + 3] * r + prm[p + 4] * g + prm[p + 5] * b
+        b = prm[p + 6] * r + prm[p + 7] * g + prm[p + 8] * b
+        r, g = nr, ng
+    elif code == OP_CLAMP:
+        r = min(max(r, prm[p]), prm[p + 1])
+        g = min(max(g, prm[p]), prm[p + 1])
+        b = min(max(b, prm[p]), prm[p + 1])
+    elif code == OP_HIGHLIGHT:
+        cr, cg, cb = prm[p + 1], prm[p + 2], prm[p + 3]
+        if prm[p] == 0.0:
+            lim = min(cr, min(cg, cb))
+            r, g, b = min(r, lim), min(g, lim), min(b, lim)
+        elif r >= cr or g >= cg or b >= cb:
+            peak = max(r, max(g, b))
+            if r >= cr:
+                r = max(r, peak)
+            if g >= cg:
+                g = max(g, peak)
+            if b >= cb:
+                b = max(b, peak)
+    elif code == OP_LUT3D:
+        lo = (prm[p + 2], prm[p + 3], prm[p + 4])
+        hi = (prm[p + 5], prm[p + 6], prm[p + 7])
+        r, g, b = _lut3d(lut, int(prm[p]), int(prm[p + 1]), r, g, b, lo, hi, prm[p + 8] == 0.0)
+    elif code == OP_CDL:
+        r = r * prm[p] + prm[p + 3]
+        g = g * prm[p + 1] + prm[p + 4]
+        b = b * prm[p + 2] + prm[p + 5]
+        if r > 0.0 and prm[p + 6] != 1.0:  # power 1 (most looks): no pow
+            r = math.pow(r, prm[p + 6])
+        if g > 0.0 and prm[p + 7] != 1.0:
+            g = math.pow(g, prm[p + 7])
+        if b > 0.0 and prm[p + 8] != 1.0:
+            b = math.pow(b, prm[p + 8])
+        luma = LUMA_R * r + LUMA_G * g + LUMA_B * b
+        sat = prm[p + 9]
+        r, g, b = (
+            luma + sat * (r - luma),
+            luma + sat * (g - luma),
+            luma + sat * (b - luma),
+        )
+    elif code == OP_LUT1D:
+        base, n = int(prm[p]), int(prm[p + 1])
+        r = _lut1d(lut, base, n, r, prm[p + 2], prm[p + 5], 0)
+        g = _lut1d(lut, base, n, g, prm[p + 3], prm[p + 6], 1)
+        b = _lut1d(lut, base, n, b, prm[p + 4], prm[p + 7], 2)
+    return r, g, b
+
+
+@numba.njit(cache=True, inline="always")
+def _curve_block(plane, m, prm, p, ctab, f32, u32) -> None:
+    """A curve over one plane of a block: the float32 bit patterns of the block first (one
+    vectorised conversion), then the table or formula per value."""
+    kind, off, lay = int(prm[p]), int(prm[p + 3]), int(prm[p + 4])
+    pp, kk, t2 = prm[p + 1], prm[p + 2], prm[p + 5]
+    for j in range(m):
+        f32[j] = plane[j]
+    for j in range(m):
+        plane[j] = _curve_fast(kind, plane[j], u32[j], pp, kk, t2, ctab, off, lay)
+
+
+@numba.njit(cache=True, inline="always")
+def _gamut_block(rb, gb, bb, m, t, span, eps, ach) -> None:
+    """The gamut compression over a block: the achromatic reference of every pixel first
+    (vectorised: two square roots each), then the channels beyond the threshold."""
+    for j in range(m):
+        ach[j] = _smooth_max(_smooth_max(rb[j], gb[j], eps), bb[j], eps)
+    for j in range(m):
+        a = ach[j]
+        if a > 0.0:
+            inv = 1.0 / a
+            rb[j] = _compress_channel(rb[j], a, inv, t, span)
+            gb[j] = _compress_channel(gb[j], a, inv, t, span)
+            bb[j] = _compress_channel(bb[j], a, inv, t, span)
+        else:
+            rb[j] = gb[j] = bb[j] = 0.0
+
+
+POINT_BLOCK = 64  # pixels taken through each instruction in turn (one dispatch per block)
+
+
 @numba.njit(parallel=True, cache=True)
 def run_point_program(src, dst, codes, starts, prm, lut, ctab, qscale):
     """Apply the instruction list to every pixel of ``src`` (H x W x 3 float32). With
     ``qscale`` > 0 the result is clamped to [0, 1], scaled, rounded half up and stored in
-    ``dst``'s integer type."""
+    ``dst``'s integer type. A block of pixels goes through one instruction at a time, as
+    three planes: the instruction is decoded once per block, and each loop is one
+    instruction's arithmetic over the block, which LLVM can unswitch and vectorise."""
     height, width = src.shape[0], src.shape[1]
     n_ops = codes.shape[0]
     for y in numba.prange(height):
-        scratch = np.empty(1, np.float32)
-        bits = scratch.view(np.uint32)
-        for x in range(width):
-            r = np.float64(src[y, x, 0])
-            g = np.float64(src[y, x, 1])
-            b = np.float64(src[y, x, 2])
+        f32 = np.empty(POINT_BLOCK, np.float32)
+        u32 = f32.view(np.uint32)
+        rb, gb, bb = np.empty(POINT_BLOCK), np.empty(POINT_BLOCK), np.empty(POINT_BLOCK)
+        ach = np.empty(POINT_BLOCK)
+        row, out = src[y], dst[y]
+        for x0 in range(0, width, POINT_BLOCK):
+            m = min(POINT_BLOCK, width - x0)
+            for j in range(m):
+                rb[j], gb[j], bb[j] = row[x0 + j, 0], row[x0 + j, 1], row[x0 + j, 2]
             for k in range(n_ops):
-                code = codes[k]
-                p = starts[k]
-                if code == OP_MATRIX:
-                    nr = prm[p] * r + prm[p + 1] * g + prm[p + 2] * b
-                    ng = prm[p + 3] * r + prm[p + 4] * g + prm[p + 5] * b
-                    b = prm[p + 6] * r + prm[p + 7] * g + prm[p + 8] * b
-                    r, g = nr, ng
-                elif code == OP_CURVE:
-                    kind, off, lay = int(prm[p]), int(prm[p + 3]), int(prm[p + 4])
-                    pp, kk, t2 = prm[p + 1], prm[p + 2], prm[p + 5]
-                    r = _curve_fast(kind, r, pp, kk, t2, ctab, off, lay, scratch, bits)
-                    g = _curve_fast(kind, g, pp, kk, t2, ctab, off, lay, scratch, bits)
-                    b = _curve_fast(kind, b, pp, kk, t2, ctab, off, lay, scratch, bits)
-                elif code == OP_CLAMP:
-                    r = min(max(r, prm[p]), prm[p + 1])
-                    g = min(max(g, prm[p]), prm[p + 1])
-                    b = min(max(b, prm[p]), prm[p + 1])
-                elif code == OP_HIGHLIGHT:
-                    cr, cg, cb = prm[p + 1], prm[p + 2], prm[p + 3]
-                    if prm[p] == 0.0:
-                        lim = min(cr, min(cg, cb))
-                        r, g, b = min(r, lim), min(g, lim), min(b, lim)
-                    elif r >= cr or g >= cg or b >= cb:
-                        peak = max(r, max(g, b))
-                        if r >= cr:
-                            r = max(r, peak)
-                        if g >= cg:
-                            g = max(g, peak)
-                        if b >= cb:
-                            b = max(b, peak)
-                elif code == OP_LUT3D:
-                    lo = (prm[p + 2], prm[p + 3], prm[p + 4])
-                    hi = (prm[p + 5], prm[p + 6], prm[p + 7])
-                    r, g, b = _lut3d(
-                        lut, int(prm[p]), int(prm[p + 1]), r, g, b, lo, hi, prm[p + 8] == 0.0
-                    )
-                elif code == OP_CDL:
-                    r = r * prm[p] + prm[p + 3]
-                    g = g * prm[p + 1] + prm[p + 4]
-                    b = b * prm[p + 2] + prm[p + 5]
-                    if r > 0.0 and prm[p + 6] != 1.0:  # power 1 (most looks): no pow
-                        r = math.pow(r, prm[p + 6])
-                    if g > 0.0 and prm[p + 7] != 1.0:
-                        g = math.pow(g, prm[p + 7])
-                    if b > 0.0 and prm[p + 8] != 1.0:
-                        b = math.pow(b, prm[p + 8])
-                    luma = LUMA_R * r + LUMA_G * g + LUMA_B * b
-                    sat = prm[p + 9]
-                    r, g, b = (
-                        luma + sat * (r - luma),
-                        luma + sat * (g - luma),
-                        luma + sat * (b - luma),
-                    )
+                code, p = codes[k], starts[k]
+                if code == OP_CURVE:
+                    for plane in (rb, gb, bb):
+                        _curve_block(plane, m, prm, p, ctab, f32, u32)
                 elif code == OP_GAMUT:
-                    ach = _smooth_max(_smooth_max(r, g, prm[p + 2]), b, prm[p + 2])
-                    if ach > 0.0:
-                        inv = 1.0 / ach  # one division, not three
-                        r = _compress_channel(r, ach, inv, prm[p], prm[p + 1])
-                        g = _compress_channel(g, ach, inv, prm[p], prm[p + 1])
-                        b = _compress_channel(b, ach, inv, prm[p], prm[p + 1])
-                    else:
-                        r = g = b = 0.0
-                elif code == OP_LUT1D:
-                    base, n = int(prm[p]), int(prm[p + 1])
-                    r = _lut1d(lut, base, n, r, prm[p + 2], prm[p + 5], 0)
-                    g = _lut1d(lut, base, n, g, prm[p + 3], prm[p + 6], 1)
-                    b = _lut1d(lut, base, n, b, prm[p + 4], prm[p + 7], 2)
-            _store(dst[y], x, r, g, b, qscale)
+                    _gamut_block(rb, gb, bb, m, prm[p], prm[p + 1], prm[p + 2], ach)
+                else:
+                    for j in range(m):
+                        rb[j], gb[j], bb[j] = _apply_op(code, p, prm, lut, rb[j], gb[j], bb[j])
+            for j in range(m):
+                _store(out, x0 + j, rb[j], gb[j], bb[j], qscale)
 
 
 LUT_BLOCK = 256  # pixels whose corners and weights are computed together; stays in L1
