@@ -281,6 +281,30 @@ def _trilerp(lut, o000, o100, o010, o001, o110, o101, o011, o111, dr, dg, db, c:
 
 
 @numba.njit(cache=True, inline="always")
+def _tetrahedron(dr, dg, db, step_r, step_g, step_b):
+    """The tetrahedron holding fractions (dr, dg, db) of a lattice cell: (step from the base
+    corner to the second corner, step back from the far corner to the third, the four
+    weights), in the fractions' float type.
+
+    The cube is split along its neutral diagonal into six tetrahedra (Kasson, Nin, Plouffe
+    and Hafner, "Performing color space conversions with three-dimensional linear
+    interpolation", J. Electronic Imaging 4(3), 1995); the one holding the point runs from
+    the base corner through the corner one step along the largest fraction, then the
+    corner missing only the smallest step, to the far corner. Ties give zero weights, so
+    any consistent choice is exact. Chosen by arithmetic, not branches: which of six a
+    pixel falls in is unpredictable (measured 3x faster on a 4K frame of random values)."""
+    mx, mn = max(dr, max(dg, db)), min(dr, min(dg, db))
+    md = dr + dg + db - mx - mn
+    xr = int(dr >= dg) & int(dr >= db)  # the largest fraction's axis, one-hot
+    xg = (1 - xr) & int(dg >= db)
+    nb = int(db <= dg) & int(db <= dr)  # the smallest's
+    ng = (1 - nb) & int(dg <= dr)
+    up = xr * step_r + xg * step_g + (1 - xr - xg) * step_b
+    down = nb * step_b + ng * step_g + (1 - nb - ng) * step_r
+    return up, down, _ONE32 - mx, mx - md, md - mn, mn
+
+
+@numba.njit(cache=True, inline="always")
 def _lut3d(lut, base: int, n: int, r: float, g: float, b: float, lo, hi, tetra: bool):
     ir, dr = _lut_index(r, lo[0], hi[0], n)
     ig, dg = _lut_index(g, lo[1], hi[1], n)
@@ -295,21 +319,8 @@ def _lut3d(lut, base: int, n: int, r: float, g: float, b: float, lo, hi, tetra: 
             _trilerp(lut, o000, o100, o010, o001, o110, o101, o011, o111, dr, dg, db, 1),
             _trilerp(lut, o000, o100, o010, o001, o110, o101, o011, o111, dr, dg, db, 2),
         )
-    # Tetrahedral, the tetrahedron chosen as in tetra_corners, without branches (which of
-    # six cases a pixel falls in is unpredictable: measured 3x faster on a 4K frame of
-    # random values).
-    mx = max(dr, max(dg, db))
-    mn = min(dr, min(dg, db))
-    md = dr + dg + db - mx - mn
-    xr = int(dr >= dg) & int(dr >= db)
-    xg = (1 - xr) & int(dg >= db)
-    xb = 1 - xr - xg
-    nb = int(db <= dg) & int(db <= dr)
-    ng = (1 - nb) & int(dg <= dr)
-    nr = 1 - nb - ng
-    oa = o000 + xr * sr + xg * sg + xb * 3
-    ob = o111 - nr * sr - ng * sg - nb * 3
-    w0, w1, w2, w3 = 1 - mx, mx - md, md - mn, mn
+    up, down, w0, w1, w2, w3 = _tetrahedron(dr, dg, db, sr, sg, 3)
+    oa, ob = o000 + up, o111 - down
     return (
         _corner(lut, o000, w0, w1, w2, w3, oa, ob, o111, 0),
         _corner(lut, o000, w0, w1, w2, w3, oa, ob, o111, 1),
@@ -465,18 +476,12 @@ LUT_SPAN = 64 * LUT_BLOCK  # pixels per parallel task: the block buffers are mad
 def tetra_corners(src, lo, scale, n, offsets, weights) -> None:
     """Pass one over a block of ``src`` (3m floats, RGB interleaved, m <= LUT_BLOCK): for
     each pixel the flat offsets of the four corners of its tetrahedron in a 4-channel table
-    and their weights, in float32 like OpenColorIO's CPU renderer. Arithmetic only, no
-    table reads, so LLVM vectorises it (16 pixels per AVX-512 instruction). Two things it
-    needs: indices that start at 0 and grow, so numba's negative-index wraparound drops
-    out, and a 1D block, whose element stride is known (a 2D block's row stride is a
-    runtime value, and LLVM's guess at it fails, leaving a branchy scalar loop 20x slower).
-
-    The cube is split along its neutral diagonal into six tetrahedra (Kasson, Nin, Plouffe
-    and Hafner, "Performing color space conversions with three-dimensional linear
-    interpolation", J. Electronic Imaging 4(3), 1995); the one holding the point runs from
-    the base corner through the corner one step along the largest fraction, then the
-    corner missing only the smallest step, to the far corner. Ties give zero weights, so
-    any consistent choice is exact."""
+    and their weights (:func:`_tetrahedron`), in float32 like OpenColorIO's CPU renderer.
+    Arithmetic only, no table reads, so LLVM vectorises it (16 pixels per AVX-512
+    instruction). Two things it needs: indices that start at 0 and grow, so numba's
+    negative-index wraparound drops out, and a 1D block, whose element stride is known (a
+    2D block's row stride is a runtime value, and LLVM's guess at it fails, leaving a
+    branchy scalar loop 20x slower)."""
     step_r, step_g, step_b = np.int32(n * n * 4), np.int32(n * 4), np.int32(4)
     last, top = np.float32(n - 1), np.int32(n - 2)
     lo_r, lo_g, lo_b, s_r, s_g, s_b = lo[0], lo[1], lo[2], scale[0], scale[1], scale[2]
@@ -487,23 +492,21 @@ def tetra_corners(src, lo, scale, n, offsets, weights) -> None:
         ir, ig, ib = min(np.int32(fr), top), min(np.int32(fg), top), min(np.int32(fb), top)
         dr, dg, db = fr - np.float32(ir), fg - np.float32(ig), fb - np.float32(ib)
         base = ir * step_r + ig * step_g + ib * step_b
-        far = base + step_r + step_g + step_b
-        mx, mn = max(dr, max(dg, db)), min(dr, min(dg, db))
-        md = dr + dg + db - mx - mn
-        up = step_r if (dr >= dg) & (dr >= db) else (step_g if dg >= db else step_b)
-        down = step_b if (db <= dg) & (db <= dr) else (step_g if dg <= dr else step_r)
+        up, down, w0, w1, w2, w3 = _tetrahedron(dr, dg, db, step_r, step_g, step_b)
         offsets[j] = base
         offsets[LUT_BLOCK + j] = base + up
-        offsets[2 * LUT_BLOCK + j] = far - down
-        weights[j] = _ONE32 - mx
-        weights[LUT_BLOCK + j] = mx - md
-        weights[2 * LUT_BLOCK + j] = md - mn
-        weights[3 * LUT_BLOCK + j] = mn
+        offsets[2 * LUT_BLOCK + j] = base + step_r + step_g + step_b - down
+        weights[j] = w0
+        weights[LUT_BLOCK + j] = w1
+        weights[2 * LUT_BLOCK + j] = w2
+        weights[3 * LUT_BLOCK + j] = w3
 
 
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
-def tetra_blend(dst, lut4, far_step, offsets, weights, qscale: float) -> None:
-    """Pass two: read the four corners (unsigned offsets: no wraparound code) and blend."""
+def tetra_blend(dst, lut4, n, offsets, weights, qscale: float) -> None:
+    """Pass two: read the four corners of ``lut4`` (n^3 x 4; unsigned offsets: no
+    wraparound code) and blend."""
+    far_step = np.uint32(n * n * 4 + n * 4 + 4)
     for j in range(dst.shape[0]):
         o0, o1, o2 = (
             np.uint32(offsets[j]),
@@ -524,9 +527,9 @@ def run_lut3d_tetra(src, dst, lut4, n, lo, scale, qscale):
     """A program that is one tetrahedral 3D LUT (``lsq lut apply``, a baked look, ``lsq
     grade --fast``) on ``src`` (P x 3 float32): the per-pixel interpreter's arithmetic
     split into a vectorised pass and a table-reading pass per block of pixels (measured on
-    a 4K frame of random values, 33^3: 55 -> ~15 ms). ``lut4`` is the table with a fourth,
-    unused channel, so a corner's offset is a multiple of 4."""
-    far_step = np.uint32(n * n * 4 + n * 4 + 4)
+    a 4K frame of random values, 33^3: 58 -> ~18 ms, ~21 ms with the output allocated).
+    ``lut4`` is the table with a fourth, unused channel, so a corner's offset is a multiple
+    of 4."""
     pixels, flat = src.shape[0], src.reshape(src.size)
     for span in numba.prange((pixels + LUT_SPAN - 1) // LUT_SPAN):
         offsets = np.empty(3 * LUT_BLOCK, np.int32)
@@ -534,7 +537,7 @@ def run_lut3d_tetra(src, dst, lut4, n, lo, scale, qscale):
         for start in range(span * LUT_SPAN, min(pixels, (span + 1) * LUT_SPAN), LUT_BLOCK):
             stop = min(pixels, start + LUT_BLOCK)
             tetra_corners(flat[3 * start : 3 * stop], lo, scale, n, offsets, weights)
-            tetra_blend(dst[start:stop], lut4, far_step, offsets, weights, qscale)
+            tetra_blend(dst[start:stop], lut4, n, offsets, weights, qscale)
 
 
 def assemble(ops, fast_curves: bool = True) -> tuple[np.ndarray, ...]:

@@ -48,7 +48,6 @@ def _yuv_lut_yuv(yi, cbi, cri, dec, lut4, n, lo, scale, yo, cbo, cro, enc):  # p
     fyo, fxo = -(-h // cbo.shape[0]), -(-w // cbo.shape[1])
     y0i, ysi, c0i, csi, kri, kbi = dec[0], dec[1], dec[2], dec[3], dec[4], dec[5]
     y0o, yso, c0o, cso, top, kro, kbo = enc[0], enc[1], enc[2], enc[3], enc[4], enc[5], enc[6]
-    far_step = np.uint32(n * n * 4 + n * 4 + 4)
     for band in numba.prange(cbo.shape[0]):  # the luma rows of one output chroma row
         cb_in, cr_in = np.empty(w, cbi.dtype), np.empty(w, cri.dtype)
         rgb, graded = np.empty(3 * w, np.float32), np.empty((w, 3), np.float32)
@@ -70,7 +69,7 @@ def _yuv_lut_yuv(yi, cbi, cri, dec, lut4, n, lo, scale, yo, cbo, cro, enc):  # p
             for start in range(0, w, LUT_BLOCK):
                 stop = min(w, start + LUT_BLOCK)
                 tetra_corners(rgb[3 * start : 3 * stop], lo, scale, n, offsets, weights)
-                tetra_blend(graded[start:stop], lut4, far_step, offsets, weights, 0.0)
+                tetra_blend(graded[start:stop], lut4, n, offsets, weights, 0.0)
             y_out = yo[row]
             for x in range(w):
                 r, g, b = flat[3 * x], flat[3 * x + 1], flat[3 * x + 2]
