@@ -98,6 +98,19 @@ def ycbcr_from_rgb(r, g, b, kr, kb):  # pragma: no cover - numba
 
 
 @numba.njit(cache=True, inline="always")
+def rounded_code(v, span, offset):  # pragma: no cover - numba
+    """A normalised signal -> its code value, rounded half up (not yet clamped)."""
+    return math.floor(v * span + offset + 0.5)
+
+
+@numba.njit(cache=True, inline="always")
+def block_code(code_sum, count, top):  # pragma: no cover - numba
+    """A subsampled chroma sample: the mean of its block's rounded codes, rounded half up and
+    clamped to [0, top] (a single sample with ``count`` 1 is just clamped)."""
+    return min(max(math.floor(code_sum / count + 0.5), 0.0), top)
+
+
+@numba.njit(cache=True, inline="always")
 def _components(rgb, row, x, kr, kb):  # pragma: no cover - numba
     return ycbcr_from_rgb(rgb[row, x, 0], rgb[row, x, 1], rgb[row, x, 2], kr, kb)
 
@@ -107,7 +120,7 @@ def _to_yuv(rgb, yp, cbp, crp, fy, fx, y0, ys, c0, cs, top, kr, kb):  # pragma: 
     for row in numba.prange(yp.shape[0]):
         for x in range(yp.shape[1]):
             yn, _, _ = _components(rgb, row, x, kr, kb)
-            yp[row, x] = min(max(math.floor(yn * ys + y0 + 0.5), 0.0), top)
+            yp[row, x] = block_code(rounded_code(yn, ys, y0), 1, top)
     h, w = yp.shape
     for crow in numba.prange(cbp.shape[0]):
         for cx in range(cbp.shape[1]):
@@ -116,11 +129,11 @@ def _to_yuv(rgb, yp, cbp, crp, fy, fx, y0, ys, c0, cs, top, kr, kb):  # pragma: 
             for row in range(crow * fy, min(crow * fy + fy, h)):
                 for x in range(cx * fx, min(cx * fx + fx, w)):
                     _, cbn, crn = _components(rgb, row, x, kr, kb)
-                    scb += math.floor(cbn * cs + c0 + 0.5)
-                    scr += math.floor(crn * cs + c0 + 0.5)
+                    scb += rounded_code(cbn, cs, c0)
+                    scr += rounded_code(crn, cs, c0)
                     n += 1
-            cbp[crow, cx] = min(max(math.floor(scb / n + 0.5), 0.0), top)
-            crp[crow, cx] = min(max(math.floor(scr / n + 0.5), 0.0), top)
+            cbp[crow, cx] = block_code(scb, n, top)
+            crp[crow, cx] = block_code(scr, n, top)
 
 
 def rgb_to_yuv_into(

@@ -12,13 +12,12 @@ with x265 ultrafast: see ``benchmarks/run.py grade``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numba
 import numpy as np
 
-from lsquared.io.yuv import rgb_from_codes, ycbcr_from_rgb
+from lsquared.io.yuv import block_code, rgb_from_codes, rounded_code, ycbcr_from_rgb
 from lsquared.kernels.cpu import (
     LUT_BLOCK,
     lone_tetrahedral_lut,
@@ -74,16 +73,16 @@ def _yuv_lut_yuv(yi, cbi, cri, dec, lut4, n, lo, scale, yo, cbo, cro, enc):  # p
             for x in range(w):
                 r, g, b = flat[3 * x], flat[3 * x + 1], flat[3 * x + 2]
                 yn, cbn, crn = ycbcr_from_rgb(r, g, b, kro, kbo)
-                y_out[x] = min(max(math.floor(yn * yso + y0o + 0.5), 0.0), top)
-                cb_code[x] = math.floor(cbn * cso + c0o + 0.5)
-                cr_code[x] = math.floor(crn * cso + c0o + 0.5)
+                y_out[x] = block_code(rounded_code(yn, yso, y0o), 1, top)
+                cb_code[x] = rounded_code(cbn, cso, c0o)
+                cr_code[x] = rounded_code(crn, cso, c0o)
             for x in range(w):
                 cb_sum[x // fxo] += cb_code[x]
                 cr_sum[x // fxo] += cr_code[x]
                 count[x // fxo] += 1
-        for cx in range(cbo.shape[1]):  # the mean of the block's rounded samples, as io.yuv
-            cbo[band, cx] = min(max(math.floor(cb_sum[cx] / count[cx] + 0.5), 0.0), top)
-            cro[band, cx] = min(max(math.floor(cr_sum[cx] / count[cx] + 0.5), 0.0), top)
+        for cx in range(cbo.shape[1]):
+            cbo[band, cx] = block_code(cb_sum[cx], count[cx], top)
+            cro[band, cx] = block_code(cr_sum[cx], count[cx], top)
 
 
 def lut_on_planes(program: Program) -> Callable | None:
