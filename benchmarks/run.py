@@ -289,33 +289,27 @@ def job_grade(args) -> None:
     recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), "teal-orange")
     cube = work / "look65.cube"
     write_lut(engine.bake_lut(recipe, "vlog", 65), cube)
-    ours_s, ours_mb = measure(
-        [PY, "-m", "lsquared", "grade", str(clip), "-o", str(work / "lsq.mp4"), "--input", "vlog",
-         "--look", "teal-orange", "--codec", "h265", "--preset", preset],
-        args.repeat,
-    )  # fmt: skip
-    fast_s, fast_mb = measure(
-        [PY, "-m", "lsquared", "grade", str(clip), "-o", str(work / "lsq-fast.mp4"), "--input",
-         "vlog", "--look", "teal-orange", "--codec", "h265", "--preset", preset, "--fast"],
-        args.repeat,
-    )  # fmt: skip
+    lsq = [PY, "-m", "lsquared", "grade", str(clip), "--input", "vlog", "--look", "teal-orange",
+           "--codec", "h265", "--preset", preset]  # fmt: skip
+    x265 = ["-c:v", "libx265", "-preset", preset, "-x265-params", "log-level=error",
+            "-pix_fmt", "yuv420p10le"]  # fmt: skip
+    ours_s, ours_mb = measure([*lsq, "-o", str(work / "lsq.mp4")], args.repeat)
+    fast_s, fast_mb = measure([*lsq, "-o", str(work / "lsq-fast.mp4"), "--fast"], args.repeat)
+    ffmpeg_in = [ffmpeg, "-v", "error", "-y", "-i", str(clip)]
     theirs_s, theirs_mb = measure(
-        [ffmpeg, "-v", "error", "-y", "-i", str(clip), "-vf", f"lut3d=file={cube}:interp=tetrahedral",
-         "-c:v", "libx265", "-preset", preset, "-x265-params", "log-level=error",
-         "-pix_fmt", "yuv420p10le", str(work / "ffmpeg.mp4")],
+        [*ffmpeg_in, "-vf", f"lut3d=file={cube}:interp=tetrahedral", *x265,
+         str(work / "ffmpeg.mp4")],
         args.repeat,
     )  # fmt: skip
-    bare_s, _ = measure(
-        [ffmpeg, "-v", "error", "-y", "-i", str(clip), "-c:v", "libx265", "-preset", preset,
-         "-x265-params", "log-level=error", "-pix_fmt", "yuv420p10le", str(work / "bare.mp4")],
-        args.repeat,
-    )  # fmt: skip
+    bare_s, _ = measure([*ffmpeg_in, *x265, str(work / "bare.mp4")], args.repeat)
     print(f"\ngrade: {frames} frames 3840x2160 10-bit, x265 preset {preset}")
     print(f"{'job':10} {'lsquared_fps':>12}  {'peer':16} {'peer_fps':>8} {'ratio':>7}")
-    print(f"{'grade':10} {frames / ours_s:12.2f}  {'ffmpeg lut3d':16} {frames / theirs_s:8.2f} "
-          f"{theirs_s / ours_s:6.2f}x   (peak {ours_mb:.0f} MB vs {theirs_mb:.0f} MB)")  # fmt: skip
-    print(f"{'--fast':10} {frames / fast_s:12.2f}  {'ffmpeg lut3d':16} {frames / theirs_s:8.2f} "
-          f"{theirs_s / fast_s:6.2f}x   (peak {fast_mb:.0f} MB; the look baked to 65^3)")  # fmt: skip
+    for job, seconds_, mb, what in (
+        ("grade", ours_s, ours_mb, f"vs {theirs_mb:.0f} MB"),
+        ("--fast", fast_s, fast_mb, "the look baked to 65^3"),
+    ):
+        print(f"{job:10} {frames / seconds_:12.2f}  {'ffmpeg lut3d':16} {frames / theirs_s:8.2f} "
+              f"{theirs_s / seconds_:6.2f}x   (peak {mb:.0f} MB; {what})")  # fmt: skip
     print(
         f"ceiling: ffmpeg decoding and encoding the clip with no filter, {frames / bare_s:.2f} fps"
     )
