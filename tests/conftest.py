@@ -95,15 +95,20 @@ def make_clip(
     for p in v.encode(None):
         out.mux(p)
     if a:
-        for k in range(int(frames / 24 * 48000 / 1024) + 2):
-            samples = (np.sin((np.arange(1024) + 1024 * k) / 10) * 0.1).astype(np.float32)
-            af = av.AudioFrame.from_ndarray(
-                np.stack([samples, samples]), format="fltp", layout="stereo"
-            )
-            af.sample_rate, af.pts = 48000, k * 1024
-            for p in a.encode(af):
-                out.mux(p)
-        for p in a.encode(None):
-            out.mux(p)
+        mux_stereo_tone(out, a, int(frames / 24 * 48000 / 1024) + 2, period=10)
     out.close()
     return path
+
+
+def mux_stereo_tone(container, stream, chunks: int, period: float) -> None:
+    """``chunks`` blocks of 1024 samples of a quiet stereo sine (48 kHz), encoded on
+    ``stream`` and muxed, then the encoder flushed."""
+    import av
+    import numpy as np
+
+    for k in range(chunks):
+        tone = (np.sin((np.arange(1024) + 1024 * k) / period) * 0.1).astype(np.float32)
+        frame = av.AudioFrame.from_ndarray(np.stack([tone, tone]), format="fltp", layout="stereo")
+        frame.sample_rate, frame.pts = 48000, k * 1024
+        container.mux(stream.encode(frame))
+    container.mux(stream.encode(None))

@@ -13,7 +13,7 @@ import pytest
 from lsquared import engine
 from lsquared.io import video, yuv
 from lsquared.pipeline.recipe import Recipe
-from tests.conftest import make_clip, run_lsq, sha256
+from tests.conftest import make_clip, mux_stereo_tone, run_lsq, sha256
 
 av = pytest.importorskip("av")
 
@@ -248,14 +248,7 @@ def _log_chart_clip(path, frames=4, w=384, h=216, log="vlog", codec="ffv1"):
             out.mux(v.encode(video.rgb_frame(av, rgb, pix_fmt, 10, video.EncodeTags(), i)))
         out.mux(v.encode(None))
         if a is not None:
-            for k in range(frames * 2000 // 1024 + 1):
-                tone = (np.sin((np.arange(1024) + 1024 * k) / 7) * 0.1).astype(np.float32)
-                af = av.AudioFrame.from_ndarray(
-                    np.stack([tone, tone]), format="fltp", layout="stereo"
-                )
-                af.sample_rate, af.pts = 48000, k * 1024
-                out.mux(a.encode(af))
-            out.mux(a.encode(None))
+            mux_stereo_tone(out, a, frames * 2000 // 1024 + 1, period=7)
     return path
 
 
