@@ -12,7 +12,7 @@ import pickle
 import warnings
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -93,9 +93,11 @@ class ProcessorCache:
     """Processors compiled once per distinct (recipe, camera, lens, settings) and reused.
 
     The key is everything ``compile`` reads: the recipe, the source encoding, the renderer
-    and the source's metadata minus what differs from shot to shot without changing the
-    processing (path, time, exposure, ISO, EXIF, and image statistics unless white balance
-    is auto). Warnings raised while compiling (an unknown
+    and the source's metadata fields that take part in its equality (camera, lens and its
+    settings, colour calibration, image size, embedded corrections), minus what differs
+    from shot to shot without changing the processing (path, time, exposure, ISO, and
+    image statistics unless white balance is auto). The EXIF copied to the output is not
+    compared, so it is not part of the key. Warnings raised while compiling (an unknown
     lens) are kept and raised again on every reuse, so each file still reports them.
     """
 
@@ -109,7 +111,8 @@ class ProcessorCache:
         shot = source.with_(source_path="", datetime_original=None, exposure_time_s=None, iso=None)
         if recipe.white_balance.mode != "auto":  # image statistics matter only to auto WB
             shot = shot.with_(grey_world_neutral=None)
-        return hashlib.sha256(pickle.dumps((recipe, shot, encoding, renderer))).digest()
+        compared = tuple(getattr(shot, f.name) for f in fields(shot) if f.compare)
+        return hashlib.sha256(pickle.dumps((recipe, compared, encoding, renderer))).digest()
 
     def _entry(self, key: bytes, make) -> tuple[Processor, str, list[str]]:
         """The entry for ``key``, made by ``make()`` on a miss; least recently used out."""

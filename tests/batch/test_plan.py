@@ -8,7 +8,9 @@ from lsquared.batch.plan import BatchSettings, find_inputs, plan_jobs
 from lsquared.errors import InputError, OutputError, RecipeError
 from lsquared.pipeline.recipe import Recipe
 
-SETTINGS = BatchSettings(Recipe(), Recipe().replace("output", space="rec709"), "prores")
+SETTINGS = BatchSettings(
+    Recipe(), Recipe().replace("output", space="rec709").replace("video", codec="prores")
+)
 
 
 def _card(tmp_path):

@@ -63,8 +63,9 @@ def test_fast_clips_are_baked_once_per_key_and_change_the_settings_digest(tmp_pa
     from tests.conftest import make_clip
 
     recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), "teal-orange")
-    exact = BatchSettings(Recipe(), recipe, "ffv1", "vlog")
-    fast = BatchSettings(Recipe(), recipe, "ffv1", "vlog", video_fast=True)
+    recipe = recipe.replace("input", encoding="vlog").replace("video", codec="ffv1")
+    exact = BatchSettings(Recipe(), recipe)
+    fast = BatchSettings(Recipe(), recipe.replace("video", fast=True))
     assert exact.describe("video") != fast.describe("video")
     cache = engine.ProcessorCache()
     # the helper's default 12 frames: two-frame x265 clips written through PyAV are refused

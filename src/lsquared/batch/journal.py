@@ -117,10 +117,37 @@ class Journal:
 
 @contextlib.contextmanager
 def exclusive(outdir: Path) -> Iterator[None]:
-    """Hold the output folder's batch lock: two batches never write one folder at once."""
-    with open(outdir / LOCK_NAME, "a") as lock:
+    """Hold the output folder's batch lock: two batches never write one folder at once.
+
+    The lock is ``flock(2)`` on ``OUTDIR/.lsq-batch.lock``, removed again when the batch
+    ends (a kill leaves it, and the next batch takes it over). Removing a lock file races
+    with a batch that opened it just before: that batch then holds a lock on a file no
+    longer in the folder. So after locking, the file locked must still be the one at the
+    path; if not, it is opened again.
+    """
+    path = outdir / LOCK_NAME
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            os.close(fd)
             raise OutputError(outdir, "another lsq batch is writing to this folder") from None
+        if _same_inode(fd, path):
+            break
+        os.close(fd)  # the batch before us removed it between our open and lock
+    try:
         yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()  # still locked: nobody can have locked the file at the path now
+        os.close(fd)
+
+
+def _same_inode(fd: int, path: Path) -> bool:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (st.st_dev, st.st_ino)

@@ -14,7 +14,6 @@ from pathlib import Path, PurePosixPath
 from lsquared.errors import InputError, OutputError, RecipeError
 from lsquared.io import stills
 from lsquared.io.raw import RAW_SUFFIXES
-from lsquared.io.video import CODECS
 from lsquared.pipeline.recipe import Recipe
 
 VIDEO_SUFFIXES = (".mov", ".mp4", ".m4v", ".mts", ".m2ts", ".mkv", ".mxf", ".avi")
@@ -28,23 +27,20 @@ DEFAULT_NAME = "{stem}"
 
 @dataclass(frozen=True)
 class BatchSettings:
-    """Everything besides the recipes that changes an output."""
+    """The two recipes of a batch: one for photos, one for clips (whose ``[input]
+    encoding`` and ``[video]`` section say how clips are read and encoded). Each is saved
+    beside the outputs and is everything that decides them besides the inputs."""
 
     photo_recipe: Recipe
     video_recipe: Recipe
-    video_codec: str = "h265"
-    video_input: str = "auto"
-    crf: int | None = None
-    preset: str = "medium"
-    video_fast: bool = False  # clips through the recipe baked into a LUT (lsq grade --fast)
+
+    def recipe(self, kind: str) -> Recipe:
+        return self.photo_recipe if kind == "photo" else self.video_recipe
 
     def describe(self, kind: str) -> str:
-        """The text whose digest decides whether an earlier output is still valid."""
-        if kind == "photo":
-            return self.photo_recipe.to_toml()
-        video = f"codec={self.video_codec} input={self.video_input} crf={self.crf} "
-        fast = " fast=true" if self.video_fast else ""  # absent when off: old journals hold
-        return self.video_recipe.to_toml() + video + f"preset={self.preset}{fast}\n"
+        """The recipe as TOML: what is saved, and whose digest decides whether an earlier
+        output is still valid."""
+        return self.recipe(kind).to_toml()
 
 
 @dataclass(frozen=True)
@@ -124,9 +120,7 @@ def plan_jobs(
     """The jobs of a batch, sorted by input; two inputs may not write the same output."""
     check_template(template)
     photo_suffix = stills.SUFFIX[settings.photo_recipe.output.format]
-    if settings.video_codec not in CODECS:
-        raise RecipeError("--videos", f"{settings.video_codec!r}: choose {', '.join(CODECS)}")
-    video_suffix = VIDEO_CONTAINERS[settings.video_codec]
+    video_suffix = VIDEO_CONTAINERS[settings.video_recipe.video.codec]
     jobs, writers = [], {}
     for n, (path, root) in enumerate(find_inputs(sources, outdir), 1):
         kind = kind_of(path)

@@ -1,7 +1,10 @@
 """Run a planned batch on a local process pool or a Dask cluster, journalled and reported.
 
-The coordinator (this module) is the only writer of the journal and the report; workers
-write only their outputs, each atomically. A worker process that dies (a library crashing
+The coordinator (this module) is the only writer of the journal and the report, and the
+only process that names outputs: workers write each output under a temporary name, and
+the coordinator journals it, then renames it into place. An output therefore never appears
+without its journal entry, even when the coordinator is killed (an entry whose output is
+missing is redone by the next run). A worker process that dies (a library crashing
 on a corrupt file, the out-of-memory killer) takes its in-flight jobs with it: those are
 rerun one at a time, so that only the file that kills a worker on its own is failed.
 """
@@ -16,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lsquared import __version__
@@ -71,7 +74,8 @@ class BatchReport:
 class _LocalPool:
     """A process pool, one core per worker. Workers are forked from a fork server that has
     imported the engine once (numba, colour-science, OpenColorIO), so starting or
-    restarting them is quick, and no worker inherits the coordinator's threads."""
+    restarting them is quick, and no worker inherits the coordinator's threads. The server
+    and the workers end with the coordinator (:mod:`lsquared.batch.lifeline`)."""
 
     def __init__(self, workers: int) -> None:
         self.capacity = workers
@@ -82,7 +86,7 @@ class _LocalPool:
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["lsquared.batch.worker"])
+        context.set_forkserver_preload(["lsquared.batch.preload"])
         return ProcessPoolExecutor(self.capacity, mp_context=context, initializer=init_worker)
 
     def submit(self, *args) -> Future:
@@ -186,11 +190,17 @@ def run_batch(
             def finish(job: Job, outcome: Outcome | None, reason: str = "") -> None:
                 status = outcome.status if outcome else "failed"
                 if outcome and outcome.status == "done":
+                    report.processors_compiled += outcome.compiled
                     journal.record(
                         Entry(job.output, job.source, outcome.source_stamp, outcome.output_stamp,
                               digests[job.kind], __version__)
                     )  # fmt: skip
-                    report.processors_compiled += outcome.compiled
+                    try:  # journalled first: a kill between the two leaves an entry to redo
+                        os.replace(outdir / outcome.staged, outdir / job.output)
+                    except OSError as e:
+                        status = "failed"
+                        outcome = replace(outcome, status=status, reason=f"cannot rename the "
+                                          f"output into place: {e.strerror}")  # fmt: skip
                 entries[job.source] = entry = _file_entry(job, status, outcome, reason)
                 on_event({"event": status, **{k: entry[k] for k in entry if k != "kind"}})
 

@@ -1,5 +1,11 @@
 """One job, run inside a worker process (local pool or Dask worker).
 
+A worker writes its output under a temporary name beside the final one (``.lsq-tmp-``,
+which every run sweeps away) and never renames it into place: the coordinator does, after
+journalling it, so a worker that outlives a killed coordinator adds no output that the
+journal does not know. Local pool workers also die with their parent
+(:mod:`lsquared.batch.lifeline`).
+
 Each worker process keeps one :class:`~lsquared.engine.ProcessorCache`, so a Processor is
 compiled once per distinct (recipe, camera, lens, settings) in that process and reused for
 every later file that shares it.
@@ -8,6 +14,7 @@ every later file that shares it.
 from __future__ import annotations
 
 import os
+import secrets
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -15,9 +22,11 @@ from pathlib import Path
 
 from lsquared import engine
 from lsquared.batch.journal import Stamp
+from lsquared.batch.lifeline import die_with_parent
 from lsquared.batch.plan import BatchSettings, Job
 from lsquared.errors import InputError, LsqError, LsqWarning
 from lsquared.io import heap, raw
+from lsquared.io.atomic import TEMP_PREFIX
 
 _CACHE = engine.ProcessorCache()
 
@@ -31,25 +40,30 @@ class Outcome:
     source_stamp: Stamp | None = None
     output_stamp: Stamp | None = None
     compiled: bool = False  # this job compiled a new Processor (a cache miss)
+    staged: str = ""  # the finished output's temporary name, relative to the output folder
     warnings: tuple[str, ...] = field(default=())
 
 
 def init_worker() -> None:
-    """Local pool initializer: one core per worker process (``--workers`` counts cores, as
-    a Dask worker slot is one thread), and freed image buffers kept for the next file."""
+    """Local pool initializer: the worker ends with its parent, uses one core
+    (``--workers`` counts cores, as a Dask worker slot is one thread), and keeps freed
+    image buffers for the next file."""
     import numba
 
+    die_with_parent()
     numba.set_num_threads(1)
     raw.limit_decode_threads(1)
     heap.reuse_freed_buffers()
 
 
 def run_job(job: Job, settings: BatchSettings, outdir: str) -> Outcome:
-    """Develop or grade one input into ``outdir/job.output``; never raises for a bad input,
-    it returns a failed Outcome with the reason."""
+    """Develop or grade one input into a temporary file beside ``outdir/job.output`` (the
+    Outcome's ``staged``); never raises for a bad input, it returns a failed Outcome with
+    the reason."""
     start = time.perf_counter()
     compiled_before = _CACHE.compiled
-    target = Path(outdir) / job.output
+    final = Path(outdir) / job.output
+    target = final.with_name(f"{TEMP_PREFIX}{secrets.token_hex(4)}-{final.name}")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", LsqWarning)
         try:
@@ -64,6 +78,7 @@ def run_job(job: Job, settings: BatchSettings, outdir: str) -> Outcome:
         job, status, reason, time.perf_counter() - start,
         stamp[0] if stamp else None, stamp[1] if stamp else None,
         _CACHE.compiled > compiled_before, notes,
+        target.relative_to(outdir).as_posix() if stamp else "",
     )  # fmt: skip
 
 
@@ -77,9 +92,11 @@ def _process(job: Job, settings: BatchSettings, target: Path) -> tuple[Stamp, St
     if job.kind == "photo":
         engine.develop_file(source, target, settings.photo_recipe, cache=_CACHE)
     else:
+        recipe = settings.video_recipe
+        video = recipe.video
         engine.grade_file(
-            source, target, settings.video_recipe, settings.video_input, settings.video_codec,
-            settings.crf, settings.preset, cache=_CACHE, fast=settings.video_fast,
+            source, target, recipe, recipe.input.encoding, video.codec, video.crf, video.preset,
+            cache=_CACHE, fast=video.fast,
         )  # fmt: skip
     after = os.stat(source)
     if (after.st_size, after.st_mtime_ns) != (source_stamp.size, source_stamp.mtime_ns):

@@ -19,12 +19,16 @@ def batch(
     recipe_file: Path | None = typer.Option(None, "--recipe", help="Recipe TOML file."),
     look: str | None = typer.Option(None, "--look", help="A built-in look (lsq look list)."),
     photos: str | None = typer.Option(None, "--photos", help="Photo format: tif16, jpg, exr..."),
-    videos: str = typer.Option("h265", "--videos", help="Clip codec: h264, h265, prores, ffv1."),
-    input_name: str = typer.Option("auto", "--input", help="Clips are vlog, llog, rec709 or auto."),
+    videos: str | None = typer.Option(
+        None, "--videos", help="Clip codec: h264, h265 (default), prores, ffv1, lossless."
+    ),
+    input_name: str | None = typer.Option(
+        None, "--input", help="Clips are vlog, llog, rec709 or auto (default)."
+    ),
     crf: int | None = typer.Option(None, "--crf", help="Quality for h264/h265 (lower is better)."),
-    preset: str = typer.Option("medium", "--preset", help="x264/x265 preset."),
-    fast: bool = typer.Option(
-        False, "--fast", help="Clips through the recipe baked into a 65^3 LUT (lsq grade --fast)."
+    preset: str | None = typer.Option(None, "--preset", help="x264/x265 preset (medium)."),
+    fast: bool | None = typer.Option(
+        None, "--fast/--exact", help="Clips through the recipe baked into a 65^3 LUT or exact."
     ),
     workers: int | None = typer.Option(None, "--workers", help="Local worker processes (cores)."),
     scheduler: str | None = typer.Option(
@@ -38,6 +42,10 @@ def batch(
     """Develop every RAW and grade every clip under the given paths with one recipe.
 
     A rerun skips finished outputs and redoes what changed.
+
+    OUTDIR/recipe.toml (photos) and recipe-video.toml (clips) redo the run with --recipe.
+
+    Clip options given here override the recipe's input encoding and video section.
 
     A bad file is reported and the rest go on; OUTDIR/report.json tells what happened.
 
@@ -55,7 +63,9 @@ def batch(
         photo = build_recipe(recipe_file, photos, None, None, None, None, None, None, look)
         engine.validate_recipe(photo)
         video = photo if recipe_file else photo.replace("output", space="rec709")
-        settings = BatchSettings(photo, video, videos, input_name, crf, preset, fast)
+        options = {"--videos": videos, "--input": input_name, "--crf": crf, "--preset": preset,
+                   "--fast": fast}  # fmt: skip
+        settings = BatchSettings(photo, _video_recipe(video, options))
         jobs = plan_jobs(sources, outdir, settings, name)
         if not jobs:
             raise typer.BadParameter("no RAWs or clips found in the given paths")
@@ -64,6 +74,26 @@ def batch(
     if not json_events:
         _print_summary(report)
     raise typer.Exit(report.exit_code)
+
+
+#: option -> the recipe's (section, key) it overrides for clips
+VIDEO_OPTIONS = {"--videos": ("video", "codec"), "--input": ("input", "encoding"),
+                 "--crf": ("video", "crf"), "--preset": ("video", "preset"),
+                 "--fast": ("video", "fast")}  # fmt: skip
+
+
+def _video_recipe(recipe, options: dict):
+    """The clips' recipe: the options given (not None) in place of its keys."""
+    from lsquared.errors import RecipeError
+
+    for option, value in options.items():
+        if value is not None:
+            section, key = VIDEO_OPTIONS[option]
+            try:
+                recipe = recipe.replace(section, **{key: value})
+            except RecipeError as e:  # "[video] codec: 'x' is not valid..." -> "--videos: ..."
+                raise RecipeError(option, e.problem.split(": ", 1)[-1]) from None
+    return recipe
 
 
 @contextlib.contextmanager

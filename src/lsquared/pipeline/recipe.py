@@ -28,6 +28,7 @@ from typing import Any
 
 from lsquared.errors import RecipeError
 from lsquared.io.raw import DEMOSAIC
+from lsquared.io.video import CODECS
 
 SCHEMA_VERSION = 1
 
@@ -131,6 +132,18 @@ class OutputSpec:
     quality: int = 95
 
 
+@dataclass(frozen=True)
+class VideoSpec:
+    """How clips are encoded (``lsq batch``; its ``--videos``, ``--crf``, ``--preset`` and
+    ``--fast`` override them): ``crf`` absent means the encoder's default; ``fast`` runs
+    the recipe baked into a 65^3 LUT."""
+
+    codec: str = "h265"
+    crf: int | None = None
+    preset: str = "medium"
+    fast: bool = False
+
+
 #: field choices, checked on load: (section, key) -> valid values
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("input", "encoding"): INPUT_ENCODINGS,
@@ -144,6 +157,7 @@ CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("output", "format"): OUTPUT_FORMATS,
     ("look", "lut_input"): LUT_INPUTS,
     ("look", "lut_output"): DISPLAY_SPACES,
+    ("video", "codec"): tuple(CODECS),
 }
 #: numeric bounds (inclusive): (section, key) -> (lo, hi)
 BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
@@ -154,6 +168,7 @@ BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
     ("output", "quality"): (1, 100),
     ("lens", "scale"): (0.0, 4.0),
     ("grade", "saturation"): (0.0, 4.0),
+    ("video", "crf"): (0, 63),
 }
 
 
@@ -172,6 +187,7 @@ class Recipe:
     grade: GradeSpec = field(default_factory=GradeSpec)
     display: DisplaySpec = field(default_factory=DisplaySpec)
     output: OutputSpec = field(default_factory=OutputSpec)
+    video: VideoSpec = field(default_factory=VideoSpec)
     schema: int = SCHEMA_VERSION
 
     def replace(self, section: str, **values: Any) -> Recipe:
@@ -191,6 +207,8 @@ class Recipe:
                 continue
             lines.append(f"\n[{f.name}]")
             for key, value in dataclasses.asdict(getattr(self, f.name)).items():
+                if value is None:  # TOML has no null: an absent key is None
+                    continue
                 lines.append(f"{key} = {_toml_value(value)}")
         return "\n".join(lines) + "\n"
 
@@ -231,7 +249,10 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
             return tuple(_coerce(v, a, where) for v, a in zip(value, args, strict=True))
         raise RecipeError(where, f"must be a list of {len(args)} numbers, got {value!r}")
     elif isinstance(hint, types.UnionType):
-        raise TypeError(f"unsupported field type {hint}")
+        present = [a for a in typing.get_args(hint) if a is not types.NoneType]
+        if len(present) != 1:
+            raise TypeError(f"unsupported field type {hint}")
+        return value if value is None else _coerce(value, present[0], where)
     type_name = getattr(hint, "__name__", str(hint))
     raise RecipeError(where, f"must be {type_name}, got {value!r}")
 
@@ -256,7 +277,7 @@ def _build_section(section: str, cls: type, table: Any, source: str) -> Any:
                 source, f"{where}: {value!r} is not valid; choose one of {', '.join(choices)}"
             )
         bounds = BOUNDS.get((section, key))
-        if bounds is not None and not bounds[0] <= value <= bounds[1]:
+        if bounds is not None and value is not None and not bounds[0] <= value <= bounds[1]:
             raise RecipeError(
                 source, f"{where}: {value!r} is out of range [{bounds[0]}, {bounds[1]}]"
             )
