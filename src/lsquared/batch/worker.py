@@ -40,8 +40,8 @@ class Outcome:
     source_stamp: Stamp | None = None
     output_stamp: Stamp | None = None
     compiled: bool = False  # this job compiled a new Processor (a cache miss)
-    staged: str = ""  # the finished output's temporary name, relative to the output folder
     warnings: tuple[str, ...] = field(default=())
+    staged: str = ""  # the finished output's temporary name, relative to the output folder
 
 
 def init_worker() -> None:
