@@ -12,6 +12,7 @@ from lsquared.errors import LsqWarning
 from lsquared.io import raw
 from lsquared.pipeline.recipe import Recipe
 from lsquared.simulate import simulate
+from tests.batch.shots import reshoot
 
 
 def _metadata(path):
@@ -41,6 +42,19 @@ def test_one_compile_per_camera_and_settings_reused_with_each_files_warnings(tmp
         recipe.replace("exposure", ev=1.0), _metadata(tmp_path / "a0.dng"), raw.CAMERA_RAW
     )
     assert cache.compiled == 3
+
+
+@pytest.mark.filterwarnings("ignore::lsquared.errors.LsqWarning")
+def test_shots_differing_only_in_time_and_exposure_share_one_compile(tmp_path):
+    """DateTimeOriginal and ExposureTime differ on every real shot and are only copied to
+    the output; the second shot must not compile again."""
+    first = simulate(tmp_path / "a.dng", width=120, height=80).path
+    second = reshoot(first, tmp_path / "b.dng", "2026:03:04 05:06:07", "1/500")
+    shots = [_metadata(first), _metadata(second)]
+    assert shots[0].exif != shots[1].exif
+    cache = engine.ProcessorCache()
+    processors = [cache.compile(Recipe(), shot, raw.CAMERA_RAW) for shot in shots]
+    assert cache.compiled == 1 and processors[0] is processors[1]
 
 
 @pytest.mark.filterwarnings("ignore::lsquared.errors.LsqWarning")

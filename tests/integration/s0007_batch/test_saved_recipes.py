@@ -10,14 +10,13 @@ SHA-256 from two runs, pyexiv2 (Exiv2) writing the shot tags into a copy of a DN
 from __future__ import annotations
 
 import json
-import shutil
 import tomllib
 from pathlib import Path
 
-import pyexiv2
 import pytest
 
 from lsquared.simulate import simulate
+from tests.batch.shots import reshoot
 from tests.conftest import make_clip, run_lsq, sha256
 
 pytestmark = pytest.mark.slow
@@ -30,24 +29,13 @@ def _outputs(outdir: Path, suffix: str) -> dict[str, str]:
     return {p.name: sha256(p) for p in sorted(outdir.glob(f"*{suffix}"))}
 
 
-def _reshoot(src: Path, dst: Path, when: str, exposure: str) -> None:
-    """A copy of ``src`` as if shot at another time and shutter speed (EXIF and IFD0)."""
-    shutil.copy(src, dst)
-    with pyexiv2.Image(str(dst)) as img:
-        img.modify_exif({
-            f"Exif.{ifd}.{tag}": value
-            for ifd in ("Image", "Photo")
-            for tag, value in (("DateTimeOriginal", when), ("ExposureTime", exposure))
-        })  # fmt: skip
-
-
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory):
     card = tmp_path_factory.mktemp("card")
     (card / "DCIM").mkdir()
     (card / "CLIP").mkdir()
     simulate(card / "DCIM/P1000001.DNG", width=240, height=160, seed=3)
-    _reshoot(card / "DCIM/P1000001.DNG", card / "DCIM/P1000002.DNG", "2026:03:04 05:06:07", "1/500")
+    reshoot(card / "DCIM/P1000001.DNG", card / "DCIM/P1000002.DNG", "2026:03:04 05:06:07", "1/500")
     make_clip(card / "CLIP/C0001.MOV", frames=6, w=192, h=108, codec="libx264",
               pix_fmt="yuv420p", bits=8, audio=False)  # fmt: skip
     out = tmp_path_factory.mktemp("first") / "out"
@@ -89,6 +77,4 @@ def test_shots_differing_only_in_time_and_exposure_compile_once(first_run):
 
 def test_no_lock_file_stays_in_the_output_folder(first_run):
     _, out = first_run
-    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [
-        ".lsq-journal.jsonl"
-    ]
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".lsq-journal.jsonl"]
