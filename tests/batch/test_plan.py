@@ -6,6 +6,7 @@ import pytest
 
 from lsquared.batch.plan import BatchSettings, find_inputs, plan_jobs
 from lsquared.errors import InputError, OutputError, RecipeError
+from lsquared.pipeline import recipe as rc
 from lsquared.pipeline.recipe import Recipe
 
 SETTINGS = BatchSettings(
@@ -66,3 +67,13 @@ def test_clashing_names_and_bad_templates_are_usage_errors(tmp_path):
             plan_jobs([card], tmp_path / "out", SETTINGS, template)
     with pytest.raises(InputError, match="no such file"):
         plan_jobs([tmp_path / "missing"], tmp_path / "out", SETTINGS)
+
+
+def test_the_saved_clip_recipe_reloads_to_the_same_recipe_with_or_without_a_crf():
+    """TOML has no null: an unset ``crf`` is saved as an absent key and reads back unset."""
+    for crf in (None, 18):
+        video = Recipe().replace("input", encoding="vlog")
+        video = video.replace("video", codec="h264", crf=crf, preset="slow", fast=True)
+        saved = BatchSettings(Recipe(), video).describe("video")
+        assert ("crf = " in saved) == (crf is not None)
+        assert rc.loads(saved) == video
