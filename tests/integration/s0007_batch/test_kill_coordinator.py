@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psutil
@@ -22,8 +23,9 @@ from tests.conftest import make_clip, run_lsq
 
 pytestmark = pytest.mark.slow
 
-ARGS = ("--input", "vlog", "--videos", "h264", "--workers", "2", "--json")
+ARGS = ("--input", "vlog", "--videos", "h264", "--json")
 SECONDS_TO_DIE = 5.0
+IN_FLIGHT_S = 20.0  # more than any one job of this card takes
 
 
 def _card(card: Path) -> int:
@@ -45,20 +47,27 @@ def _outputs(out: Path) -> set[str]:
     return {p.name for p in out.iterdir() if p.suffix in (".tif", ".mp4") and p.name[0] != "."}
 
 
-def test_kill_9_leaves_no_process_and_no_output_unknown_to_the_journal(tmp_path):
-    total = _card(tmp_path / "card")
-    out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "lsquared", "batch", str(tmp_path / "card"), "-o", str(out)]
+def _kill_after_first_output(card: Path, out: Path, *args: str) -> list[psutil.Process]:
+    """Start ``lsq batch``, ``kill -9`` it (the coordinator only, not its process group)
+    once one output is finished and others are in flight; the processes it had started."""
+    cmd = [sys.executable, "-m", "lsquared", "batch", str(card), "-o", str(out), *ARGS, *args]
     proc = subprocess.Popen(
-        [*cmd, *ARGS], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         start_new_session=True,
     )  # fmt: skip
-    for line in proc.stdout:  # kill once one output is finished and others are in flight
+    for line in proc.stdout:
         if json.loads(line)["event"] == "done":
             break
     started = psutil.Process(proc.pid).children(recursive=True)
-    os.kill(proc.pid, signal.SIGKILL)  # the coordinator only, not its process group
+    os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    return started
+
+
+def test_kill_9_leaves_no_process_and_no_output_unknown_to_the_journal(tmp_path):
+    total = _card(tmp_path / "card")
+    out = tmp_path / "out"
+    started = _kill_after_first_output(tmp_path / "card", out, "--workers", "2")
     _, alive = psutil.wait_procs(started, timeout=SECONDS_TO_DIE)
     for p in alive:  # leave no orphan behind this test, whatever it finds
         p.kill()
@@ -74,3 +83,21 @@ def test_kill_9_leaves_no_process_and_no_output_unknown_to_the_journal(tmp_path)
     assert report["counts"]["skipped"] >= 1
     assert len(_outputs(out)) == total and _outputs(out) == _journalled(out)
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [".lsq-journal.jsonl"]
+
+
+def test_kill_9_on_a_dask_cluster_adds_no_output_unknown_to_the_journal(tmp_path):
+    """``--scheduler`` starts no process; the cluster's workers finish the jobs they were
+    running after the kill, and those outputs must not appear under their names."""
+    distributed = pytest.importorskip("distributed")
+    total = _card(tmp_path / "card")
+    out = tmp_path / "out"
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        started = _kill_after_first_output(
+            tmp_path / "card", out, "--scheduler", cluster.scheduler_address
+        )
+        time.sleep(IN_FLIGHT_S)  # the workers finish what they were running
+    assert started == []
+    assert 1 <= len(_outputs(out)) < total, "the kill did not come mid-batch"
+    assert _outputs(out) <= _journalled(out)
