@@ -9,7 +9,6 @@ thread). Elsewhere a daemon thread polls ``getppid()`` and exits when it changes
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import signal
 import sys
@@ -25,7 +24,7 @@ def _request_pdeathsig() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc = ctypes.CDLL(None)  # the process's own symbols, libc's among them
         return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False

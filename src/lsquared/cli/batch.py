@@ -7,10 +7,14 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from lsquared.cli.common import errors_as_one_line, interactive
+
+if TYPE_CHECKING:
+    from lsquared.pipeline.recipe import Recipe
 
 
 def batch(
@@ -82,7 +86,7 @@ VIDEO_OPTIONS = {"--videos": ("video", "codec"), "--input": ("input", "encoding"
                  "--fast": ("video", "fast")}  # fmt: skip
 
 
-def _video_recipe(recipe, options: dict):
+def _video_recipe(recipe: Recipe, options: dict[str, object]) -> Recipe:
     """The clips' recipe: the options given (not None) in place of its keys."""
     from lsquared.errors import RecipeError
 
