@@ -5,15 +5,55 @@ from __future__ import annotations
 import contextlib
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import typer
+from typer._click.exceptions import (  # typer vendors its click as typer._click
+    ClickException,
+    NoArgsIsHelpError,
+)
 
 from lsquared.errors import LsqError, LsqWarning
 
 EXIT_USAGE_OR_INPUT = 2
 
 state = {"debug": False}
+
+
+def choices(values: Iterable[str]) -> str:
+    """Every choice, for a ``--help`` line (typer would cut a long list short)."""
+    return ", ".join(values)
+
+
+def usage_line(error: ClickException) -> str:
+    """A click usage error (missing argument, unknown option, bad value) as one line:
+    ``<command>: <problem>; see lsq <command> --help``."""
+    problem = " ".join(error.format_message().split())
+    ctx = getattr(error, "ctx", None)
+    if ctx is None:
+        return problem
+    command = ctx.command_path.partition(" ")[2]
+    if not command:
+        return f"{problem} (see lsq --help)"
+    return f"{command}: {problem} (see lsq {command} --help)"
+
+
+def run_app(app: typer.Typer, args: list[str] | None = None) -> None:
+    """Run the CLI with click's own error printing replaced by one ``lsq:`` line and exit
+    code 2 for every usage error; ``lsq`` or a group alone prints its help."""
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=args, prog_name="lsq", standalone_mode=False)
+    except NoArgsIsHelpError as e:
+        typer.echo(e.ctx.get_help())
+        code = 0
+    except ClickException as e:
+        typer.echo(f"lsq: {usage_line(e)}", err=True)
+        code = EXIT_USAGE_OR_INPUT
+    except typer.Abort:
+        typer.echo("lsq: interrupted", err=True)
+        code = 130
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def fail(error: LsqError) -> None:
