@@ -302,3 +302,46 @@ def test_lens_identify_canon(samples):
     result = run_lsq("lens", "identify", samples / "raw" / "canon_eos_6d_linear.dng")
     assert result.returncode == 0, result.stderr
     assert "camera:  Canon EOS 6D\n" in result.stdout
+
+
+def test_first_run_says_kernels_are_compiling(tmp_path, sim_dng):
+    """On a terminal with numba's disk cache empty, the wait is announced at once."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    master, slave = pty.openpty()
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
+    cmd = [sys.executable, "-m", "lsquared", "develop", str(sim_dng.path), "-o", str(tmp_path)]
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    seen = b""
+    try:
+        while b"first run only" not in seen and time.monotonic() - start < 60:
+            if select.select([master], [], [], 0.2)[0]:
+                seen += os.read(master, 4096)
+        waited = time.monotonic() - start
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(master)
+    assert b"lsq: preparing fast kernels (first run only" in seen, seen
+    assert waited < 20  # python start-up and the CLI's imports; ~0.5 s on an idle machine
+
+
+def test_kernel_cache_check(monkeypatch, tmp_path, sim_dng, capsys):
+    from lsquared import engine
+    from lsquared.cli import common
+    from lsquared.pipeline.recipe import Recipe
+
+    engine.develop_file(sim_dng.path, tmp_path / "o.tif", Recipe().replace("lens", source="none"))
+    assert not common.kernels_cold()  # compiled (or loaded) just now, so cached on disk
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "empty"))
+    assert common.kernels_cold()
+    monkeypatch.setattr(common, "interactive", lambda: False)
+    common.announce_first_compile()  # not a terminal: quiet
+    assert capsys.readouterr().err == ""

@@ -8,7 +8,14 @@ import numpy as np
 import typer
 
 from lsquared import __version__
-from lsquared.cli.common import choices, errors_as_one_line, progress, run_app, state
+from lsquared.cli.common import (
+    announce_first_compile,
+    choices,
+    errors_as_one_line,
+    progress,
+    run_app,
+    state,
+)
 from lsquared.pipeline import recipe as rc
 
 app = typer.Typer(
@@ -184,6 +191,8 @@ def develop(
 
     Example: lsq develop P1000123.RW2 -o out.tif --space p3 --wb 5600 --ev 0.3 --explain
     """
+    if any(source.is_file() for source in inputs):
+        announce_first_compile()  # before the engine's imports, which take a while
     from lsquared import engine
 
     with errors_as_one_line():
@@ -268,6 +277,7 @@ def demo(
     """
     from lsquared.cli.demo import run_demo
 
+    announce_first_compile()
     with errors_as_one_line():
         run_demo(out, illuminant)
 
