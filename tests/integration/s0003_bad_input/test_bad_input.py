@@ -81,8 +81,14 @@ def test_output_may_not_overwrite_input(tmp_path, sim_dng):
     shutil.copy(sim_dng.path, src)
     before = sha256(src)
     result = run_lsq("develop", src, "-o", src, "--format", "tif16")
-    assert result.returncode == 2 and "overwrite an input" in result.stderr
+    assert result.returncode == 2 and ".dng" in result.stderr  # not a still's extension
     assert sha256(src) == before
+    still = tmp_path / "in.tif"
+    assert run_lsq("develop", src, "-o", still).returncode == 0
+    before = sha256(still)
+    result = run_lsq("develop", still, "-o", still)
+    assert result.returncode == 2 and "overwrite an input" in result.stderr
+    assert sha256(still) == before
 
 
 @pytest.mark.samples
