@@ -297,7 +297,7 @@ def identify_lens(path: str | Path) -> list[str]:
     lens = resolve_lens(Recipe(), source)
     lines = [
         f"file:    {path}",
-        f"camera:  {source.make or '?'} {source.model or '?'}",
+        f"camera:  {optics_profile.maker_and_model(source.make, source.model)}",
         f"lens:    {source.lens_model or 'not recorded'}",
         f"setting: {source.focal_length_mm or '?'} mm, f/{source.aperture_f or '?'}",
         f"source:  {lens.note}",
@@ -429,6 +429,32 @@ def output_encoding_tags(encoding: Encoding) -> tuple[bytes | None, tuple[float,
     return profile, (*prim, *white)
 
 
+#: (primaries, transfer) -> the colour space's name in OpenColorIO's built-in studio config,
+#: written as the ``oiio:ColorSpace`` attribute that OpenImageIO-based tools read
+OCIO_NAMES = {
+    ("rec709", "linear"): "Linear Rec.709 (sRGB)",
+    ("rec2020", "linear"): "Linear Rec.2020",
+    ("ap1", "linear"): "ACEScg",
+    ("rec709", "srgb"): "sRGB Encoded Rec.709 (sRGB)",
+    ("p3", "srgb"): "sRGB Encoded P3-D65",
+    ("rec709", "bt1886"): "Gamma 2.4 Encoded Rec.709",
+}
+
+
+def exr_attributes(encoding: Encoding) -> dict[str, str]:
+    """EXR header attributes that name the pixels' encoding (OpenEXR's ``chromaticities``
+    give only the primaries): ``lsquared:encoding`` says scene-linear or which display
+    transfer, and ``oiio:ColorSpace`` the OpenColorIO name where there is one."""
+    kind = "scene-linear" if encoding.is_linear else f"display-referred, {encoding.transfer}"
+    attributes = {
+        "lsquared:encoding": (f"{kind}; primaries {encoding.primaries}; white {encoding.white}")
+    }
+    name = OCIO_NAMES.get((encoding.primaries, encoding.transfer))
+    if name:
+        attributes["oiio:ColorSpace"] = name
+    return attributes
+
+
 @dataclass(frozen=True)
 class DevelopResult:
     source: Path
@@ -448,6 +474,7 @@ def write_developed(
 ) -> Path:
     """Write processed pixels with the output space's ICC profile and the source's EXIF."""
     profile, chroma = output_encoding_tags(encoding)
+    _create_folder(out.parent)
     return stills.write_image(
         out,
         pixels,
@@ -457,17 +484,45 @@ def write_developed(
         exif=metadata.exif,
         quality=recipe.output.quality,
         inputs=[source_path] if source_path else [],
+        exr_attributes=exr_attributes(encoding),
     )
 
 
+def is_folder_target(out: Path, many: bool) -> bool:
+    """``-o`` names a folder when it is one, when there are several inputs, or when it has
+    no extension (a missing folder is created when the first output is written)."""
+    return many or out.is_dir() or (not out.suffix and not out.exists())
+
+
 def output_path_for(source: Path, out: Path, recipe: Recipe, many: bool) -> Path:
-    """``out`` itself for one input, else ``out/<stem><suffix>`` (out must be a folder)."""
-    suffix = stills.SUFFIX[recipe.output.format]
-    if many or out.is_dir():
-        if not out.is_dir():
-            raise OutputError(out, "output folder does not exist (several inputs need a folder)")
-        return out / f"{source.stem}{suffix}"
+    """``out`` itself for one input, else ``out/<stem><suffix>`` (a folder, created if
+    missing, as ``lsq batch`` does)."""
+    if is_folder_target(out, many):
+        if out.exists() and not out.is_dir():
+            raise OutputError(out, "is a file, but several inputs need an output folder")
+        return out / f"{source.stem}{stills.SUFFIX[recipe.output.format]}"
+    stills.format_for(out, recipe.output.format)
     return out
+
+
+def check_creatable_target(out: Path, inputs: list[Path]) -> None:
+    """Like :func:`~lsquared.io.atomic.check_writable_target`, but a missing output folder
+    is fine when it can be created: its nearest existing ancestor is a writable folder."""
+    folder = out.parent if str(out.parent) else Path(".")
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if existing == folder:
+        check_writable_target(out, inputs)
+        return
+    if not existing.is_dir():
+        raise OutputError(out, f"cannot create output folder {folder}: {existing} is a file")
+    check_writable_target(existing / out.name, inputs)
+
+
+def _create_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(folder, f"cannot create output folder: {e.strerror or e}") from None
 
 
 def _decode_and_compile(
@@ -503,7 +558,7 @@ def develop_file(
     """Develop one file: decode, compile (or reuse from ``cache``), apply (quantising in the
     same pass for integer formats), write atomically with ICC profile and EXIF."""
     source, out = Path(source), Path(out)
-    check_writable_target(out, [source])
+    check_creatable_target(out, [source])
     image, processor = _decode_and_compile(source, recipe, renderer, cache)
     return develop_image(image, processor, out, recipe)
 

@@ -33,7 +33,7 @@ def test_bad_choice_lists_choices():
 def test_unknown_section_wrong_type_out_of_range_and_schema():
     for text, needle in [
         ("[colour]\na = 1\n", "unknown section [colour]"),
-        ('[exposure]\nev = "bright"\n', "must be float"),
+        ('[exposure]\nev = "bright"\n', "[exposure] ev: must be a number, got 'bright'"),
         ("[exposure]\nev = 99\n", "out of range"),
         ("schema = 7\n", "version 7"),
         ("[exposure\n", "not valid TOML"),

@@ -7,7 +7,16 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from lsquared.cli.common import errors_as_one_line, progress, state
+from lsquared import __version__
+from lsquared.cli.common import (
+    announce_first_compile,
+    choices,
+    errors_as_one_line,
+    progress,
+    run_app,
+    state,
+)
+from lsquared.pipeline import recipe as rc
 
 app = typer.Typer(
     name="lsq",
@@ -31,11 +40,24 @@ def _register_groups() -> None:
 FORMATS = ("tif8", "tif16", "tif32", "png8", "png16", "png", "jpg", "exr", "exr-half")
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"lsq (lsquared) {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main_options(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version."
+    ),
 ) -> None:
     """lsquared: RAW development, colour, looks and lens corrections for L-Mount cameras.
+
+    Exit codes: 0 done; 1 some files of a batch failed; 2 a usage or input error (also a
+    lens that lens find or lens show does not know), printed as one line (lsq --debug ...
+    shows a traceback).
 
     Example: lsq develop P1000123.RW2 -o P1000123.jpg --space srgb
     """
@@ -44,14 +66,30 @@ def main_options(
 
 def _parse_wb(value: str) -> dict:
     modes = {"as-shot": "as_shot", "as_shot": "as_shot", "auto": "auto", "daylight": "daylight"}
-    if value in modes:
-        return {"mode": modes[value]}
+    if value.lower() in modes:
+        return {"mode": modes[value.lower()]}
     try:
         return {"mode": "kelvin", "kelvin": float(value.rstrip("Kk"))}
     except ValueError:
-        raise typer.BadParameter(
-            f"{value!r}: use as-shot, auto, daylight or a colour temperature such as 5600"
+        raise rc.RecipeError(
+            "--wb", f"{value!r}: use as-shot, auto, daylight or a colour temperature such as 5600"
         ) from None
+
+
+def _lens_options(recipe, lens: str | None, lens_profile: Path | None):
+    """``--lens`` and ``--lens-profile FILE`` (which implies ``--lens profile``)."""
+    if lens_profile is not None:
+        if lens not in (None, "profile"):
+            raise rc.RecipeError("--lens-profile", f"needs --lens profile, not --lens {lens}")
+        recipe = recipe.from_option("--lens-profile", "lens", profile=str(lens_profile))
+        lens = "profile"
+    if lens:
+        recipe = recipe.from_option("--lens", "lens", source=lens)
+    if recipe.lens.source == "profile" and not recipe.lens.profile:
+        raise rc.RecipeError(
+            "--lens", "profile needs --lens-profile FILE (a lensfun XML file) or [lens] profile"
+        )
+    return recipe
 
 
 def build_recipe(
@@ -67,71 +105,103 @@ def build_recipe(
     lut: Path | None = None,
     lut_input: str | None = None,
     lens: str | None = None,
+    lens_profile: Path | None = None,
 ):
-    """The recipe file (or the default) with the command-line overrides on top."""
-    from lsquared.pipeline import recipe as rc
+    """The recipe file (or the default) with the command-line overrides on top; an error
+    names the option. ``out`` is the output file, whose extension sets the format unless
+    ``--format`` says otherwise (they must agree). An OpenEXR output is scene-linear
+    (linear Rec.709/sRGB primaries) unless ``--space`` or the recipe file asks for a
+    display encoding, or a display LUT renders the look."""
+    from lsquared.io import stills
 
-    recipe = rc.load(recipe_file) if recipe_file else rc.Recipe()
-    from lsquared.io.stills import SUFFIX, SUFFIX_FORMATS
-
-    suffix = out.suffix.lower() if out is not None else ""
-    if fmt is None and suffix in SUFFIX_FORMATS and SUFFIX[recipe.output.format] != suffix:
-        fmt = SUFFIX_FORMATS[suffix]  # the file name asks for another format than the recipe
+    recipe, stated = rc.load_stated(recipe_file) if recipe_file else (rc.Recipe(), frozenset())
+    if fmt is not None:
+        fmt = stills.format_name(fmt)
+    if out is not None:
+        fmt = stills.format_for(out, fmt, recipe.output.format)
     if fmt:
-        recipe = recipe.replace("output", format={"png": "png16"}.get(fmt, fmt))
-    if space:
-        recipe = recipe.replace("output", space=space)
+        recipe = recipe.from_option("--format", "output", format=fmt)
     if wb:
-        recipe = recipe.replace("white_balance", **_parse_wb(wb))
+        recipe = recipe.from_option("--wb", "white_balance", **_parse_wb(wb))
     if ev is not None:
-        recipe = recipe.replace("exposure", ev=ev)
+        recipe = recipe.from_option("--ev", "exposure", ev=ev)
     if demosaic:
-        recipe = recipe.replace("demosaic", algorithm=demosaic.upper())
+        recipe = recipe.from_option("--demosaic", "demosaic", algorithm=demosaic)
     if quality is not None:
-        recipe = recipe.replace("output", quality=quality)
+        recipe = recipe.from_option("--quality", "output", quality=quality)
     if look:
-        recipe = recipe.replace("look", name=look)
+        recipe = recipe.from_option("--look", "look", name=look.lower())
     if lut:
-        recipe = recipe.replace("look", lut=str(lut))
+        recipe = recipe.from_option("--lut", "look", lut=str(lut))
     if lut_input:
-        recipe = recipe.replace("look", lut_input=lut_input)
-    if lens:
-        recipe = recipe.replace("lens", source=lens)
+        recipe = recipe.from_option("--lut-input", "look", lut_input=lut_input)
+    recipe = _lens_options(recipe, lens, lens_profile)
+    if space:
+        recipe = recipe.from_option("--space", "output", space=space)
+    elif (
+        recipe.output.format in stills.EXR_FORMATS
+        and ("output", "space") not in stated
+        and not recipe.look.lut
+    ):
+        recipe = recipe.replace("output", space="linear-srgb")  # EXR means scene-linear
     return recipe
 
 
 @app.command()
 def develop(
     inputs: list[Path] = typer.Argument(..., help="RAW files (RW2, DNG, any LibRaw reads)."),
-    out: Path = typer.Option(..., "-o", "--out", help="Output file (one input) or folder."),
+    out: Path = typer.Option(
+        ...,
+        "-o",
+        "--out",
+        help="Output file (.tif .tiff .png .jpg .jpeg .exr) or folder (several inputs, or no "
+        "extension; created if missing).",
+    ),
     recipe_file: Path | None = typer.Option(None, "--recipe", help="Recipe TOML file."),
-    fmt: str | None = typer.Option(None, "--format", help=f"One of {', '.join(FORMATS)}."),
+    fmt: str | None = typer.Option(
+        None,
+        "--format",
+        help=f"{choices(FORMATS)}; default: the output's extension, which it must suit.",
+    ),
     space: str | None = typer.Option(
-        None, "--space", help="srgb, p3, rec2020, rec709, linear-srgb, linear-rec2020, acescg."
+        None,
+        "--space",
+        help=f"{choices(rc.OUTPUT_SPACES)}; default srgb, and linear-srgb for .exr.",
     ),
     wb: str | None = typer.Option(None, "--wb", help="as-shot, auto, daylight or KELVIN."),
     ev: float | None = typer.Option(None, "--ev", help="Exposure change in EV."),
-    demosaic: str | None = typer.Option(None, "--demosaic", help="AHD (default), AAHD, DCB..."),
+    demosaic: str | None = typer.Option(
+        None, "--demosaic", help=f"{choices(rc.DEMOSAIC)} (default AHD)."
+    ),
     quality: int | None = typer.Option(None, "--quality", help="JPEG quality 1-100 (95)."),
     look: str | None = typer.Option(None, "--look", help="A built-in look (lsq look list)."),
     lut: Path | None = typer.Option(None, "--lut", help="A .cube/.vlt look LUT (display out)."),
-    lut_input: str | None = typer.Option(None, "--lut-input", help="What the LUT expects: vlog..."),
+    lut_input: str | None = typer.Option(
+        None, "--lut-input", help=f"What the LUT expects: {choices(rc.LUT_INPUTS)} (vlog)."
+    ),
     lens: str | None = typer.Option(
-        None, "--lens", help="auto (default), lensfun, profile, embedded or none."
+        None, "--lens", help=f"{choices(rc.LENS_SOURCES)} (default auto)."
+    ),
+    lens_profile: Path | None = typer.Option(
+        None, "--lens-profile", help="A lensfun XML lens profile (implies --lens profile)."
     ),
     explain: bool = typer.Option(False, "--explain", help="Print what the processor does."),
 ) -> None:
-    """Develop RAW photos into TIFF, PNG, JPEG or OpenEXR.
+    """Develop RAW photos into TIFF, PNG, JPEG or OpenEXR (scene-linear unless --space).
 
     Example: lsq develop P1000123.RW2 -o out.tif --space p3 --wb 5600 --ev 0.3 --explain
     """
+    if any(source.is_file() for source in inputs):
+        announce_first_compile()  # before the engine's imports, which take a while
     from lsquared import engine
 
     with errors_as_one_line():
-        recipe = build_recipe(
-            recipe_file, fmt, space, wb, ev, demosaic, out, quality, look, lut, lut_input, lens
-        )
         many = len(inputs) > 1
+        target = None if engine.is_folder_target(out, many) else out
+        recipe = build_recipe(
+            recipe_file, fmt, space, wb, ev, demosaic, target, quality, look, lut, lut_input,
+            lens, lens_profile,
+        )  # fmt: skip
         with progress(len(inputs), "developing") as advance:
             for source in inputs:
                 target = engine.output_path_for(source, out, recipe, many)
@@ -207,10 +277,11 @@ def demo(
     """
     from lsquared.cli.demo import run_demo
 
+    announce_first_compile()
     with errors_as_one_line():
         run_demo(out, illuminant)
 
 
 def main() -> None:
     _register_groups()
-    app()
+    run_app(app)

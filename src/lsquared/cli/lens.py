@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import typer
 
 from lsquared.cli.common import errors_as_one_line
+from lsquared.errors import LensError
 from lsquared.optics.profile import lensdb_name
 
 lens_app = typer.Typer(
     help="Lens profiles (lensfun database).\n\nExample: lsq lens list --mount L",
     no_args_is_help=True,
 )
+
+
+def _terms(values) -> str:
+    """Model terms as lensfun stores them (float32), each in the fewest digits that read
+    back to the same float32 (0.02161, not 0.021609999239444733)."""
+    return "[" + ", ".join(str(np.float32(v)) for v in values) + "]"
 
 
 def _line(lens) -> str:
@@ -44,7 +52,7 @@ def lens_list(
 
 @lens_app.command("find")
 def lens_find(text: str = typer.Argument(..., help="Words of the lens name.")) -> None:
-    """Find lenses whose name contains every word of TEXT.
+    """Find lenses whose name contains every word of TEXT (exit 2 when none does).
 
     Example: lsq lens find "24-70 2.8 S"
     """
@@ -52,11 +60,10 @@ def lens_find(text: str = typer.Argument(..., help="Words of the lens name.")) -
 
     with errors_as_one_line():
         found = lensdb.find(text)
+        if not found:
+            raise LensError(text, "no lens matches; try fewer words or lsq lens list")
     for lens in found:
         typer.echo(_line(lens))
-    if not found:
-        typer.echo(f"lsq: no lens matches {text!r}", err=True)
-        raise typer.Exit(1)
 
 
 @lens_app.command("show")
@@ -71,16 +78,12 @@ def lens_show(name: str = typer.Argument(..., help="A lens name (lsq lens find).
         lens = lensdb.lookup(name)
     typer.echo(_line(lens))
     for d in lens.calib_distortion or []:
-        typer.echo(
-            f"  distortion {d.model.name.lower():7s} {d.focal:g} mm  {list(map(float, d.terms))}"
-        )
+        typer.echo(f"  distortion {d.model.name.lower():7s} {d.focal:g} mm  {_terms(d.terms)}")
     for t in lens.calib_tca or []:
-        typer.echo(
-            f"  tca        {t.model.name.lower():7s} {t.focal:g} mm  {list(map(float, t.terms))}"
-        )
+        typer.echo(f"  tca        {t.model.name.lower():7s} {t.focal:g} mm  {_terms(t.terms)}")
     for v in lens.calib_vignetting or []:
         where = f"{v.focal:g} mm f/{v.aperture:g} {v.distance:g} m"
-        typer.echo(f"  vignetting {v.model.name.lower():7s} {where}  {list(map(float, v.terms))}")
+        typer.echo(f"  vignetting {v.model.name.lower():7s} {where}  {_terms(v.terms)}")
 
 
 @lens_app.command("identify")

@@ -29,6 +29,40 @@ SUFFIX_FORMATS = {".tif": "tif16", ".tiff": "tif16", ".png": "png16", ".jpg": "j
 #: CLI names -> formats
 FORMAT_ALIASES = {"tif": "tif16", "tiff": "tif16", "png": "png16", "jpeg": "jpg"}
 FLOAT_FORMATS = ("tif32", "exr", "exr-half")
+EXR_FORMATS = ("exr", "exr-half")
+
+
+def format_name(fmt: str, where: str = "--format") -> str:
+    """A format as users type it (``JPG``, ``tiff``, ``png``) -> its canonical name."""
+    name = FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
+    if name not in SUFFIX:
+        valid = ", ".join([*SUFFIX, *FORMAT_ALIASES])
+        raise UnsupportedError(where, f"unknown format {fmt!r}; choose one of {valid}")
+    return name
+
+
+def format_for(out: Path, fmt: str | None = None, preferred: str | None = None) -> str:
+    """The format to write ``out`` in: ``fmt`` when given (it must suit the extension),
+    else ``preferred`` when it suits the extension, else the extension's own format.
+    An unknown extension, or a format that contradicts it (``-o m.png --format jpg``), is
+    an :class:`OutputError`, so that a file's name never lies about its content."""
+    suffix = Path(out).suffix.lower()
+    if suffix not in SUFFIX_FORMATS:
+        raise OutputError(
+            out,
+            f"unknown extension {suffix or '(none)'!r}; name a {', '.join(SUFFIX_FORMATS)} file",
+        )
+    family = SUFFIX[SUFFIX_FORMATS[suffix]]
+    if fmt is not None:
+        fmt = format_name(fmt)
+        if SUFFIX[fmt] != family:
+            raise OutputError(
+                out, f"format {fmt} writes {SUFFIX[fmt]} files, not {suffix}; rename or drop it"
+            )
+        return fmt
+    if preferred is not None and SUFFIX.get(preferred) == family:
+        return preferred
+    return SUFFIX_FORMATS[suffix]
 
 
 #: format -> integer bits (0 = float)
@@ -96,12 +130,15 @@ def _write_jpeg(path: Path, pixels: np.ndarray, quality: int, icc: bytes | None)
     )
 
 
-def _write_exr(path: Path, pixels: np.ndarray, fmt: str, chromaticities) -> None:
+def _write_exr(
+    path: Path, pixels: np.ndarray, fmt: str, chromaticities, attributes: dict[str, str]
+) -> None:
     import OpenEXR
 
     header: dict[str, Any] = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage}
     if chromaticities is not None:
         header["chromaticities"] = tuple(float(v) for v in chromaticities)
+    header.update(attributes)
     dtype = np.float16 if fmt == "exr-half" else np.float32
     OpenEXR.File(header, {"RGB": np.ascontiguousarray(pixels, dtype=dtype)}).write(str(path))
 
@@ -116,17 +153,17 @@ def write_image(
     exif: dict[str, Any] | None = None,
     quality: int = 95,
     inputs: Iterable[Path] = (),
+    exr_attributes: dict[str, str] | None = None,
 ) -> Path:
     """Write ``pixels`` (H x W x 3, already in the output encoding) atomically: float32 in
     [0, 1] or, for integer formats, already quantised to the format's bit depth.
 
-    ``chromaticities`` (x, y of R, G, B and white) go into EXR headers; ``icc`` into the
-    others. ``exif`` is copied into TIFF, PNG and JPEG outputs.
+    ``chromaticities`` (x, y of R, G, B and white) and ``exr_attributes`` (string header
+    attributes) go into EXR headers; ``icc`` into the others. ``exif`` is copied into TIFF,
+    PNG and JPEG outputs. The format must suit ``out``'s extension (:func:`format_for`).
     """
     out = Path(out)
-    fmt = FORMAT_ALIASES.get(fmt, fmt)
-    if fmt not in SUFFIX:
-        raise UnsupportedError(out, f"unknown format {fmt!r}; valid: {', '.join(SUFFIX)}")
+    fmt = format_for(out, format_name(fmt, str(out)))
     with atomic_output(out, inputs) as tmp:
         try:
             if fmt.startswith("tif"):
@@ -136,7 +173,7 @@ def write_image(
             elif fmt == "jpg":
                 _write_jpeg(tmp, pixels, quality, icc)
             else:
-                _write_exr(tmp, pixels, fmt, chromaticities)
+                _write_exr(tmp, pixels, fmt, chromaticities, exr_attributes or {})
             if exif and not fmt.startswith("exr"):
                 meta.write_exif(tmp, exif)
         except OSError as e:

@@ -69,7 +69,7 @@ def _open(path: Path):
     if not path.is_file():
         raise InputError(path, "file not found")
     try:
-        return av.open(str(path))
+        return av.open(str(path), metadata_errors="replace")  # tags need not be UTF-8
     except (av.error.InvalidDataError, av.error.FFmpegError, OSError) as e:
         raise InputError(path, f"not a video file FFmpeg can read ({e})") from None
 
@@ -84,6 +84,8 @@ def _info(path: Path, container) -> VideoInfo:
     if not container.streams.video:
         raise InputError(path, "no video stream")
     v = container.streams.video[0]
+    if v.codec_context is None:
+        raise UnsupportedError(path, "the video stream's codec is unknown to FFmpeg")
     codec = v.codec_context.name
     if codec not in DECODABLE:
         raise UnsupportedError(

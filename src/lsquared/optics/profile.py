@@ -151,10 +151,19 @@ def from_lensfun(lens, focal: float, aperture: float, distance: float) -> LensPr
 
 
 def lensdb_name(lens) -> str:
-    """Maker and model, without repeating a maker the model already starts with."""
-    if lens.model.lower().startswith(lens.maker.lower()):
-        return lens.model
-    return f"{lens.maker} {lens.model}"
+    """A lensfun lens's maker and model (:func:`maker_and_model`)."""
+    return maker_and_model(lens.maker, lens.model)
+
+
+def maker_and_model(maker: str | None, model: str | None) -> str:
+    """Maker and model, without repeating a maker the model already starts with (EXIF
+    Make "Canon", Model "Canon EOS 6D" -> "Canon EOS 6D"); ``?`` for what is unknown."""
+    maker, model = (maker or "").strip(), (model or "").strip()
+    if not model:
+        return f"{maker or '?'} ?"
+    if not maker or model.lower().startswith(maker.lower()):
+        return model
+    return f"{maker} {model}"
 
 
 def _normalisation(p: LensProfile, width: int, height: int, crop: float):

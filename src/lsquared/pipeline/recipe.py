@@ -192,8 +192,18 @@ class Recipe:
 
     def replace(self, section: str, **values: Any) -> Recipe:
         """A copy with some keys of one section changed, validated like a loaded file."""
+        return self.from_option("", section, **values)
+
+    def from_option(self, option: str, section: str, **values: Any) -> Recipe:
+        """:meth:`replace` for values given as a command-line ``option`` (``--ev``): an
+        error names the option instead of the recipe key."""
         table = dataclasses.asdict(getattr(self, section)) | values
-        spec = _build_section(section, type(getattr(self, section)), table, "<override>")
+        try:
+            spec = _build_section(section, type(getattr(self, section)), table, "")
+        except RecipeError as e:
+            if not option:
+                raise
+            raise RecipeError(option, e.problem.split(": ", 1)[-1]) from None
         return dataclasses.replace(self, **{section: spec})
 
     def to_dict(self) -> dict[str, Any]:
@@ -253,8 +263,20 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
         if len(present) != 1:
             raise TypeError(f"unsupported field type {hint}")
         return value if value is None else _coerce(value, present[0], where)
-    type_name = getattr(hint, "__name__", str(hint))
+    type_name = TYPE_WORDS.get(hint, getattr(hint, "__name__", str(hint)))
     raise RecipeError(where, f"must be {type_name}, got {value!r}")
+
+
+#: field type -> how an error message names it
+TYPE_WORDS = {float: "a number", int: "a whole number", bool: "true or false", str: "text"}
+
+
+def _choice(value: Any, choices: tuple[str, ...]) -> Any:
+    """``value`` as spelled in ``choices``, matched without regard to case (``P3``, ``ahd``);
+    unchanged when nothing matches."""
+    if not isinstance(value, str):
+        return value
+    return next((c for c in choices if c.lower() == value.lower()), value)
 
 
 def _build_section(section: str, cls: type, table: Any, source: str) -> Any:
@@ -270,8 +292,10 @@ def _build_section(section: str, cls: type, table: Any, source: str) -> Any:
         try:
             value = _coerce(raw, hints[key], where)
         except RecipeError as e:
-            raise RecipeError(source, e.problem) from None
+            raise RecipeError(source, e.one_line()) from None
         choices = CHOICES.get((section, key))
+        if choices is not None:
+            value = _choice(value, choices)
         if choices is not None and value not in choices:
             raise RecipeError(
                 source, f"{where}: {value!r} is not valid; choose one of {', '.join(choices)}"
@@ -335,6 +359,12 @@ def loads(text: str, source: str = "<recipe>") -> Recipe:
 
 def load(path: str | Path) -> Recipe:
     """Read a recipe file."""
+    return load_stated(path)[0]
+
+
+def load_stated(path: str | Path) -> tuple[Recipe, frozenset[tuple[str, str]]]:
+    """Read a recipe file; also the (section, key) pairs it states, so that a caller can
+    tell a value the file chose from a default."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -342,4 +372,9 @@ def load(path: str | Path) -> Recipe:
         raise RecipeError(path, "recipe file not found") from None
     except (OSError, UnicodeDecodeError) as e:
         raise RecipeError(path, f"cannot read recipe: {e}") from None
-    return loads(text, str(path))
+    recipe = loads(text, str(path))
+    data = tomllib.loads(text)
+    stated = {
+        (name, key) for name, table in data.items() if isinstance(table, dict) for key in table
+    }
+    return recipe, frozenset(stated)

@@ -46,12 +46,11 @@ def test_raw_truncated_to_half(tmp_path, sim_dng):
 
 def test_unwritable_output_folder(tmp_path, sim_dng):
     if os.geteuid() == 0:
-        target = tmp_path / "missing-folder" / "o.tif"  # root writes anywhere: use a missing folder
-    else:
-        ro = tmp_path / "ro"
-        ro.mkdir()
-        ro.chmod(0o500)
-        target = ro / "o.tif"
+        pytest.skip("root writes anywhere; a file in the way is tested below")
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    target = ro / "o.tif"
     before = sha256(sim_dng.path)
     _assert_clean_failure(run_lsq("develop", sim_dng.path, "-o", target), target, "folder")
     assert sha256(sim_dng.path) == before
@@ -61,9 +60,11 @@ def test_read_only_folder_as_root_is_still_refused(tmp_path, sim_dng):
     """Root ignores permission bits, so a read-only mount is simulated by a file in the way."""
     blocker = tmp_path / "file-not-folder"
     blocker.write_text("x")
-    out = blocker / "o.tif"
-    result = run_lsq("develop", sim_dng.path, "-o", out)
-    assert result.returncode == 2 and result.stderr.startswith("lsq: ")
+    for out in (blocker / "o.tif", blocker / "sub" / "o.tif"):
+        result = run_lsq("develop", sim_dng.path, "-o", out)
+        assert result.returncode == 2 and result.stderr.startswith("lsq: ")
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert blocker.read_text() == "x"
 
 
 def test_broken_recipe(tmp_path, sim_dng):
@@ -80,8 +81,14 @@ def test_output_may_not_overwrite_input(tmp_path, sim_dng):
     shutil.copy(sim_dng.path, src)
     before = sha256(src)
     result = run_lsq("develop", src, "-o", src, "--format", "tif16")
-    assert result.returncode == 2 and "overwrite an input" in result.stderr
+    assert result.returncode == 2 and ".dng" in result.stderr  # not a still's extension
     assert sha256(src) == before
+    still = tmp_path / "in.tif"
+    assert run_lsq("develop", src, "-o", still).returncode == 0
+    before = sha256(still)
+    result = run_lsq("develop", still, "-o", still)
+    assert result.returncode == 2 and "overwrite an input" in result.stderr
+    assert sha256(still) == before
 
 
 @pytest.mark.samples
