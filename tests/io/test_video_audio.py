@@ -16,7 +16,7 @@ from lsquared import engine
 from lsquared.errors import LsqWarning
 from lsquared.io import video
 from lsquared.pipeline.recipe import Recipe
-from tests.conftest import run_lsq
+from tests.conftest import run_lsq, run_lsq_here
 
 av = pytest.importorskip("av")
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
@@ -144,7 +144,7 @@ def test_trimmed_clip_keeps_a_contiguous_run_of_the_source_samples(tmp_path):
 def test_cli_says_how_the_audio_was_converted(tmp_path):
     src = _clip(tmp_path / "src.mov", "pcm_s24le", 2)
     out = tmp_path / "graded.mp4"
-    result = run_lsq("grade", src, "-o", out, "--input", "vlog", "--codec", "h264")
+    result = run_lsq_here("grade", src, "-o", out, "--input", "vlog", "--codec", "h264")
     assert result.returncode == 0, result.stderr
     warned = [line for line in result.stderr.splitlines() if line.startswith("lsq: warning:")]
     assert len(warned) == 1 and "pcm_s24le -> ALAC (lossless" in warned[0]

@@ -5,11 +5,9 @@ source is read (the source here does not even exist)."""
 from __future__ import annotations
 
 import pytest
-from typer.testing import CliRunner
 
-from lsquared.cli.app import app
 from lsquared.io import video
-from tests.conftest import make_clip
+from tests.conftest import make_clip, run_lsq_here
 
 av = pytest.importorskip("av")
 
@@ -31,7 +29,7 @@ def clip(tmp_path_factory):
 
 
 def _grade(*args):
-    return CliRunner().invoke(app, ["grade", *map(str, args)])
+    return run_lsq_here("grade", *args)
 
 
 @pytest.mark.parametrize(("codec", "suffix"), MATRIX)
@@ -40,14 +38,14 @@ def test_codec_and_container_are_checked_up_front(clip, tmp_path, codec, suffix)
     allowed = suffix.lower() in video.CODEC_CONTAINERS[codec]
     if not allowed:
         result = _grade(tmp_path / "missing.mov", "-o", out, "--codec", codec)
-        assert result.exit_code == 2, result.output
+        assert result.returncode == 2, result.stderr
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"lsq: {out}: ")
         assert "file not found" not in lines[0]  # refused before the source was looked at
         assert list(tmp_path.iterdir()) == []
         return
     result = _grade(clip, "-o", out, "--codec", codec, "--input", "vlog", "--preset", "ultrafast")
-    assert result.exit_code == 0, result.stderr
+    assert result.returncode == 0, result.stderr
     with av.open(str(out)) as c:
         assert c.streams.video[0].codec_context.name == DECODED_AS[codec]
         assert sum(1 for _ in c.decode(video=0)) == 3
