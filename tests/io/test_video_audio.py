@@ -163,3 +163,28 @@ def test_batch_grades_clips_through_the_same_audio_path(tmp_path):
     (graded,) = list(outdir.rglob("*.mp4"))
     assert _audio_codec(graded)[0] == "alac"
     assert np.array_equal(_samples(graded, 2), _samples(src, 2))
+
+
+@pytest.mark.parametrize(
+    ("codec", "fmt", "muxer", "encoder", "sample_format"),
+    [
+        ("aac", "fltp", "mp4", None, None),
+        ("pcm_s24le", "s32", "mov", None, None),
+        ("pcm_s24le", "s32", "mp4", "alac", "s32p"),
+        ("pcm_s16be", "s16", "mp4", "alac", "s16p"),
+        ("pcm_s32le", "s32", "mp4", "aac", "fltp"),
+        ("pcm_f32be", "flt", "matroska", "pcm_f32le", "flt"),
+        ("vorbis", "fltp", "mov", "pcm_f32le", "flt"),
+        ("flac", "s32", "mov", "pcm_s32le", "s32"),
+    ],
+)
+def test_audio_plan_per_codec_and_container(codec, fmt, muxer, encoder, sample_format):
+    plan = video.audio_plan(codec, fmt, muxer)
+    assert (plan.encoder, plan.sample_format) == (encoder, sample_format)
+    assert (plan.note is None) == (encoder is None)
+
+
+def test_audio_without_a_decoder_is_refused_in_one_line():
+    """A codec FFmpeg cannot decode and the container cannot take is an error, not a guess."""
+    with pytest.raises(video.UnsupportedError, match="no decoder"):
+        video.audio_plan("some_codec", "", "mov")

@@ -143,6 +143,16 @@ def develop(
             typer.echo(f"developed {len(inputs)} file(s) -> {out}", err=True)
 
 
+def graded_frame_count(frames: int, rate: float, start: float, duration: float | None) -> int:
+    """About how many of a clip's ``frames`` at ``rate`` fps a ``--start``/``--duration``
+    window keeps (for the progress bar and where ``--stills`` fall)."""
+    if rate <= 0:
+        return frames
+    first = min(frames, round(start * rate))
+    last = frames if duration is None else min(frames, first + round(duration * rate))
+    return last - first
+
+
 def still_path(out: Path, index: int, seconds: float) -> Path:
     """``<out stem>_t<seconds>_f<frame>.png``: the still's time (seconds, 3 decimals) and frame
     number (from 0) in the graded clip, zero-padded so names sort in clip order."""
@@ -196,7 +206,7 @@ def grade(
             recipe = recipe.replace("output", space="rec709")
         video.check_output(out, codec)
         info = video.probe(source)
-        total = info.frames or 0
+        total = graded_frame_count(info.frames or 0, float(info.rate or 0), start, duration)
         wanted = set(np.linspace(1, max(total, 1), stills).round().astype(int)) if stills else set()
         with progress(total, f"grading {source.name}") as advance:
 

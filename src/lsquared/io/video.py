@@ -106,7 +106,7 @@ class CaptureCurve:
 
 
 #: QuickTime metadata key (moov/meta keys + ilst, which FFmpeg shows as a container tag) of
-#: the clip XML Panasonic (and the Panasonic-made Leica bodies) write into MOV/MP4: a P2-style
+#: the clip XML Panasonic writes into MOV/MP4: a P2-style
 #: ``ClipMain`` whose UserArea/AcquisitionMetadata/CameraUnitMetadata/Gamma/CaptureGamma names
 #: the photo style's curve (``V-Log``, ``CINELIKE_D`` ...) and Gamut/CaptureGamut its gamut.
 #: The stream's colour tags do not tell log from Rec.709 (cameras leave the transfer
@@ -464,7 +464,7 @@ def _encoder_options(codec: str, crf: int | None, preset: str) -> dict[str, str]
 #: tags not carried over: the muxer writes its own brands and encoder, and the camera's
 #: capture description (Panasonic's clip XML names V-Log) is no longer true of a graded clip
 _TAGS_NOT_KEPT = ("major_brand", "minor_version", "compatible_brands", "encoder", "timecode",
-                  "com.panasonic.Semi-Pro.metadata.xml")  # fmt: skip
+                  "duration", PANASONIC_CLIP_XML.lower())  # fmt: skip
 
 
 def _copy_tags(source: dict, target: dict) -> None:

@@ -123,3 +123,13 @@ def test_stills_are_named_by_their_time_and_frame_in_the_clip(plain, tmp_path):
         still = stills.read_image(tmp_path / name)
         errors = [np.abs(still - np.clip(f, 0, 1)).max() for f in frames]
         assert errors[frame] <= 2 / 1023 and int(np.argmin(errors)) == frame
+
+
+def test_stills_of_a_trimmed_grade_fall_inside_the_trim(plain, tmp_path):
+    """``--start 1/24 --duration 2/24`` keeps 2 of the 4 frames: both are stills."""
+    out = tmp_path / "t.mov"
+    result = run_lsq("grade", plain, "-o", out, "--input", "vlog", "--codec", "h264",
+                     "--start", 1 / 24, "--duration", 2 / 24, "--stills", "2")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in tmp_path.glob("t_*.png"))
+    assert names == ["t_t00000.000_f000000.png", "t_t00000.042_f000001.png"]
