@@ -232,8 +232,9 @@ class GradeResult:
 
 def video_input(info, declared: str, recipe: Recipe) -> tuple[str, str]:
     """(input name, how it was chosen) for a clip: what was declared (``--input``, else the
-    recipe's ``[input] encoding``), else what the camera's metadata names
-    (:func:`lsquared.io.video.capture_curve`), else Rec.709 with a warning that it was
+    recipe's ``[input] encoding``), else what the camera's metadata names (the clip XML,
+    :func:`lsquared.io.video.capture_curve`, else the maker note's PhotoStyle,
+    :func:`lsquared.io.video.maker_note_curve`), else Rec.709 with a warning that it was
     assumed."""
     if declared != "auto":
         return declared, "declared (--input)"

@@ -218,8 +218,95 @@ def _info(path: Path, container) -> VideoInfo:
         primaries=_tag_name(getattr(cc, "color_primaries", None), "bt709"),
         transfer=_tag_name(getattr(cc, "color_trc", None), "bt709"),
         has_audio=bool(container.streams.audio), timecode=_timecode(container),
-        capture=capture_curve(container.metadata),
+        capture=capture_curve(container.metadata) or maker_note_curve(path),
     )  # fmt: skip
+
+
+#: Panasonic maker note tag 0x0089 PhotoStyle (ExifTool's Panasonic.pm; Exiv2's
+#: Exif.Panasonic.PhotoStyle): 17 is V-Log; these are the display styles ExifTool names
+PHOTO_STYLE_VLOG = 17
+PHOTO_STYLES_DISPLAY = {
+    0: "Auto", 1: "Standard or Custom", 2: "Vivid", 3: "Natural", 4: "Monochrome",
+    5: "Scenery", 6: "Portrait", 8: "Cinelike D", 9: "Cinelike V", 11: "L. Monochrome",
+    12: "Like709", 15: "L. Monochrome D", 18: "Cinelike D2",
+}  # fmt: skip
+#: the EXIF block inside a Panasonic PANA (Leica: LEIC) user-data box: a JPEG APP1 marker
+#: and ``Exif\0\0`` (ExifTool finds it at 0x10, 0x4068 or 0x4080, by model)
+_PANA_EXIF = re.compile(rb"\xff\xd8\xff\xe1(..)Exif\x00\x00", re.S)
+#: bytes of a moov or PANA box read at most (camera boxes are tens of kB)
+_BOX_LIMIT = 64 << 20
+
+
+def _boxes(f, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """(type, payload start, payload end) of the ISO/IEC 14496-12 boxes in [start, end):
+    32-bit size and type, size 1 -> 64-bit size follows, size 0 -> to the end. Stops at a
+    size that does not fit."""
+    at = start
+    while at + 8 <= end:
+        f.seek(at)
+        header = f.read(16)
+        if len(header) < 8:
+            return
+        size, kind = int.from_bytes(header[:4], "big"), header[4:8]
+        skip = 8
+        if size == 1 and len(header) == 16:
+            size, skip = int.from_bytes(header[8:16], "big"), 16
+        elif size == 0:
+            size = end - at
+        if size < skip or at + size > end:
+            return
+        yield kind, at + skip, at + size
+        at += size
+
+
+def _box(f, start: int, end: int, *kinds: bytes) -> tuple[bytes, int, int] | None:
+    return next(((k, a, b) for k, a, b in _boxes(f, start, end) if k in kinds), None)
+
+
+def maker_box_exif(path: Path) -> bytes | None:
+    """The EXIF of moov/udta/PANA (LEIC), the maker box Panasonic and Leica write into
+    MOV/MP4, as a JPEG that holds only its APP1 segment; None when there is none."""
+    try:
+        with open(path, "rb") as f:
+            end = f.seek(0, 2)
+            moov = _box(f, 0, end, b"moov")
+            udtas = [b for b in _boxes(f, moov[1], moov[2]) if b[0] == b"udta"] if moov else []
+            makers = (_box(f, start, stop, b"PANA", b"LEIC") for _, start, stop in udtas)
+            maker = next((m for m in makers if m), None)
+            if not maker or maker[2] - maker[1] > _BOX_LIMIT:
+                return None
+            f.seek(maker[1])
+            data = f.read(maker[2] - maker[1])
+    except OSError:
+        return None
+    found = _PANA_EXIF.search(data)
+    if not found:
+        return None
+    length = int.from_bytes(found.group(1), "big")  # APP1 length, its 2 bytes included
+    return b"\xff\xd8" + data[found.start() + 2 : found.start() + 4 + length] + b"\xff\xd9"
+
+
+def maker_note_curve(path: Path) -> CaptureCurve | None:
+    """The curve the Panasonic maker note's PhotoStyle in the PANA box names, or None."""
+    from lsquared.io import meta
+
+    exif = maker_box_exif(path)
+    if exif is None:
+        return None
+    try:
+        style = meta.read_exif_data(exif, path).get("Exif.Panasonic.PhotoStyle")
+    except InputError:
+        return CaptureCurve(None, "the PANA box's EXIF is unreadable")
+    if style is None or not style.strip().isdigit():
+        return None
+    code = int(style)
+    source = f"Panasonic maker note (PANA box): PhotoStyle {code}"
+    if code == PHOTO_STYLE_VLOG:
+        return CaptureCurve("vlog", f"{source} (V-Log)")
+    if code in PHOTO_STYLES_DISPLAY:
+        name = PHOTO_STYLES_DISPLAY[code]
+        return CaptureCurve("rec709", f"{source} ({name}, a display photo style)")
+    return CaptureCurve(None, f"{source}, a style lsquared does not know")
 
 
 def capture_curve(tags: dict) -> CaptureCurve | None:
