@@ -60,6 +60,17 @@ def run_lsq(
     )
 
 
+def run_lsq_here(*args) -> subprocess.CompletedProcess:
+    """``lsq`` run in this process (Typer's test runner): the same exit code, stdout and
+    stderr as :func:`run_lsq` without a new interpreter per run (for matrices of runs)."""
+    from typer.testing import CliRunner
+
+    from lsquared.cli.app import app
+
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
 def make_clip(
     path, frames=12, w=320, h=180, codec="libx265", pix_fmt="yuv420p10le", bits=10, audio=True,
     rotation=0, timecode=None,

@@ -230,6 +230,30 @@ class GradeResult:
     processor: Processor
     frames: int
     input_name: str
+    input_note: str = ""  # how the input encoding was chosen (``--explain``)
+
+
+def video_input(info, declared: str, recipe: Recipe) -> tuple[str, str]:
+    """(input name, how it was chosen) for a clip: what was declared (``--input``, else the
+    recipe's ``[input] encoding``), else what the camera's metadata names (the clip XML,
+    :func:`lsquared.io.video.capture_curve`, else the maker note's PhotoStyle,
+    :func:`lsquared.io.video.maker_note_curve`), else Rec.709 with a warning that it was
+    assumed."""
+    if declared != "auto":
+        return declared, "declared (--input)"
+    if recipe.input.encoding not in ("auto", "raw"):
+        return recipe.input.encoding, "declared ([input] encoding)"
+    capture = info.capture
+    if capture is not None and capture.encoding is not None:
+        return capture.encoding, f"auto: {capture.source}"
+    said = (
+        f"{capture.source}, a curve lsquared does not decode"
+        if capture
+        else ("nothing in the clip names its curve (cameras tag log as BT.709 or not at all)")
+    )
+    note = f"auto: {said}; Rec.709 assumed (pass --input vlog, llog or rec709)"
+    warnings.warn(f"{info.path}: {note}", LsqWarning, stacklevel=3)
+    return "rec709", note
 
 
 def grade_file(
@@ -247,19 +271,20 @@ def grade_file(
     fast: bool = False,
 ) -> GradeResult:
     """Grade a V-Log, L-Log or Rec.709 clip: one Processor compiled for the clip, frames
-    streamed through it, encoded with the output space's colour tags, audio copied. With
+    streamed through it, encoded with the output space's colour tags, audio copied or
+    converted as the container needs (:func:`lsquared.io.video.audio_plan`). The codec and
+    container are checked before anything is read. ``input_name`` ``auto`` takes the curve
+    the camera's metadata names (:func:`video_input`). With
     ``fast`` the frames go through the recipe baked into a 65^3 LUT instead
     (:func:`baked_processor`), which goes Y'CbCr to Y'CbCr in one pass (``kernels.video``)."""
     from lsquared.io import video
     from lsquared.kernels.video import lut_on_planes
 
     source, out = Path(source), Path(out)
+    video.check_output(out, codec)
     check_writable_target(out, [source])
     info = video.probe(source)
-    if input_name == "auto":  # camera log is not signalled in the stream's tags
-        input_name = (
-            recipe.input.encoding if recipe.input.encoding not in ("auto", "raw") else "rec709"
-        )
+    input_name, input_note = video_input(info, input_name, recipe)
     if recipe.output.space not in VIDEO_TAGS:
         raise RecipeError(
             "[output] space",
@@ -280,7 +305,7 @@ def grade_file(
         source, out, processor.apply_array, codec, crf, preset, tags, start_s, duration_s,
         on_frame, planes,
     )  # fmt: skip
-    return GradeResult(source, out, processor, frames, input_name)
+    return GradeResult(source, out, processor, frames, input_name, input_note)
 
 
 def identify_lens(path: str | Path) -> list[str]:

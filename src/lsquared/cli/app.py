@@ -213,26 +213,54 @@ def develop(
             typer.echo(f"developed {len(inputs)} file(s) -> {out}", err=True)
 
 
+def graded_frame_count(frames: int, rate: float, start: float, duration: float | None) -> int:
+    """About how many of a clip's ``frames`` at ``rate`` fps a ``--start``/``--duration``
+    window keeps (for the progress bar and where ``--stills`` fall)."""
+    if rate <= 0:
+        return frames
+    first = min(frames, round(start * rate))
+    last = frames if duration is None else min(frames, first + round(duration * rate))
+    return last - first
+
+
+def still_path(out: Path, index: int, seconds: float) -> Path:
+    """``<out stem>_t<seconds>_f<frame>.png``: the still's time (seconds, 3 decimals) and frame
+    number (from 0) in the graded clip, zero-padded so names sort in clip order."""
+    return out.with_name(f"{out.stem}_t{seconds:09.3f}_f{index:06d}.png")
+
+
 @app.command()
 def grade(
     source: Path = typer.Argument(..., help="A clip: H.264, H.265 or ProRes, 8 or 10 bit."),
-    out: Path = typer.Option(..., "-o", "--out", help="Output clip (.mov, .mp4, .mkv)."),
-    input_name: str = typer.Option("auto", "--input", help="vlog, llog, rec709 or auto."),
+    out: Path = typer.Option(
+        ..., "-o", "--out", help="Output clip: .mov, .mp4 or .mkv (prores: .mov/.mkv; ffv1: .mkv)."
+    ),
+    input_name: str = typer.Option(
+        "auto", "--input", help="vlog, llog, rec709 or auto (the camera's metadata, else rec709)."
+    ),
     look: str | None = typer.Option(None, "--look", help="A built-in look (lsq look list)."),
     lut: Path | None = typer.Option(None, "--lut", help="A .cube/.vlt LUT for the clip."),
     recipe_file: Path | None = typer.Option(None, "--recipe", help="Recipe TOML file."),
-    codec: str = typer.Option("h265", "--codec", help="h264, h265, prores or ffv1 (lossless)."),
+    codec: str = typer.Option(
+        "h265", "--codec", help="h264, h265, prores, ffv1 or lossless (x264 4:4:4 qp 0)."
+    ),
     crf: int | None = typer.Option(None, "--crf", help="Quality for h264/h265 (lower is better)."),
     preset: str = typer.Option("medium", "--preset", help="x264/x265 preset."),
     lens: str | None = typer.Option(None, "--lens", help="none (default for clips) or a source."),
     start: float = typer.Option(0.0, "--start", help="Start time in seconds."),
     duration: float | None = typer.Option(None, "--duration", help="Seconds to grade."),
-    stills: int = typer.Option(0, "--stills", help="Also write N evenly spaced PNG stills."),
+    stills: int = typer.Option(
+        0, "--stills", help="Also write N evenly spaced PNG stills, OUT_t<seconds>_f<frame>.png."
+    ),
     fast: bool = typer.Option(
         False, "--fast", help="Through the recipe baked into a 65^3 LUT (within ~10/1023)."
     ),
+    explain: bool = typer.Option(False, "--explain", help="Print the input chosen and the ops."),
 ) -> None:
     """Grade a V-Log, L-Log or Rec.709 clip with a look, a LUT or a recipe.
+
+    Audio is copied when the container takes it, else converted with a warning (PCM into
+    .mp4: ALAC, lossless, up to 24 bit; AAC for 32-bit and float).
 
     Example: lsq grade P1000123.MOV -o graded.mov --input vlog --look teal-orange --codec prores
     """
@@ -246,21 +274,27 @@ def grade(
         )
         if recipe_file is None:
             recipe = recipe.replace("output", space="rec709")
+        video.check_output(out, codec)
         info = video.probe(source)
-        total = info.frames or 0
+        total = graded_frame_count(info.frames or 0, float(info.rate or 0), start, duration)
         wanted = set(np.linspace(1, max(total, 1), stills).round().astype(int)) if stills else set()
         with progress(total, f"grading {source.name}") as advance:
 
-            def on_frame(n: int, graded) -> None:
+            def on_frame(n: int, graded, seconds: float) -> None:
                 advance()
                 if n in wanted:
-                    still = out.with_name(f"{out.stem}_{n:05d}.png")
+                    still = still_path(out, n - 1, seconds)
                     stills_io.write_image(still, graded(), "png16", inputs=[source])
 
             result = engine.grade_file(
                 source, out, recipe, input_name, codec, crf, preset, start, duration, on_frame,
                 fast=fast,
             )  # fmt: skip
+        if explain:
+            typer.echo(
+                f"{source} -> {out}\n  input: {result.input_name} ({result.input_note})\n"
+                f"{result.processor.describe()}"
+            )
     typer.echo(
         f"graded {result.frames} frame(s) of {source} ({result.input_name}) -> {out}", err=True
     )

@@ -41,6 +41,16 @@ def read_exif(path: str | Path) -> dict[str, Any]:
         raise InputError(path, f"cannot read metadata: {e}") from None
 
 
+def read_exif_data(data: bytes, where: str | Path) -> dict[str, Any]:
+    """All EXIF tags of an image held in memory (e.g. a JPEG block inside a video box), as
+    :func:`read_exif`; ``where`` names it in the error."""
+    try:
+        with _exiv2().ImageData(data) as img:
+            return img.read_exif()
+    except (RuntimeError, OSError, UnicodeDecodeError, ValueError) as e:
+        raise InputError(where, f"cannot read metadata: {e}") from None
+
+
 def rationals(text: str | None) -> list[float]:
     """Parse an Exiv2 value such as ``'7546/10000 -1435/10000'`` into floats."""
     if not text:

@@ -310,7 +310,7 @@ def test_fast_grade_through_a_baked_lut_stays_close_to_the_exact_grade(tmp_path,
     stills = []
     fast = engine.grade_file(
         clip, tmp_path / "fast.mp4", recipe, "vlog", "lossless",
-        on_frame=lambda n, graded: stills.append(graded()), fast=True,
+        on_frame=lambda n, graded, seconds: stills.append(graded()), fast=True,
     )  # fmt: skip
     assert "65^3 LUT" in fast.processor.describe() and "LUT" not in exact.processor.describe()
     a, b = _rgb8(tmp_path / "exact.mp4"), _rgb8(tmp_path / "fast.mp4")
