@@ -57,12 +57,16 @@ def bradford(src_xy, dst_xy) -> np.ndarray:
     )
 
 
-def checker_xyz(illuminant: str) -> tuple[np.ndarray, np.ndarray]:
-    """(24 x 3 patch XYZ, white XYZ) under a CIE illuminant; the perfect white has Y = 1."""
+def checker_xyz(illuminant: str | float) -> tuple[np.ndarray, np.ndarray]:
+    """(24 x 3 patch XYZ, white XYZ) under a CIE illuminant or a blackbody (kelvin); the
+    perfect white has Y = 1."""
     c = colour()
     shape = c.SpectralShape(380, 780, 5)
     cmfs = c.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"].copy().align(shape)
-    light = c.SDS_ILLUMINANTS[illuminant].copy().align(shape)
+    if isinstance(illuminant, float):
+        light = c.sd_blackbody(illuminant, shape)
+    else:
+        light = c.SDS_ILLUMINANTS[illuminant].copy().align(shape)
     white = c.sd_to_XYZ(c.sd_ones(shape), cmfs, light) / 100
     patches = [
         c.sd_to_XYZ(sd.copy().align(shape), cmfs, light) / 100
@@ -230,6 +234,20 @@ def write_chart_dng(
     )
 
 
+def truth_xyz_d65(illuminant: str | float) -> np.ndarray:
+    """The ColorChecker's XYZ under an illuminant, Bradford-adapted to D65."""
+    patches, white = checker_xyz(illuminant)
+    return patches @ bradford(white[:2] / white.sum(), (0.3127, 0.3290)).T
+
+
+def delta_e(xyz_d65: np.ndarray, ref_xyz_d65: np.ndarray) -> np.ndarray:
+    """CIEDE2000 between two sets of XYZ (D65 white, Y = 1 for the perfect white)."""
+    c = colour()
+    d65 = np.array([0.3127, 0.3290])
+    lab, ref = c.XYZ_to_Lab(xyz_d65, d65), c.XYZ_to_Lab(ref_xyz_d65, d65)
+    return np.asarray(c.delta_E(lab, ref, method="CIE 2000"))
+
+
 def patch_means(pixels: np.ndarray, chart: Chart) -> np.ndarray:
     return np.array(
         [pixels[y0:y1, x0:x1].reshape(-1, 3).mean(axis=0) for y0, y1, x0, x1 in chart.boxes]
@@ -239,9 +257,5 @@ def patch_means(pixels: np.ndarray, chart: Chart) -> np.ndarray:
 def delta_e_after_gain(xyz_d65: np.ndarray, truth_xyz_d65: np.ndarray) -> np.ndarray:
     """CIEDE2000 (D65 white) of measured patches against the truth, after the one global
     gain that best fits the measured luminance to the truth's (least squares on Y)."""
-    c = colour()
     gain = np.sum(xyz_d65[:, 1] * truth_xyz_d65[:, 1]) / np.sum(xyz_d65[:, 1] ** 2)
-    d65 = np.array([0.3127, 0.3290])
-    lab = c.XYZ_to_Lab(gain * xyz_d65, d65)
-    ref = c.XYZ_to_Lab(truth_xyz_d65, d65)
-    return np.asarray(c.delta_E(lab, ref, method="CIE 2000"))
+    return delta_e(gain * xyz_d65, truth_xyz_d65)
