@@ -95,6 +95,21 @@ def color_matrix(illuminant: str) -> np.ndarray:
     return m / (m @ xy_to_xyz(illuminant_xy(illuminant))).max()
 
 
+def profile_table(dims: tuple[int, int, int], strength: float, phase: float) -> np.ndarray:
+    """A smooth HueSatMap / LookTable (value, hue, saturation, 3): hue shifts of up to
+    ``8 * strength`` degrees, saturation scales 1 +- 0.15 strength, value scales 1 +- 0.05
+    strength, varying with hue, saturation and value; zero effect at zero saturation."""
+    hue, sat, val = dims
+    angle = np.linspace(0, 2 * np.pi, hue, endpoint=False)[None, :, None] + phase
+    s = np.linspace(0, 1, sat)[None, None, :]
+    v = np.linspace(0, 1, val)[:, None, None] if val > 1 else np.ones((1, 1, 1))
+    shift = 8 * strength * np.sin(angle) * s * (0.8 + 0.2 * v)
+    sat_scale = 1 + 0.15 * strength * np.cos(2 * angle) * s
+    val_scale = 1 - 0.05 * strength * np.sin(angle + 1) * s
+    shape = (val, hue, sat)
+    return np.stack([np.broadcast_to(a, shape) for a in (shift, sat_scale, val_scale)], -1)
+
+
 def gain_map_opcode(top: int, left: int, bottom: int, right: int, gains: np.ndarray) -> bytes:
     """One GainMap opcode (DNG 1.6 ch. 7, opcode ID 9), big-endian: area (top, left,
     bottom, right), plane 0 of 1, row and column pitch 2 (one CFA site), a map of ``gains``
@@ -148,10 +163,14 @@ def write_chart_dng(
     illuminant: str = "D50",
     gains: tuple[np.ndarray, ...] | None = None,
     linear_render_copy: bool = False,
+    hue_sat_dims: tuple[int, int, int] | None = None,
+    look_dims: tuple[int, int, int] | None = None,
 ) -> Chart:
     """Write the chart shot under ``illuminant``; ``gains`` are the four per-site gain grids
     (R, G1, G2, B of the RGGB pattern; the raw is divided by them, so applying the GainMaps
-    restores it); ``linear_render_copy`` adds an identity ProfileToneCurve and
+    restores it); ``hue_sat_dims`` adds ProfileHueSatMapData1/2 (differing, so that their
+    interpolation shows), ``look_dims`` a ProfileLookTableData (both sRGB-encoded in value
+    when they have value divisions); ``linear_render_copy`` adds an identity ProfileToneCurve and
     DefaultBlackRender = None so that Adobe's DNG SDK renders linearly."""
     import tifffile
 
@@ -214,6 +233,19 @@ def write_chart_dng(
         (50719, LONG, 2, (CROP, CROP), True),  # DefaultCropOrigin: demosaic padding
         (50720, LONG, 2, (width - 2 * CROP, height - 2 * CROP), True),  # DefaultCropSize
     ]
+    if hue_sat_dims is not None:
+        n = int(np.prod(hue_sat_dims)) * 3
+        tags.append((50937, LONG, 3, hue_sat_dims, True))  # ProfileHueSatMapDims
+        for tag, phase in ((50938, 0.0), (50939, 0.7)):  # ProfileHueSatMapData1, 2
+            table = profile_table(hue_sat_dims, 1.0 if phase else 0.6, phase)
+            tags.append((tag, FLOAT, n, tuple(table.ravel()), True))
+        tags.append((51107, LONG, 1, (int(hue_sat_dims[2] > 1),), True))  # ...Encoding
+    if look_dims is not None:
+        n = int(np.prod(look_dims)) * 3
+        table = profile_table(look_dims, 1.5, 2.0)
+        tags.append((50981, LONG, 3, look_dims, True))  # ProfileLookTableDims
+        tags.append((50982, FLOAT, n, tuple(table.ravel()), True))  # ProfileLookTableData
+        tags.append((51108, LONG, 1, (int(look_dims[2] > 1),), True))  # ...Encoding
     if linear_render_copy:
         tags.append((50940, FLOAT, 4, (0.0, 0.0, 1.0, 1.0), True))  # ProfileToneCurve
         tags.append((51110, LONG, 1, (1,), True))  # DefaultBlackRender: None

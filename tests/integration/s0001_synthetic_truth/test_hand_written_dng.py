@@ -92,24 +92,57 @@ def test_the_dng_sdk_reads_it_without_a_warning(tmp_path):
     assert run.returncode == 0 and "Warning" not in run.stderr + run.stdout, run.stderr
 
 
-@pytest.mark.parametrize("illuminant", ["A", "D50", "D65"])
-def test_matches_the_dng_sdk_linear_rendering(tmp_path, illuminant):
-    """Adobe's rendering of the same file (identity tone curve, no black render; linear
-    ProPhoto) agrees with lsquared's patch by patch (median CIEDE2000 <= 0.05, max <= 0.3,
-    same exposure within 0.5 %), including under D50, between the two illuminants."""
+def sdk_xyz(tmp_path: Path, chart, **tables) -> np.ndarray:
+    """Patch means of Adobe's linear rendering of a copy of the chart (identity tone curve,
+    no black render; 16-bit linear ProPhoto), as XYZ (D65)."""
     import tifffile
 
     reference = tools()
-    chart = write_chart_dng(tmp_path / "chart.dng", illuminant)
-    linear = write_chart_dng(tmp_path / "linear.dng", illuminant, linear_render_copy=True)
+    linear = write_chart_dng(
+        tmp_path / "linear.dng", chart.illuminant, linear_render_copy=True, **tables
+    )
     rendered = tmp_path / "sdk.tif"
     subprocess.run([reference, "-16", "-lin", "-tif", rendered, linear.path], check=True)
     sdk = tifffile.imread(rendered).astype(np.float64) / 65535.0
     full = np.zeros((chart.height, chart.width, 3))
     full[CROP : chart.height - CROP, CROP : chart.width - CROP] = sdk
     prophoto = colour().RGB_COLOURSPACES["ProPhoto RGB"].matrix_RGB_to_XYZ
-    sdk_xyz = patch_means(full, chart) @ prophoto.T @ bradford(PCS_XY, (0.3127, 0.3290)).T
+    return patch_means(full, chart) @ prophoto.T @ bradford(PCS_XY, (0.3127, 0.3290)).T
+
+
+@pytest.mark.parametrize("illuminant", ["A", "D50", "D65"])
+def test_matches_the_dng_sdk_linear_rendering(tmp_path, illuminant):
+    """Adobe's rendering of the same file agrees with lsquared's patch by patch (median
+    CIEDE2000 <= 0.05, max <= 0.3, same exposure within 0.5 %), including under D50,
+    between the two illuminants."""
+    tools()
+    chart = write_chart_dng(tmp_path / "chart.dng", illuminant)
+    sdk = sdk_xyz(tmp_path, chart)
     ours = develop_xyz(chart.path, chart)
-    de = delta_e_after_gain(ours, sdk_xyz)
+    de = delta_e_after_gain(ours, sdk)
     assert np.median(de) <= 0.05 and de.max() <= 0.3, de.round(3)
-    np.testing.assert_allclose(ours[:, 1], sdk_xyz[:, 1], rtol=0.005)
+    np.testing.assert_allclose(ours[:, 1], sdk[:, 1], rtol=0.005)
+
+
+@pytest.mark.parametrize(
+    ("hue_sat_dims", "look_dims"),
+    [((90, 30, 1), None), ((36, 8, 16), (36, 8, 16)), ((24, 6, 1), (36, 8, 1))],
+    ids=["hsm-2.5d", "hsm-3d+look-3d", "hsm+look-2.5d"],
+)
+@pytest.mark.parametrize("look", [True, False], ids=["look-on", "look-off"])
+def test_hue_sat_map_and_look_table_match_the_dng_sdk(tmp_path, hue_sat_dims, look_dims, look):
+    """The HueSatMaps (interpolated between the two illuminants, here D50) are part of the
+    colour; the LookTable applies when the recipe's ``[camera] look`` asks, as Adobe's
+    renderer applies it (with it off, lsquared matches Adobe's rendering of the same file
+    without the LookTable, and differs from the one with it)."""
+    tools()
+    tables = {"hue_sat_dims": hue_sat_dims, "look_dims": look_dims}
+    chart = write_chart_dng(tmp_path / "chart.dng", "D50", **tables)
+    recipe = RECIPE.replace("camera", look=look)
+    ours = develop_xyz(chart.path, chart, recipe)
+    expected = sdk_xyz(tmp_path, chart, **(tables if look else tables | {"look_dims": None}))
+    de = delta_e_after_gain(ours, expected)
+    assert np.median(de) <= 0.05 and de.max() <= 0.3, de.round(3)
+    if look_dims is not None and not look:
+        with_look = sdk_xyz(tmp_path, chart, **tables)
+        assert np.median(delta_e_after_gain(ours, with_look)) > 0.5
