@@ -110,6 +110,31 @@ def profile_table(dims: tuple[int, int, int], strength: float, phase: float) -> 
     return np.stack([np.broadcast_to(a, shape) for a in (shift, sat_scale, val_scale)], -1)
 
 
+#: the camera-profile tags ``profile_from`` copies (matrices, illuminants, signatures, tables)
+PROFILE_TAGS = (
+    50721, 50722, 50723, 50724, 50778, 50779, 50931, 50932, 50937, 50938, 50939, 50964, 50965,
+    50981, 50982, 51107, 51108,
+)  # fmt: skip
+
+
+def profile_tags_of(path: Path) -> list[tuple]:
+    """The camera-profile tags of a real DNG's IFD 0, as tifffile extratags."""
+    import tifffile
+
+    with tifffile.TiffFile(path) as tif:
+        tags = tif.pages[0].tags
+        out = []
+        for code in PROFILE_TAGS:
+            tag = tags.get(code)
+            if tag is not None:
+                value = tag.value
+                value = value if isinstance(value, str) else tuple(np.ravel(value).tolist())
+                out.append(
+                    (code, int(tag.dtype), 0 if tag.dtype == ASCII else tag.count, value, True)
+                )
+    return out
+
+
 def gain_map_opcode(top: int, left: int, bottom: int, right: int, gains: np.ndarray) -> bytes:
     """One GainMap opcode (DNG 1.6 ch. 7, opcode ID 9), big-endian: area (top, left,
     bottom, right), plane 0 of 1, row and column pitch 2 (one CFA site), a map of ``gains``
@@ -165,12 +190,17 @@ def write_chart_dng(
     linear_render_copy: bool = False,
     hue_sat_dims: tuple[int, int, int] | None = None,
     look_dims: tuple[int, int, int] | None = None,
+    profile_from: Path | None = None,
+    profile_look: bool = True,
 ) -> Chart:
     """Write the chart shot under ``illuminant``; ``gains`` are the four per-site gain grids
     (R, G1, G2, B of the RGGB pattern; the raw is divided by them, so applying the GainMaps
     restores it); ``hue_sat_dims`` adds ProfileHueSatMapData1/2 (differing, so that their
     interpolation shows), ``look_dims`` a ProfileLookTableData (both sRGB-encoded in value
-    when they have value divisions); ``linear_render_copy`` adds an identity ProfileToneCurve and
+    when they have value divisions); ``profile_from`` replaces the colour profile by a real
+    DNG's (its matrices, HueSatMap and, with ``profile_look``, LookTable; the raw stays this
+    chart's);
+    ``linear_render_copy`` adds an identity ProfileToneCurve and
     DefaultBlackRender = None so that Adobe's DNG SDK renders linearly."""
     import tifffile
 
@@ -246,6 +276,11 @@ def write_chart_dng(
         tags.append((50981, LONG, 3, look_dims, True))  # ProfileLookTableDims
         tags.append((50982, FLOAT, n, tuple(table.ravel()), True))  # ProfileLookTableData
         tags.append((51108, LONG, 1, (int(look_dims[2] > 1),), True))  # ...Encoding
+    if profile_from is not None:
+        profile = profile_tags_of(profile_from)
+        if not profile_look:
+            profile = [t for t in profile if t[0] not in (50981, 50982, 51108)]
+        tags = [t for t in tags if t[0] not in PROFILE_TAGS] + profile
     if linear_render_copy:
         tags.append((50940, FLOAT, 4, (0.0, 0.0, 1.0, 1.0), True))  # ProfileToneCurve
         tags.append((51110, LONG, 1, (1,), True))  # DefaultBlackRender: None

@@ -150,3 +150,22 @@ def test_hue_sat_map_and_look_table_match_the_dng_sdk(tmp_path, hue_sat_dims, lo
     if look_dims is not None and not look:
         with_look = sdk_xyz(tmp_path, chart, **tables)
         assert np.median(delta_e_after_gain(ours, with_look)) > 0.5
+
+
+@pytest.mark.parametrize("look", [True, False], ids=["look-on", "look-off"])
+def test_a_real_cameras_profile_matches_the_dng_sdk(tmp_path, samples, look):
+    """The Sony A7R IV profile Adobe wrote into its sample DNG (ColorMatrix/ForwardMatrix
+    1/2, CameraCalibration, a 90x30 HueSatMap per illuminant, a 36x8x16 LookTable) on this
+    chart, between its illuminants (D50): lsquared agrees with Adobe's rendering, the
+    LookTable per ``[camera] look`` (median CIEDE2000 <= 0.05, max <= 0.3)."""
+    tools()
+    source = samples / "dng-sdk" / "03_jxl_bayer_raw_integer.dng"
+    if not source.exists():
+        pytest.skip(f"{source} is missing")
+    chart = write_chart_dng(tmp_path / "chart.dng", "D50", profile_from=source)
+    ours = develop_xyz(chart.path, chart, RECIPE.replace("camera", look=look))
+    sdk = sdk_xyz(tmp_path, chart, profile_from=source, profile_look=look)
+    de = delta_e_after_gain(ours, sdk)
+    print(f"\nSony A7R IV profile, look {'on' if look else 'off'}, lsquared vs the DNG SDK: "
+          f"CIEDE2000 median {np.median(de):.3f}, max {de.max():.3f}")  # fmt: skip
+    assert np.median(de) <= 0.05 and de.max() <= 0.3, de.round(3)
