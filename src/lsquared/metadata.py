@@ -7,13 +7,33 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class HueSatMap:
+    """A DNG 1.6 ``ProfileHueSatMap`` or ``ProfileLookTable`` (tags 50937-50939, 50981-50982,
+    51107-51108, 52537): ``dims`` = (hue, saturation, value) divisions; ``data`` holds, for
+    each value division, then hue, then saturation (innermost), the triple (hue shift in
+    degrees, saturation scale, value scale); ``srgb_value`` says the value axis is indexed
+    by the sRGB encoding of V (``...Encoding`` = 1) rather than V itself."""
+
+    dims: tuple[int, int, int]
+    data: tuple[float, ...]
+    srgb_value: bool = False
+
+
+@dataclass(frozen=True)
 class ColorCalibration:
     """The camera's colour calibration as the DNG specification 1.6, chapter 6, defines it.
 
     ``color_matrices`` map CIE XYZ to reference camera space, one per calibration illuminant
-    (``illuminants`` holds their EXIF LightSource codes, e.g. 17 = Standard A, 21 = D65);
+    (``illuminants`` holds their EXIF LightSource codes, e.g. 17 = Standard A, 21 = D65;
+    ``illuminant_data`` what an ``IlluminantData`` tag says of a code 255, "other": (0, x,
+    y) or (1, first wavelength nm, spacing nm, *spectral samples), else None);
     ``camera_calibrations`` and ``analog_balance`` complete ``XYZtoCamera = AB * CC * CM``.
-    ``as_shot_neutral`` is the camera-space value of a neutral under the shooting illuminant.
+    ``forward_matrices`` (white-balanced camera -> XYZ D50; () for an illuminant without
+    one) take precedence over the colour matrices for rendering. ``as_shot_neutral`` is the
+    camera-space value of a neutral under the shooting illuminant, ``as_shot_white_xy`` the
+    same white as a chromaticity (a file records one or the other). ``hue_sat_maps`` (one
+    per illuminant, or one) are part of the colorimetric profile; ``look_table`` is the
+    profile's optional look. ``tags`` names the DNG tags these values came from.
     """
 
     color_matrices: tuple[tuple[float, ...], ...]
@@ -22,6 +42,13 @@ class ColorCalibration:
     analog_balance: tuple[float, float, float] = (1.0, 1.0, 1.0)
     as_shot_neutral: tuple[float, float, float] | None = None
     baseline_exposure_ev: float = 0.0
+    forward_matrices: tuple[tuple[float, ...], ...] = ()
+    illuminant_data: tuple[tuple[float, ...] | None, ...] = ()
+    as_shot_white_xy: tuple[float, float] | None = None
+    baseline_exposure_offset_ev: float = 0.0
+    hue_sat_maps: tuple[HueSatMap, ...] = ()
+    look_table: HueSatMap | None = None
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,14 @@ the illuminant, Bradford-adapted to D65) comes back with the file.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from lsquared.color import scene
+from lsquared.color.spaces import cat_matrix, xy_to_xyz
 from lsquared.io.atomic import atomic_output
 from lsquared.io.dngwrite import DngTags, write_cfa_dng
 from lsquared.optics import profile as lensopt
@@ -36,7 +38,119 @@ FULL_WELL_ELECTRONS = 40000.0
 #: the simulated lens is ideal unless a warp or vignetting is given; it has a name no lens
 #: database knows, so no real lens profile is applied to it by mistake
 IDEAL_LENS = "lsquared ideal lens 50mm F4 (simulated)"
+PCS_D50_XY = (0.3457, 0.3585)
 READ_NOISE_DN = 2.0
+
+
+#: the spectral camera: colour-science's measured sensitivities of a real sensor (NPL)
+SPECTRAL_CAMERA = "Nikon 5100 (NPL)"
+#: the spectral camera's profile: fitted under CIE A and D65 (CalibrationIlluminant 17, 21)
+CALIBRATION_ILLUMINANTS = (("A", 17), ("D65", 21))
+#: the simulated unit's deviation from the model's reference camera (DNG CameraCalibration,
+#: channel cross-talk) and its AnalogBalance
+UNIT_CALIBRATION = np.array([[1.02, 0.02, 0.0], [0.01, 0.97, 0.015], [0.0, 0.025, 1.04]])
+UNIT_ANALOG_BALANCE = (1.08, 1.0, 0.95)
+
+
+@dataclass(frozen=True)
+class SpectralProfile:
+    """A dual-illuminant DNG profile fitted to a camera's spectral sensitivities."""
+
+    color_matrices: tuple[np.ndarray, np.ndarray]  # XYZ -> reference camera, per illuminant
+    forward_matrices: tuple[np.ndarray, np.ndarray]  # white-balanced camera -> XYZ D50
+    illuminants: tuple[int, int]
+
+
+def _spectral(fn, *sds):
+    """colour-science's spectral helpers on a common 380-780 nm / 5 nm shape."""
+    import warnings
+
+    from lsquared.color._colour import colour
+
+    c = colour()
+    shape = c.SpectralShape(380, 780, 5)
+    with warnings.catch_warnings():  # colour-science notes its own re-alignment
+        warnings.simplefilter("ignore")
+        return fn(c, *(sd.copy().align(shape) for sd in sds))
+
+
+def camera_response(reflectances, illuminant: str | float, camera: str) -> np.ndarray:
+    """Reference-camera RGB of reflectances (N x wavelengths, colour-science multi-SD or a
+    list of SDs; None for the perfect white) under an illuminant: sum over wavelength of
+    reflectance x illuminant SPD x sensitivity, scaled so the perfect white's green is 1."""
+    from lsquared.color._colour import colour
+
+    c = colour()
+    sens = c.characterisation.MSDS_CAMERA_SENSITIVITIES[camera]
+    light = scene.illuminant_sd(illuminant)
+
+    def integrate(c, sens, light):
+        s, e = np.asarray(sens.values), np.asarray(light.values)
+        white = e @ s
+        if reflectances is None:
+            return white / white[1]
+        refl = np.array([np.asarray(sd.copy().align(sens.shape).values) for sd in reflectances])
+        return (refl * e) @ s / white[1]
+
+    return _spectral(integrate, sens, light)
+
+
+def _training_set():
+    """The 190 reflectances rawtoaces fits IDTs with (shipped with colour-science)."""
+    from lsquared.color._colour import colour
+
+    data = colour().characterisation.read_training_data_rawtoaces_v1()
+    return [data.signals[name] for name in data.labels]
+
+
+def _training_xyz(illuminant: str | float, reflectances) -> tuple[np.ndarray, np.ndarray]:
+    """(XYZ of the reflectances, XYZ of the perfect white) under an illuminant, white Y = 1,
+    by plain summation over 5 nm steps (CIE 15:2004, eq. 7.1)."""
+    from lsquared.color._colour import colour
+
+    c = colour()
+    cmfs = c.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"]
+    light = scene.illuminant_sd(illuminant)
+
+    def integrate(c, cmfs, light):
+        xbar, e = np.asarray(cmfs.values), np.asarray(light.values)
+        refl = np.array([np.asarray(sd.copy().align(cmfs.shape).values) for sd in reflectances])
+        white = e @ xbar
+        return (refl * e) @ xbar / white[1], white / white[1]
+
+    return _spectral(integrate, cmfs, light)
+
+
+def constrained_least_squares(a: np.ndarray, b: np.ndarray, c: np.ndarray, w: np.ndarray):
+    """The 3x3 M minimising ||a M^T - b||^2 (rows of a and b are samples) with M c = w
+    exactly (a white kept white): per row, the unconstrained solution moved along
+    (a^T a)^-1 c (Lagrange multipliers)."""
+    gram_inv = np.linalg.inv(a.T @ a)
+    m0 = np.linalg.lstsq(a, b, rcond=None)[0].T
+    step = gram_inv @ c
+    return m0 + np.outer(w - m0 @ c, step) / (c @ step)
+
+
+@functools.cache
+def fit_profile(camera: str = SPECTRAL_CAMERA) -> SpectralProfile:
+    """ColorMatrix1/2 and ForwardMatrix1/2 of ``camera``, fitted on the rawtoaces training
+    reflectances under each calibration illuminant as a profile maker does: least squares
+    with the illuminant's white kept exact. ColorMatrix: XYZ -> camera, its white's
+    largest channel 1; ForwardMatrix: white-balanced camera -> XYZ D50 (Bradford), camera
+    ones -> the D50 white (DNG 1.6 ch. 6)."""
+    refl = _training_set()
+    cms, fms, codes = [], [], []
+    for name, code in CALIBRATION_ILLUMINANTS:
+        rgb = camera_response(refl, name, camera)
+        white_rgb = camera_response(None, name, camera)
+        xyz, white = _training_xyz(name, refl)
+        cm = constrained_least_squares(xyz, rgb, white, white_rgb)
+        cms.append(cm / (cm @ white).max())
+        to_d50 = cat_matrix(white[:2] / white.sum(), PCS_D50_XY, "Bradford")
+        wb = rgb / white_rgb
+        fms.append(constrained_least_squares(wb, xyz @ to_d50.T, np.ones(3), xy_to_xyz(PCS_D50_XY)))
+        codes.append(code)
+    return SpectralProfile(tuple(cms), tuple(fms), tuple(codes))
 
 
 @dataclass(frozen=True)
@@ -217,6 +331,7 @@ def simulate(
     embed_opcodes: bool = False,
     lens_profile: LensProfile | None = None,
     line_sigma: float = 1.2,
+    spectral_camera: str | None = None,
 ) -> Truth:
     """Render the scene and write a CFA DNG to ``out``; return the :class:`Truth`.
 
@@ -227,13 +342,29 @@ def simulate(
     With ``lens_profile`` the scene is seen through that lens's distortion, TCA and
     vignetting (lensfun's models, inverted per channel by fixed-point iteration), and the
     lens's name is written as the EXIF lens model, so ``--lens lensfun`` finds it.
+
+    With ``spectral_camera`` (a name in colour-science's ``MSDS_CAMERA_SENSITIVITIES``,
+    e.g. :data:`SPECTRAL_CAMERA`) the raw is no matrix camera: each patch is its
+    reflectance x the illuminant's SPD x the camera's spectral sensitivities, through the
+    unit's CameraCalibration and AnalogBalance; the file carries the dual-illuminant
+    profile :func:`fit_profile` fits (ColorMatrix1/2, ForwardMatrix1/2). The truth stays
+    the spectra's XYZ, so what is measured is what real cameras face: the fit error and
+    the interpolation between calibration illuminants.
     """
     if width % 2 or height % 2:
         raise ValueError("width and height must be even for a 2x2 Bayer pattern")
     if scene_kind not in ("chart", "grid"):
         raise ValueError(f"unknown scene {scene_kind!r}; valid: chart, grid")
     names, patch_xyz, white_xyz = scene.checker_xyz(illuminant)
-    neutral = CAMERA_MATRIX @ white_xyz
+    truth_xyz, truth_white = patch_xyz, white_xyz
+    to_camera = CAMERA_MATRIX
+    if spectral_camera is not None:  # the scene as the unit's camera RGB, seen through I
+        unit = np.diag(UNIT_ANALOG_BALANCE) @ UNIT_CALIBRATION
+        checker = list(_checker_sds())
+        patch_xyz = camera_response(checker, illuminant, spectral_camera) @ unit.T
+        white_xyz = unit @ camera_response(None, illuminant, spectral_camera)
+        to_camera = np.eye(3)
+    neutral = to_camera @ white_xyz
     gain = WHITE_FRACTION / neutral.max()
     as_shot_neutral = neutral / neutral.max()
 
@@ -262,7 +393,7 @@ def simulate(
         xyz, lines_x, lines_y = render_scene_xyz(
             width, height, sx, sy, patch_xyz, white_xyz, scene_kind, line_sigma
         )
-        cam[mask] = (xyz @ (gain * CAMERA_MATRIX[c]).astype(np.float32)).astype(np.float32)
+        cam[mask] = (xyz @ (gain * to_camera[c]).astype(np.float32)).astype(np.float32)
     if vignetting is not None:
         cam /= vignetting.gain(r_d).astype(np.float32)
     if lens_profile is not None:
@@ -281,10 +412,11 @@ def simulate(
         signal = signal + rng.normal(0.0, READ_NOISE_DN, signal.shape)
     raw = np.clip(np.round(signal + BLACK_LEVEL), 0, WHITE_LEVEL).astype(np.uint16)
 
+    profile = fit_profile(spectral_camera) if spectral_camera is not None else None
     tags = DngTags(
         make=make,
         model=model,
-        color_matrix=CAMERA_MATRIX,
+        color_matrix=CAMERA_MATRIX if profile is None else profile.color_matrices[0],
         as_shot_neutral=as_shot_neutral,
         baseline_exposure_ev=float(-np.log2(gain * neutral.max())),
         black_level=BLACK_LEVEL,
@@ -294,6 +426,7 @@ def simulate(
         f_number=f_number,
         warp=warp.coefficients if (isinstance(warp, Warp) and embed_opcodes) else None,
         vignetting=vignetting.coefficients if (vignetting is not None and embed_opcodes) else None,
+        **(_profile_tags(profile) if profile is not None else {}),
     )
     out = Path(out)
     with atomic_output(out) as tmp:
@@ -308,14 +441,31 @@ def simulate(
         width=width,
         height=height,
         illuminant=illuminant,
-        white_xyz=white_xyz,
+        white_xyz=truth_white,
         patch_names=names,
         patch_boxes=boxes,
-        patch_xyz_d65=scene.adapt_to_d65(patch_xyz, white_xyz),
+        patch_xyz_d65=scene.adapt_to_d65(truth_xyz, truth_white),
         as_shot_neutral=as_shot_neutral,
         grid_lines_x=lines_x,
         grid_lines_y=lines_y,
     )
+
+
+def _checker_sds():
+    from lsquared.color._colour import colour
+
+    return colour().SDS_COLOURCHECKERS[scene.CHECKER].values()
+
+
+def _profile_tags(profile: SpectralProfile) -> dict:
+    """DngTags fields of a fitted profile and the simulated unit."""
+    return {
+        "illuminants": profile.illuminants,
+        "color_matrix2": profile.color_matrices[1],
+        "forward_matrices": profile.forward_matrices,
+        "camera_calibration": UNIT_CALIBRATION,
+        "analog_balance": UNIT_ANALOG_BALANCE,
+    }
 
 
 def patch_means(pixels: np.ndarray, truth: Truth) -> np.ndarray:

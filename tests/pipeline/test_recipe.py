@@ -17,6 +17,14 @@ def test_default_round_trips_through_toml():
     assert rc.loads(r.to_toml()) == r
 
 
+def test_camera_look_is_off_by_default_and_a_boolean():
+    assert rc.Recipe().camera.look is False
+    r = rc.loads("[camera]\nlook = true\n")
+    assert r.camera.look is True and rc.loads(r.to_toml()) == r
+    with pytest.raises(RecipeError, match="must be bool"):
+        rc.loads('[camera]\nlook = "yes"\n')
+
+
 def test_unknown_key_names_key_and_valid_keys():
     with pytest.raises(RecipeError) as e:
         rc.loads("[exposure]\nevv = 1\n", "r.toml")

@@ -35,6 +35,13 @@ class DngTags:
     datetime: str = "2026:11:25 12:00:00"
     warp: tuple | None = None
     vignetting: tuple | None = None
+    #: a dual-illuminant profile (DNG 1.2+): ColorMatrix2, ForwardMatrix1/2, one
+    #: CameraCalibration for both illuminants, AnalogBalance; CalibrationIlluminant1/2
+    illuminants: tuple[int, ...] = (21,)
+    color_matrix2: np.ndarray | None = None
+    forward_matrices: tuple[np.ndarray, ...] = ()
+    camera_calibration: np.ndarray | None = None
+    analog_balance: tuple[float, float, float] | None = None
 
 
 def _rational(values, signed: bool = False, denominator: int = 1_000_000) -> tuple[int, ...]:
@@ -45,6 +52,22 @@ def _rational(values, signed: bool = False, denominator: int = 1_000_000) -> tup
             raise ValueError("negative value in an unsigned RATIONAL")
         out += [f.numerator, f.denominator]
     return tuple(out)
+
+
+def _profile_tags(tags: DngTags) -> list[tuple]:
+    """The second illuminant's and the individual camera's colour tags (DNG 1.6 ch. 6)."""
+    out: list[tuple] = []
+    if tags.color_matrix2 is not None:
+        out.append((50722, SRATIONAL, 9, _rational(tags.color_matrix2.ravel(), True, 10000), True))
+        out.append((50779, SHORT, 1, (tags.illuminants[1],), True))  # CalibrationIlluminant2
+    for i, fm in enumerate(tags.forward_matrices):
+        out.append((50964 + i, SRATIONAL, 9, _rational(fm.ravel(), True, 10000), True))
+    if tags.camera_calibration is not None:
+        cc = _rational(tags.camera_calibration.ravel(), True, 10000)
+        out += [(50723 + i, SRATIONAL, 9, cc, True) for i in range(len(tags.illuminants))]
+    if tags.analog_balance is not None:
+        out.append((50727, RATIONAL, 3, _rational(tags.analog_balance), True))
+    return out
 
 
 def write_cfa_dng(path: Path, raw: np.ndarray, tags: DngTags) -> None:
@@ -62,7 +85,7 @@ def write_cfa_dng(path: Path, raw: np.ndarray, tags: DngTags) -> None:
         (50714, LONG, 1, (tags.black_level,), True),  # BlackLevel
         (50717, LONG, 1, (tags.white_level,), True),  # WhiteLevel
         (50721, SRATIONAL, 9, _rational(tags.color_matrix.ravel(), True, 10000), True),
-        (50778, SHORT, 1, (21,), True),  # CalibrationIlluminant1 = D65
+        (50778, SHORT, 1, (tags.illuminants[0],), True),  # CalibrationIlluminant1
         (50728, RATIONAL, 3, _rational(tags.as_shot_neutral), True),  # AsShotNeutral
         (50730, SRATIONAL, 1, _rational([tags.baseline_exposure_ev], True), True),
         (33434, RATIONAL, 1, _rational([tags.exposure_time_s]), True),  # ExposureTime
@@ -72,6 +95,7 @@ def write_cfa_dng(path: Path, raw: np.ndarray, tags: DngTags) -> None:
         (36867, ASCII, 0, tags.datetime, True),  # DateTimeOriginal
         (50736, RATIONAL, 4, _rational([tags.focal_length_mm] * 2 + [tags.f_number] * 2), True),
     ]
+    extratags += _profile_tags(tags)
     if tags.vignetting is not None:
         data = opcodes.encode([opcodes.fix_vignette_radial(tags.vignetting)])
         extratags.append((51009, UNDEFINED, len(data), data, True))  # OpcodeList2

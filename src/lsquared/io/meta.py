@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lsquared.errors import InputError
-from lsquared.metadata import ColorCalibration, Metadata
+from lsquared.metadata import ColorCalibration, HueSatMap, Metadata
 
 #: EXIF keys copied from the RAW to developed outputs
 COPIED_EXIF = (
@@ -81,28 +81,123 @@ def _text(exif: dict[str, Any], *keys: str) -> str | None:
     return None
 
 
+#: DNG colour tags read per calibration illuminant (DNG 1.6 adds the third)
+ILLUMINANT_INDICES = (1, 2, 3)
+IDENTITY9 = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
+
+
+def _tag(exif: dict[str, Any], name: str, found: list[str], count: int | None = None):
+    """The numbers of ``Exif.Image.<name>`` (all of them, or None unless exactly ``count``),
+    noting the tag's name in ``found`` when it is used."""
+    values = rationals(exif.get(f"Exif.Image.{name}"))
+    if not values or (count is not None and len(values) != count):
+        return None
+    found.append(name)
+    return values
+
+
+def illuminant_data(data: bytes) -> tuple[float, ...] | None:
+    """An ``IlluminantData`` tag (DNG 1.6, tags 52533-52535) as (0, x, y) or (1, first
+    wavelength, spacing, *samples): a 16-bit type, then for type 0 x and y, for type 1 a
+    sample count, the first wavelength, the spacing and the samples, all RATIONAL. The byte
+    order is the file's; the type word tells it (it reads as 0 or 1 only one way round)."""
+    import struct
+
+    for order in "<>":
+        if len(data) < 18:
+            return None
+        kind = struct.unpack(order + "H", data[:2])[0]
+        if kind == 0:
+            xn, xd, yn, yd = struct.unpack(order + "4I", data[2:18])
+            if xd and yd and 0 < xn / xd < 1 and 0 < yn / yd < 1:
+                return (0.0, xn / xd, yn / yd)
+        elif kind == 1 and len(data) >= 22:
+            n = struct.unpack(order + "I", data[2:6])[0]
+            if n < 2 or len(data) < 22 + 8 * n:
+                continue
+            words = struct.unpack(order + f"{4 + 2 * n}I", data[6 : 22 + 8 * n])
+            if 0 in words[1::2]:
+                continue
+            return (1.0, *(words[i] / words[i + 1] for i in range(0, len(words), 2)))
+    return None
+
+
+def hue_sat_map(
+    exif: dict[str, Any], dims_tag: str, data_tag: str, encoding_tag: str, found: list[str]
+) -> HueSatMap | None:
+    """A ProfileHueSatMap or ProfileLookTable; InputError when its data and dims disagree."""
+    dims = _tag(exif, dims_tag, [])
+    data = _tag(exif, data_tag, found)
+    if data is None:
+        return None
+    if dims is None or len(dims) not in (2, 3):
+        raise InputError("", f"{data_tag} without a valid {dims_tag}")
+    hue, sat, val = (int(d) for d in (*dims, 1)[:3])
+    found.append(dims_tag)
+    if hue < 1 or sat < 2 or val < 1 or len(data) != hue * sat * val * 3:
+        raise InputError(
+            "", f"{data_tag}: {len(data)} values do not fill {dims_tag} {hue} x {sat} x {val}"
+        )
+    encoding = _tag(exif, encoding_tag, found, 1)
+    return HueSatMap((hue, sat, val), tuple(data), bool(encoding and encoding[0] == 1))
+
+
 def dng_calibration(exif: dict[str, Any]) -> ColorCalibration | None:
-    """The DNG colour tags (DNG 1.6, chapter 4/6), or None when the file has none."""
-    cms, illums, ccs = [], [], []
-    for i in (1, 2):
-        cm = rationals(exif.get(f"Exif.Image.ColorMatrix{i}"))
-        if len(cm) == 9:
-            cms.append(tuple(cm))
-            illums.append(int(_first(exif, f"Exif.Image.CalibrationIlluminant{i}") or 21))
-            cc = rationals(exif.get(f"Exif.Image.CameraCalibration{i}"))
-            if len(cc) == 9:
-                ccs.append(tuple(cc))
+    """The DNG colour tags (DNG 1.6, chapters 4 and 6), or None when the file has none.
+
+    Matrices of illuminant 2 count only after illuminant 1's, 3 only after 2's;
+    CameraCalibration applies only when CameraCalibrationSignature equals
+    ProfileCalibrationSignature (both absent counts as equal), as chapter 6 says."""
+    found: list[str] = []
+    cms, illums, ccs, fms, lights = [], [], [], [], []
+    signature_ok = _text(exif, "Exif.Image.CameraCalibrationSignature") == _text(
+        exif, "Exif.Image.ProfileCalibrationSignature"
+    )
+    for i in ILLUMINANT_INDICES:
+        cm = _tag(exif, f"ColorMatrix{i}", found, 9)
+        if cm is None:
+            break
+        cms.append(tuple(cm))
+        code = _tag(exif, f"CalibrationIlluminant{i}", found, 1)
+        illums.append(int(code[0]) if code else 0)
+        data = exif.get(f"Exif.Image.IlluminantData{i}")
+        light = illuminant_data(bytes(int(b) for b in str(data).split())) if data else None
+        if light is not None:
+            found.append(f"IlluminantData{i}")
+        lights.append(light)
+        cc = _tag(exif, f"CameraCalibration{i}", found, 9) if signature_ok else None
+        ccs.append(tuple(cc) if cc else IDENTITY9)
+        fm = _tag(exif, f"ForwardMatrix{i}", found, 9)
+        fms.append(tuple(fm) if fm else ())
     if not cms:
         return None
-    ab = rationals(exif.get("Exif.Image.AnalogBalance"))
-    asn = rationals(exif.get("Exif.Image.AsShotNeutral"))
+    ab = _tag(exif, "AnalogBalance", found, 3)
+    asn = _tag(exif, "AsShotNeutral", found, 3)
+    white = _tag(exif, "AsShotWhiteXY", found, 2)
+    maps = [
+        hue_sat_map(exif, "ProfileHueSatMapDims", f"ProfileHueSatMapData{i}",
+                    "ProfileHueSatMapEncoding", found)
+        for i in ILLUMINANT_INDICES[: len(cms)]
+    ]  # fmt: skip
+    look = hue_sat_map(
+        exif, "ProfileLookTableDims", "ProfileLookTableData", "ProfileLookTableEncoding", found
+    )
+    exposure = _tag(exif, "BaselineExposure", found, 1)
+    offset = _tag(exif, "BaselineExposureOffset", found, 1)
     return ColorCalibration(
         color_matrices=tuple(cms),
         illuminants=tuple(illums),
-        camera_calibrations=tuple(ccs) if len(ccs) == len(cms) else (),
-        analog_balance=tuple(ab) if len(ab) == 3 else (1.0, 1.0, 1.0),
-        as_shot_neutral=tuple(asn) if len(asn) == 3 else None,
-        baseline_exposure_ev=_first(exif, "Exif.Image.BaselineExposure") or 0.0,
+        camera_calibrations=tuple(ccs) if any(cc != IDENTITY9 for cc in ccs) else (),
+        analog_balance=tuple(ab) if ab else (1.0, 1.0, 1.0),
+        as_shot_neutral=tuple(asn) if asn else None,
+        baseline_exposure_ev=exposure[0] if exposure else 0.0,
+        forward_matrices=tuple(fms) if any(fms) else (),
+        illuminant_data=tuple(lights) if any(lights) else (),
+        as_shot_white_xy=tuple(white) if white else None,
+        baseline_exposure_offset_ev=offset[0] if offset else 0.0,
+        hue_sat_maps=tuple(m for m in maps if m is not None),
+        look_table=look,
+        tags=tuple(dict.fromkeys(found)),
     )
 
 

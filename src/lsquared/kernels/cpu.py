@@ -39,13 +39,14 @@ from lsquared.pipeline.ops import (
     CurveOp,
     GamutCompressOp,
     HighlightOp,
+    HueSatMapOp,
     Lut1DOp,
     Lut3DOp,
     MatrixOp,
     Program,
 )
 
-OP_MATRIX, OP_CURVE, OP_CLAMP, OP_HIGHLIGHT, OP_LUT3D, OP_LUT1D, OP_CDL, OP_GAMUT = range(8)
+OP_MATRIX, OP_CURVE, OP_CLAMP, OP_HIGHLIGHT, OP_LUT3D, OP_LUT1D, OP_CDL, OP_GAMUT, OP_HSM = range(9)
 LUMA_R, LUMA_G, LUMA_B = CDL_LUMA
 CURVE_CODE = {name: i for i, name in enumerate(CURVE_KINDS)}
 (
@@ -335,6 +336,75 @@ def _lut1d(lut, base: int, n: int, v: float, lo: float, hi: float, ch: int) -> f
     return a + (lut[base + (i + 1) * 3 + ch] - a) * d
 
 
+@numba.njit(cache=True)
+def _hsm_axis(x: float, n: int) -> tuple[int, float]:
+    """Lower node (at most n - 2) and fraction of x in [0, 1] on n nodes (NaN-free x)."""
+    if n < 2:
+        return 0, 0.0
+    xs = min(max(x, 0.0), 1.0) * (n - 1)
+    i = min(int(xs), n - 2)
+    return i, xs - i
+
+
+@numba.njit(cache=True)
+def _hue_sat(lut, base: int, hue_n: int, sat_n: int, val_n: int, srgb: bool, r, g, b):
+    """One pixel through a DNG HueSatMap (see ``HueSatMapOp``; ``kernels.reference``'s
+    ``hue_sat_map`` is the same formula on arrays)."""
+    v = max(r, max(g, b))
+    if not (v > 0.0 and v < math.inf) or not (math.isfinite(r + g + b)):
+        return r, g, b
+    gap = v - min(r, min(g, b))
+    h = s = 0.0
+    if gap > 0.0:
+        if r == v:
+            h = (g - b) / gap
+            if h < 0.0:
+                h += 6.0
+        elif g == v:
+            h = 2.0 + (b - r) / gap
+        else:
+            h = 4.0 + (r - g) / gap
+        s = gap / v
+    hs = h * (hue_n / 6.0) if hue_n > 1 else 0.0
+    h0 = min(int(hs), hue_n - 1)
+    hf = hs - h0
+    h1 = 0 if h0 >= hue_n - 1 else h0 + 1
+    s0, sf = _hsm_axis(s, sat_n)
+    ve = _curve(K_SRGB_ENCODE, min(max(v, 0.0), 1.0), 0.0, 0.0, 0.0) if srgb else v
+    v0, vf = _hsm_axis(ve, val_n)
+    v1 = min(v0 + 1, val_n - 1)
+    shift = sscale = vscale = 0.0
+    for k in range(8):
+        vi, wv = (v1, vf) if k & 4 else (v0, 1.0 - vf)
+        hi, wh = (h1, hf) if k & 2 else (h0, 1.0 - hf)
+        si, ws = (s0 + 1, sf) if k & 1 else (s0, 1.0 - sf)
+        w = wv * wh * ws
+        o = base + ((vi * hue_n + hi) * sat_n + si) * 3
+        shift += w * lut[o]
+        sscale += w * lut[o + 1]
+        vscale += w * lut[o + 2]
+    h = (h + shift * (6.0 / 360.0)) % 6.0
+    s = s * sscale if s > 1.0 else min(s * sscale, 1.0)
+    if srgb and val_n > 1:
+        v = _curve(K_SRGB_DECODE, _curve(K_SRGB_ENCODE, v, 0.0, 0.0, 0.0) * vscale, 0.0, 0.0, 0.0)
+    else:
+        v = v * vscale
+    sector = min(int(h), 5)
+    f = h - sector
+    p, q, t = v * (1.0 - s), v * (1.0 - s * f), v * (1.0 - s * (1.0 - f))
+    if sector == 0:
+        return v, t, p
+    if sector == 1:
+        return q, v, p
+    if sector == 2:
+        return p, v, t
+    if sector == 3:
+        return p, q, v
+    if sector == 4:
+        return t, p, v
+    return v, p, q
+
+
 @numba.njit(cache=True, inline="always")
 def _store(row, x: int, r: float, g: float, b: float, qscale: float) -> None:
     """Write pixel ``x`` of ``row`` (W x 3): as is, or with ``qscale`` > 0 clamped to [0, 1],
@@ -400,6 +470,11 @@ def _apply_op(code, p, prm, lut, r, g, b):
         r = _lut1d(lut, base, n, r, prm[p + 2], prm[p + 5], 0)
         g = _lut1d(lut, base, n, g, prm[p + 3], prm[p + 6], 1)
         b = _lut1d(lut, base, n, b, prm[p + 4], prm[p + 7], 2)
+    elif code == OP_HSM:
+        r, g, b = _hue_sat(
+            lut, int(prm[p]), int(prm[p + 1]), int(prm[p + 2]), int(prm[p + 3]), prm[p + 4] > 0,
+            r, g, b,
+        )  # fmt: skip
     return r, g, b
 
 
@@ -573,6 +648,10 @@ def assemble(ops, fast_curves: bool = True) -> tuple[np.ndarray, ...]:
             prm.extend([*op.slope, *op.offset, *op.power, op.saturation])
         elif isinstance(op, GamutCompressOp):
             prm.extend([op.threshold, op.limit - op.threshold, op.smoothing])
+        elif isinstance(op, HueSatMapOp):
+            prm.extend([lut_len, *op.divisions, 1.0 if op.srgb_value else 0.0])
+            luts.append(np.ascontiguousarray(op.table, dtype=np.float32).ravel())
+            lut_len += op.table.size
         else:  # LUTs
             table = np.ascontiguousarray(op.table, dtype=np.float32).ravel()
             n = op.table.shape[0]
@@ -593,7 +672,7 @@ def _code_of(op) -> int:
     for cls, code in (
         (MatrixOp, OP_MATRIX), (CurveOp, OP_CURVE), (ClampOp, OP_CLAMP),
         (HighlightOp, OP_HIGHLIGHT), (Lut3DOp, OP_LUT3D), (Lut1DOp, OP_LUT1D), (CdlOp, OP_CDL),
-        (GamutCompressOp, OP_GAMUT),
+        (GamutCompressOp, OP_GAMUT), (HueSatMapOp, OP_HSM),
     ):  # fmt: skip
         if isinstance(op, cls):
             return code

@@ -15,6 +15,7 @@ from lsquared.pipeline.ops import (
     CurveOp,
     GamutCompressOp,
     HighlightOp,
+    HueSatMapOp,
     Lut1DOp,
     Lut3DOp,
     MatrixOp,
@@ -63,6 +64,68 @@ def gamut_compress(rgb: np.ndarray, op: GamutCompressOp) -> np.ndarray:
     return np.where(ach > 0, ach * (1.0 - dc), 0.0)
 
 
+def rgb_to_hsv(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hexcone HSV (Smith 1978), hue in [0, 6) as the DNG SDK counts it; s = 0 for greys."""
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    v = rgb.max(axis=-1)
+    gap = v - rgb.min(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = np.where(g == v, 2 + (b - r) / gap, 4 + (r - g) / gap)
+        h = np.where(r == v, np.mod((g - b) / gap, 6.0), h)
+        s = gap / v
+    grey = ~(gap > 0)
+    return np.where(grey, 0.0, h), np.where(grey, 0.0, s), v
+
+
+def hsv_to_rgb(h: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`rgb_to_hsv` (hue taken modulo 6)."""
+    h = np.mod(h, 6.0)
+    sector = np.minimum(np.floor(h), 5).astype(int)
+    f = h - sector
+    p, q, t = v * (1 - s), v * (1 - s * f), v * (1 - s * (1 - f))
+    r = np.choose(sector, [v, q, p, p, t, v])
+    g = np.choose(sector, [t, v, v, q, p, p])
+    b = np.choose(sector, [p, p, t, v, v, q])
+    return np.stack([r, g, b], axis=-1)
+
+
+def _axis(x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lower index (at most n - 2) and fraction of x in [0, 1] on n nodes."""
+    if n < 2:
+        return np.zeros(x.shape, int), np.zeros(x.shape)
+    xs = np.clip(x, 0.0, 1.0) * (n - 1)
+    i = np.minimum(np.floor(xs).astype(int), n - 2)
+    return i, xs - i
+
+
+def hue_sat_map(rgb: np.ndarray, op: HueSatMapOp) -> np.ndarray:
+    """DNG 1.6 ProfileHueSatMap / ProfileLookTable (see :class:`HueSatMapOp`)."""
+    table = op.table.astype(np.float64)
+    hue_n, sat_n, val_n = op.divisions
+    h, s, v = rgb_to_hsv(rgb)
+    ok = np.all(np.isfinite(rgb), axis=-1) & (v > 0)
+    h, s, v = np.where(ok, h, 0.0), np.where(ok, s, 0.0), np.where(ok, v, 1.0)
+    hs = h * (hue_n / 6.0) if hue_n > 1 else np.zeros_like(h)
+    h0 = np.minimum(np.floor(hs).astype(int), hue_n - 1)
+    hf = hs - h0
+    h1 = np.where(h0 >= hue_n - 1, 0, h0 + 1)
+    s0, sf = _axis(s, sat_n)
+    encode, decode = transfer.TRANSFER_FUNCTIONS["srgb"]
+    v_index = encode(np.clip(v, 0, 1)) if op.srgb_value else v
+    v0, vf = _axis(v_index, val_n)
+    v1 = np.minimum(v0 + 1, val_n - 1)
+    entry = np.zeros((*h.shape, 3))
+    for vi, wv in ((v0, 1 - vf), (v1, vf)):
+        for hi, wh in ((h0, 1 - hf), (h1, hf)):
+            for si, ws in ((s0, 1 - sf), (s0 + 1, sf)):
+                entry += (wv * wh * ws)[..., None] * table[vi, hi, si]
+    h2 = h + entry[..., 0] * (6.0 / 360.0)
+    s2 = np.where(s > 1, s * entry[..., 1], np.minimum(s * entry[..., 1], 1.0))
+    scaled = v * entry[..., 2]
+    v2 = decode(encode(v) * entry[..., 2]) if op.srgb_value and val_n > 1 else scaled
+    return np.where(ok[..., None], hsv_to_rgb(h2, s2, v2), rgb)
+
+
 def apply_point(op, rgb: np.ndarray) -> np.ndarray:
     if isinstance(op, MatrixOp):
         return rgb @ op.array.T
@@ -80,6 +143,8 @@ def apply_point(op, rgb: np.ndarray) -> np.ndarray:
         return lut_math.interp_3d(rgb, op.table, op.domain_min, op.domain_max, op.interpolation)
     if isinstance(op, Lut1DOp):
         return lut_math.interp_1d(rgb, op.table, op.domain_min, op.domain_max)
+    if isinstance(op, HueSatMapOp):
+        return hue_sat_map(rgb, op)
     raise TypeError(f"the reference renderer cannot run {type(op).__name__}")
 
 

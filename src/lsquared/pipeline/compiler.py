@@ -27,6 +27,7 @@ from lsquared.pipeline.ops import (
     GainMapOp,
     GamutCompressOp,
     HighlightOp,
+    HueSatMapOp,
     Lut1DOp,
     Lut3DOp,
     MatrixOp,
@@ -151,6 +152,9 @@ def _white_for_camera(ctx: CompileContext) -> tuple[np.ndarray, np.ndarray, str]
     cal = ctx.source.calibration
     if cal is None:
         raise InputError(ctx.source.source_path, "no colour calibration (ColorMatrix) in file")
+    if wb.mode == "as_shot" and cal.as_shot_white_xy is not None:
+        xy = np.asarray(cal.as_shot_white_xy, dtype=np.float64)
+        return cam.xy_to_neutral(cal, xy), xy, "as shot (AsShotWhiteXY)"
     if wb.mode == "as_shot":
         if cal.as_shot_neutral is None:
             raise InputError(ctx.source.source_path, "the file records no as-shot white balance")
@@ -172,7 +176,10 @@ def _white_for_camera(ctx: CompileContext) -> tuple[np.ndarray, np.ndarray, str]
 
 
 def stage_camera(ctx: CompileContext, working: Encoding) -> None:
-    """White balance, highlight handling and camera RGB -> XYZ(D65) -> working space."""
+    """White balance, highlight handling and camera RGB -> XYZ(D65) -> working space, by
+    the file's DNG profile (DNG 1.6 ch. 6): ColorMatrix or ForwardMatrix to the D50 PCS,
+    the HueSatMap (and, with ``[camera] look``, the LookTable after the baseline exposure)
+    in linear ProPhoto RGB, as the DNG SDK renders, then Bradford to D65."""
     neutral, white_xy, how = _white_for_camera(ctx)
     mult = 1.0 / (neutral / neutral.max())
     mult = mult / mult.min()
@@ -188,16 +195,57 @@ def stage_camera(ctx: CompileContext, working: Encoding) -> None:
         f"highlights: {mode} (channels clip at {', '.join(f'{m:.3f}' for m in mult)})",
     )
     cal = ctx.source.calibration
-    to_xyz = cam.camera_to_xyz_d65(cal, white_xy) @ np.diag(1.0 / mult)
+    to_pcs = cam.camera_to_pcs(cal, white_xy) @ np.diag(1.0 / mult)
     gain = cam.baseline_gain(cal)
-    to_working = spaces.matrix("xyz", working.primaries)
-    ctx.emit(
-        MatrixOp.of(gain * to_working @ to_xyz, "camera -> XYZ(D65) -> working"),
-        f"camera RGB -> XYZ: DNG ColorMatrix ({len(cal.color_matrices)} illuminant(s), "
-        f"interpolated at {cct:.0f} K), Bradford to D65, baseline exposure "
-        f"{cal.baseline_exposure_ev:+.2f} EV",
-    )
+    hue_sat = cam.hue_sat_map_for_white(cal, white_xy)
+    look = cal.look_table if ctx.recipe.camera.look else None
+    pcs_to_working = spaces.matrix("xyz", working.primaries) @ cam.pcs_to_xyz_d65()
+    ctx.notes.append(_profile_note(cal, white_xy, gain))
+    if hue_sat is None and look is None:
+        ctx.emit(MatrixOp.of(gain * pcs_to_working @ to_pcs, "camera -> XYZ(D65) -> working"))
+    else:
+        to_prophoto = cam.pcs_to_prophoto()
+        ctx.emit(MatrixOp.of(to_prophoto @ to_pcs, "camera -> PCS -> linear ProPhoto"))
+        if hue_sat is not None:
+            ctx.emit(HueSatMapOp(hue_sat, cal.hue_sat_maps[0].srgb_value, "HueSatMap"))
+        ctx.emit(MatrixOp.of(gain * np.eye(3), "baseline exposure"))
+        if look is not None:
+            ctx.emit(HueSatMapOp(cam.hue_sat_table(look), look.srgb_value, "LookTable"))
+        ctx.emit(MatrixOp.of(pcs_to_working @ np.linalg.inv(to_prophoto), "ProPhoto -> working"))
+    ctx.notes.append(_tables_note(cal, hue_sat is not None, ctx.recipe.camera.look))
     ctx.encoding = working
+
+
+def _profile_note(cal, white_xy, gain: float) -> str:
+    """--explain: which matrices, illuminants and weights, exposure, and every tag read."""
+    weights = cam.illuminant_weights(cal, white_xy)
+    lights = "; ".join(
+        f"{i + 1}: {cam.describe_illuminant(cal, i)}, weight {w:.3f}" for i, w in enumerate(weights)
+    )
+    path = (
+        "ForwardMatrix * D * Inverse(AnalogBalance * CameraCalibration)"
+        if cam.uses_forward_matrix(cal)
+        else "Inverse(AnalogBalance * CameraCalibration * ColorMatrix), Bradford to D50"
+    )
+    ev = cal.baseline_exposure_ev + cal.baseline_exposure_offset_ev
+    tags = ", ".join(cal.tags) or "none (LibRaw's built-in matrix)"
+    return (
+        f"camera RGB -> XYZ (DNG 1.6 ch. 6): {path}, then Bradford D50 -> D65; "
+        f"illuminants {lights}; baseline exposure {ev:+.2f} EV (x{gain:.4f}); "
+        f"DNG tags used: {tags}"
+    )
+
+
+def _tables_note(cal, hue_sat: bool, look_wanted: bool) -> str:
+    parts = []
+    if hue_sat:
+        hue, sat, val = cal.hue_sat_maps[0].dims
+        parts.append(f"HueSatMap {hue}x{sat}x{val} ({len(cal.hue_sat_maps)} table(s))")
+    if cal.look_table is not None:
+        hue, sat, val = cal.look_table.dims
+        state = "applied" if look_wanted else "not applied ([camera] look = false)"
+        parts.append(f"LookTable {hue}x{sat}x{val} {state}")
+    return "camera profile tables: " + (", ".join(parts) or "none")
 
 
 def stage_white_balance_scene(ctx: CompileContext) -> None:
@@ -467,6 +515,9 @@ def _op_summary(op) -> str:
         return f"3D LUT {op.table.shape[0]}^3 {op.interpolation}"
     if isinstance(op, Lut1DOp):
         return f"1D LUT {op.table.shape[0]}"
+    if isinstance(op, HueSatMapOp):
+        hue, sat, val = op.divisions
+        return f"hue/sat map {hue}x{sat}x{val} ({op.why})"
     if isinstance(op, RemapOp):
         return f"remap ({op.filter}, grid every {op.step} px)"
     if isinstance(op, GainMapOp):

@@ -145,7 +145,50 @@ class Lut1DOp:
     why: str = ""
 
 
-PointOp = MatrixOp | CurveOp | ClampOp | HighlightOp | CdlOp | GamutCompressOp | Lut3DOp | Lut1DOp
+@dataclass(frozen=True, eq=False)
+class HueSatMapOp:
+    """A DNG 1.6 ProfileHueSatMap or ProfileLookTable, applied to linear RGB (the DNG SDK
+    applies them in linear ProPhoto RGB): each pixel's hexcone HSV (Smith 1978; hue in
+    [0, 6)) looks up (hue shift in degrees, saturation scale, value scale), interpolated
+    linearly in hue (which wraps), saturation and value (its sRGB encoding with
+    ``srgb_value``), and h += shift * 6 / 360, s *= scale, v *= scale.
+
+    ``table`` is (value, hue, saturation, 3), as the tags store it. Departures from the
+    DNG SDK, so that a scene-referred pipeline stays open: values above 1 are not clipped
+    (the SDK renders into [0, 1]), a saturation already above 1 (a colour outside the
+    space) is not clipped to 1, pixels with V <= 0 pass unchanged. Lookups clamp S and V
+    to the table; NaN passes through as NaN."""
+
+    table: np.ndarray
+    srgb_value: bool = False
+    why: str = ""
+
+    def __post_init__(self) -> None:
+        t = self.table
+        if not isinstance(t, np.ndarray) or t.ndim != 4 or t.shape[3] != 3:
+            raise ValueError("a HueSatMap table is value x hue x saturation x 3")
+        if t.shape[0] < 1 or t.shape[1] < 1 or t.shape[2] < 2:
+            raise ValueError(f"a HueSatMap needs >= 1 hue and >= 2 saturation divisions: {t.shape}")
+        if not np.all(np.isfinite(t)) or np.any(t[..., 1:] < 0):
+            raise ValueError("HueSatMap entries must be finite, with scales >= 0")
+
+    @property
+    def divisions(self) -> tuple[int, int, int]:
+        """(hue, saturation, value) divisions."""
+        return self.table.shape[1], self.table.shape[2], self.table.shape[0]
+
+
+PointOp = (
+    MatrixOp
+    | CurveOp
+    | ClampOp
+    | HighlightOp
+    | CdlOp
+    | GamutCompressOp
+    | Lut3DOp
+    | Lut1DOp
+    | HueSatMapOp
+)
 
 
 FILTERS = ("bilinear", "bicubic", "lanczos")

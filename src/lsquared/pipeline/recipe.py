@@ -69,6 +69,14 @@ class WhiteBalanceSpec:
 
 
 @dataclass(frozen=True)
+class CameraSpec:
+    """The camera profile's own look: ``look = true`` applies a DNG's ProfileLookTableData
+    (off by default: it is the camera maker's rendering taste, not colorimetry)."""
+
+    look: bool = False
+
+
+@dataclass(frozen=True)
 class ExposureSpec:
     ev: float = 0.0
 
@@ -180,6 +188,7 @@ class Recipe:
     demosaic: DemosaicSpec = field(default_factory=DemosaicSpec)
     white_balance: WhiteBalanceSpec = field(default_factory=WhiteBalanceSpec)
     highlights: HighlightsSpec = field(default_factory=HighlightsSpec)
+    camera: CameraSpec = field(default_factory=CameraSpec)
     lens: LensSpec = field(default_factory=LensSpec)
     exposure: ExposureSpec = field(default_factory=ExposureSpec)
     working: WorkingSpec = field(default_factory=WorkingSpec)
