@@ -44,8 +44,16 @@ class DngRaw:
     black_delta_h: np.ndarray | None
     white: np.ndarray  # per sample
     linearization: np.ndarray | None
+    interleave: tuple[int, int]  # RowInterleaveFactor, ColumnInterleaveFactor
+    float_data: bool  # SampleFormat 3
     active_area: tuple[int, int, int, int]  # top, left, bottom, right
     opcode_lists: tuple[tuple[opcodes.Opcode, ...], ...]  # lists 1, 2, 3
+
+    @property
+    def code_max(self) -> float:
+        """The stage-2/3 code of 1.0: 65535 for integer raws (the SDK's 16-bit stage images),
+        1 for floating-point ones."""
+        return 1.0 if self.float_data else 65535.0
 
     @property
     def active_size(self) -> tuple[int, int]:
@@ -155,6 +163,9 @@ def _describe(path: Path, index, page) -> DngRaw:
         black_delta_v=np.asarray(dv, float) if dv is not None else None,
         black_delta_h=np.asarray(dh, float) if dh is not None else None,
         white=white, linearization=np.asarray(table, float) if table is not None else None,
+        float_data=int(page.sampleformat) == 3,
+        interleave=(int(_value(page, "RowInterleaveFactor", 1)),
+                    int(_value(page, "ColumnInterleaveFactor", 1))),
         active_area=area,
         opcode_lists=_opcode_lists(page, path, photometric == CFA_PHOTOMETRIC),
     )  # fmt: skip
@@ -172,7 +183,25 @@ def read_stored(info: DngRaw) -> np.ndarray:
             data = page.asarray(maxworkers=2)
     except Exception as e:  # any codec failure is a damaged file to the user
         raise InputError(info.path, f"cannot decode the raw image data: {e}") from None
-    return data.reshape(info.height, info.width, info.samples)
+    data = data.reshape(info.height, info.width, info.samples)
+    for axis, factor in enumerate(info.interleave):
+        if factor > 1:
+            data = _deinterleave(data, factor, axis)
+    return data
+
+
+def _deinterleave(stored: np.ndarray, factor: int, axis: int) -> np.ndarray:
+    """Undo RowInterleaveFactor / ColumnInterleaveFactor (DNG 1.2 and 1.7.1, chapter 4):
+    the stored lines are grouped by field, line i of the image being line i // factor of
+    field i % factor; field k holds n // factor lines, plus one when k < n % factor."""
+    stored = np.moveaxis(stored, axis, 0)
+    out = np.empty_like(stored)
+    n, start = stored.shape[0], 0
+    for k in range(factor):
+        count = n // factor + (1 if k < n % factor else 0)
+        out[k::factor] = stored[start : start + count]
+        start += count
+    return np.moveaxis(out, 0, axis)
 
 
 def _subtract_black(info: DngRaw, values: np.ndarray) -> np.ndarray:
@@ -205,13 +234,14 @@ def _subtract_black(info: DngRaw, values: np.ndarray) -> np.ndarray:
 
 def linearise(info: DngRaw, stored: np.ndarray) -> np.ndarray:
     """Stored samples to linear [0, 1] float32 over the active area, with opcode lists 1
-    and 2 applied (the SDK's stage 2). List 1 sees code / 65535 of the stored samples."""
+    and 2 applied (the SDK's stage 2). List 1 sees code / (the stored type's largest code)."""
     where = str(info.path)
     values = stored
     if info.opcode_lists[0]:
-        stage1 = stored.astype(np.float32) * np.float32(1 / 65535)
-        stage1 = opcodes.apply_list(stage1, list(info.opcode_lists[0]), f"{where} OpcodeList1")
-        values = np.rint(stage1 * 65535.0)
+        code = float(np.iinfo(stored.dtype).max) if stored.dtype.kind in "ui" else 1.0
+        stage1 = stored.astype(np.float32) * np.float32(1 / code)
+        stage1 = opcodes.apply_list(stage1, info.opcode_lists[0], f"{where} OpcodeList1", code, 1)
+        values = np.rint(stage1 * code) if code > 1 else stage1
     top, left, bottom, right = info.active_area
     values = values[top:bottom, left:right]
     if info.linearization is not None and len(info.linearization):
@@ -219,7 +249,9 @@ def linearise(info: DngRaw, stored: np.ndarray) -> np.ndarray:
         values = table[np.clip(values.astype(np.int64), 0, len(table) - 1)]
     linear = _subtract_black(info, values)
     np.clip(linear, 0.0, 1.0, out=linear)
-    return opcodes.apply_list(linear, list(info.opcode_lists[1]), f"{where} OpcodeList2")
+    return opcodes.apply_list(
+        linear, info.opcode_lists[1], f"{where} OpcodeList2", info.code_max, 2
+    )
 
 
 def read_stage2(path: str | Path) -> tuple[DngRaw, np.ndarray]:

@@ -9,8 +9,9 @@ checked here (a wrong length, an area outside the image, a non-finite or negativ
 Where each list runs (DNG 1.7.1, 7.1; the DNG SDK's ``dng_negative`` does the same):
 list 1 on the stored raw values, list 2 on the linearised CFA (or linear) data, list 3 on the
 demosaiced camera RGB, in file order. Values are in [0, 1]: linearised for lists 2 and 3,
-code / 65535 for list 1 (as the SDK scales a 16-bit stage-1 image for its float opcodes).
-The two geometric opcodes of list 3 (WarpRectilinear(2), FixVignetteRadial) are applied by
+code / (largest code) for list 1 (as the SDK scales a stage-1 image for its float opcodes).
+Deltas (DeltaPerRow/Column) are in the stage image's code values, and so is a list-1
+MapPolynomial, as the SDK reads them. The two geometric opcodes of list 3 (WarpRectilinear(2), FixVignetteRadial) are applied by
 the lens stage of the compiled Processor (``--lens embedded``/``auto``), the rest by
 :func:`apply_list` while decoding.
 
@@ -384,22 +385,28 @@ def _polynomial(coefficients, v: np.ndarray) -> np.ndarray:
     return out
 
 
-def _pointwise(op: Opcode, v: np.ndarray, rows, cols) -> np.ndarray:
+def _pointwise(op: Opcode, v: np.ndarray, rows, cols, code_max: float, stage: int) -> np.ndarray:
+    """MapTable, MapPolynomial, Delta/Scale per row/column on [0, 1] values. As in the DNG
+    SDK, deltas are in the stage image's code values (1 / 65535 of the range for a 16-bit
+    image, the value itself for a float one) and a stage-1 polynomial maps code values."""
     p = op.params
     top, left = p["area"][:2]
     if op.id == MAP_TABLE:
         return _map_table_values(p["table"], v).astype(np.float32)
     if op.id == MAP_POLYNOMIAL:
-        return _polynomial(p["coefficients"], v)
+        scale = code_max if stage == 1 else 1.0
+        coefficients = [c * scale ** (j - 1) for j, c in enumerate(p["coefficients"])]
+        return _polynomial(coefficients, v)
     if op.id in (DELTA_PER_ROW, SCALE_PER_ROW):
         per = p["values"][(rows - top) // p["pitch"][0]][:, None]
     else:
         per = p["values"][(cols - left) // p["pitch"][1]][None, :]
-    per = per.astype(np.float32)
-    return v + per if op.id in (DELTA_PER_ROW, DELTA_PER_COLUMN) else v * per
+    if op.id in (DELTA_PER_ROW, DELTA_PER_COLUMN):
+        return v + (per / code_max).astype(np.float32)
+    return v * per.astype(np.float32)
 
 
-def _apply_area_op(op: Opcode, image: np.ndarray, where: str) -> None:
+def _apply_area_op(op: Opcode, image: np.ndarray, where: str, code_max: float, stage: int) -> None:
     """One area opcode (MapTable, MapPolynomial, GainMap, Delta/Scale per row/column) in
     place on an H x W x P float image, clipped to [0, 1]."""
     height, width, _ = image.shape
@@ -412,7 +419,7 @@ def _apply_area_op(op: Opcode, image: np.ndarray, where: str) -> None:
         if op.id == GAIN_MAP:
             v *= _gain_map_values(op.params, plane, rows, cols, height, width).astype(np.float32)
         else:
-            v = _pointwise(op, v, rows, cols)
+            v = _pointwise(op, v, rows, cols, code_max, stage)
         view[...] = np.clip(v, 0.0, 1.0)
 
 
@@ -444,11 +451,11 @@ def _green_sites(shape: tuple, phase: int) -> np.ndarray:
     return odd == 1 if phase in (0, 3) else odd == 0
 
 
-def _fix_bad_pixels(op: Opcode, image: np.ndarray, where: str) -> None:
+def _fix_bad_pixels(op: Opcode, image: np.ndarray, where: str, code_max: float) -> None:
     p = op.params
     h, w = image.shape[:2]
     if op.id == FIX_BAD_PIXELS_CONSTANT:
-        bad = np.rint(image[:, :, 0] * 65535.0) == p["constant"]
+        bad = np.rint(image[:, :, 0] * code_max) == p["constant"]
     else:
         bad = np.zeros((h, w), dtype=bool)
         for row, col in p["points"]:
@@ -512,13 +519,17 @@ def usable(ops, list_number: int, where: str, cfa: bool = True) -> tuple[Opcode,
     return tuple(kept)
 
 
-def apply_list(image: np.ndarray, ops, where: str) -> np.ndarray:
+def apply_list(
+    image: np.ndarray, ops, where: str, code_max: float = 65535.0, stage: int = 2
+) -> np.ndarray:
     """Apply opcodes (already filtered by :func:`usable`) in file order to an H x W x P float
-    image in [0, 1] (P = 1 for CFA data); returns the image, modified in place or, after a
-    TrimBounds, a new smaller array. List 3's lens opcodes are the caller's to leave out."""
+    image in [0, 1] (P = 1 for CFA data) at DNG stage ``stage`` (1, 2 or 3) whose integer
+    code for 1.0 is ``code_max`` (1 for float data); returns the image, modified in place
+    or, after a TrimBounds, a new smaller array. List 3's lens opcodes are the caller's to
+    leave out."""
     for op in ops:
         if op.id in (FIX_BAD_PIXELS_CONSTANT, FIX_BAD_PIXELS_LIST):
-            _fix_bad_pixels(op, image, where)
+            _fix_bad_pixels(op, image, where, code_max)
         elif op.id == TRIM_BOUNDS:
             top, left, bottom, right = op.params["bounds"]
             if bottom > image.shape[0] or right > image.shape[1]:
@@ -528,7 +539,7 @@ def apply_list(image: np.ndarray, ops, where: str) -> np.ndarray:
         elif op.id == FIX_VIGNETTE_RADIAL:
             _fix_vignette(op, image, where)
         elif op.id in PARSERS and op.id not in (WARP_RECTILINEAR, WARP_RECTILINEAR2, WARP_FISHEYE):
-            _apply_area_op(op, image, where)
+            _apply_area_op(op, image, where, code_max, stage)
         else:
             raise ValueError(f"{op.name} cannot be applied to pixels here")
     return image

@@ -226,9 +226,8 @@ class RawFile:
         own = self._own
         pixels = self._decode_own(cfa_demosaic) if own else self._decode_libraw(demosaic)
         if self._dng is not None and self._dng.pixel_opcodes():
-            pixels = opcodes.apply_list(
-                pixels, self._dng.pixel_opcodes(), f"{self.path} OpcodeList3"
-            )
+            ops, where = self._dng.pixel_opcodes(), f"{self.path} OpcodeList3"
+            pixels = opcodes.apply_list(pixels, ops, where, self._dng.code_max, 3)
         md = self.metadata.with_(grey_world_neutral=grey_world_neutral(pixels))
         return Image(pixels, CAMERA_RAW, md)
 
