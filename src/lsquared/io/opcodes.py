@@ -444,11 +444,11 @@ def _same_colour_mean(image: np.ndarray, bad: np.ndarray, green: np.ndarray) -> 
 
 
 def _green_sites(shape: tuple, phase: int) -> np.ndarray:
-    """Green CFA sites for a Bayer phase (DNG 1.7.1, FixBadPixelsConstant: 0 = red at the
-    top left, 1 = green then red, 2 = green then blue, 3 = blue at the top left)."""
+    """Green CFA sites for a BayerPhase, as the DNG SDK reads it (``IsGreen``): green where
+    row + col + phase + phase // 2 is even, so 0 and 3 have green at the top left, 1 and 2
+    red or blue (1 is RGGB's, 2 BGGR's)."""
     yy, xx = np.indices(shape[:2])
-    odd = (yy + xx) & 1
-    return odd == 1 if phase in (0, 3) else odd == 0
+    return (yy + xx + phase + (phase >> 1)) % 2 == 0
 
 
 def _fix_bad_pixels(op: Opcode, image: np.ndarray, where: str, code_max: float) -> None:
