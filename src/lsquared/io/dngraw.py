@@ -12,7 +12,6 @@ by WhiteLevel - black and clipped to [0, 1], then OpcodeList2.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,6 +115,14 @@ def _opcode_lists(page, path: Path, cfa: bool) -> tuple[tuple[opcodes.Opcode, ..
     return tuple(lists)
 
 
+def _interleave(page, path: Path) -> tuple[int, int]:
+    factors = (int(_value(page, "RowInterleaveFactor", 1)),
+               int(_value(page, "ColumnInterleaveFactor", 1)))  # fmt: skip
+    if min(factors) < 1:
+        raise InputError(path, f"interleave factors {factors} must be 1 or more")
+    return factors
+
+
 def read_info(path: str | Path) -> DngRaw | None:
     """The raw IFD's description, or None when the file is not a DNG with one."""
     import tifffile
@@ -123,26 +130,30 @@ def read_info(path: str | Path) -> DngRaw | None:
     path = Path(path)
     try:
         with tifffile.TiffFile(path) as tif:
-            if "DNGVersion" not in tif.pages[0].tags:
+            if not len(tif.pages) or "DNGVersion" not in tif.pages[0].tags:
                 return None
             index, page = _raw_page(tif)
             if page is None:
                 return None
             return _describe(path, index, page)
-    except (tifffile.TiffFileError, OSError, ValueError, struct.error) as e:
-        raise InputError(path, f"cannot read the DNG's raw image: {e}") from None
+    except (InputError, UnsupportedError):
+        raise
+    except Exception as e:  # tifffile on a damaged file raises anything; say so in one line
+        raise InputError(path, f"cannot read the DNG's raw image tags: {e}") from None
 
 
 def _describe(path: Path, index, page) -> DngRaw:
     samples = int(page.samplesperpixel)
     photometric = int(page.photometric)
     black_dim = tuple(int(v) for v in _value(page, "BlackLevelRepeatDim", (1, 1)))
-    black = np.asarray(_value(page, "BlackLevel", [0.0]), dtype=np.float64)
+    black = np.ravel(np.asarray(_value(page, "BlackLevel", [0.0]), dtype=np.float64))
     if black.size == 1:
         black = np.full(black_dim[0] * black_dim[1] * samples, black[0])
     if black.size != black_dim[0] * black_dim[1] * samples:
         raise InputError(path, f"BlackLevel has {black.size} values for {black_dim} x {samples}")
-    white = np.asarray(_value(page, "WhiteLevel", [2 ** int(page.bitspersample) - 1]), float)
+    white = np.ravel(
+        np.asarray(_value(page, "WhiteLevel", [2 ** int(page.bitspersample) - 1]), float)
+    )
     white = np.broadcast_to(white, (samples,)).astype(np.float64) if white.size in (1, samples) \
         else None  # fmt: skip
     if white is None:
@@ -164,8 +175,7 @@ def _describe(path: Path, index, page) -> DngRaw:
         black_delta_h=np.asarray(dh, float) if dh is not None else None,
         white=white, linearization=np.asarray(table, float) if table is not None else None,
         float_data=int(page.sampleformat) == 3,
-        interleave=(int(_value(page, "RowInterleaveFactor", 1)),
-                    int(_value(page, "ColumnInterleaveFactor", 1))),
+        interleave=_interleave(page, path),
         active_area=area,
         opcode_lists=_opcode_lists(page, path, photometric == CFA_PHOTOMETRIC),
     )  # fmt: skip
