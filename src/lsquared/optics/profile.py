@@ -136,9 +136,8 @@ def rw2_recorded_radius(abc, ru: np.ndarray, iterations: int = 8) -> np.ndarray:
 
 
 def _rw2_coordinates(p: LensProfile, width: int, height: int, x, y, scale: float):
-    """Radii normalised to the half diagonal (r = 1 at the image corners) around the image
-    centre (as the DNG opcodes normalise): an assumption (see io.rw2), the one that gives the
-    sample LX3 file a 12 % barrel correction at the corners rather than a nonsensical one."""
+    """Radii normalised to the half diagonal (r = 1 at the image corners) around (W / 2,
+    H / 2), as darktable and RawTherapee read the tag (io.rw2 compares the readings)."""
     cx, cy, m = _dng_frame(width, height, (0.5, 0.5))
     dx = (np.asarray(x, dtype=np.float64) - cx) / m / scale
     dy = (np.asarray(y, dtype=np.float64) - cy) / m / scale
