@@ -64,3 +64,30 @@ def test_every_sample_raw_reports_lens_and_source(samples):
     assert result.stdout.count("source:  lens:") == len(raws)
     assert "EF 24-105mm f/4L IS USM from the lensfun database" in result.stdout
     assert "DMC-LX3" in result.stdout and "rw2 0x0119: correction on" in result.stdout
+
+
+@pytest.mark.samples
+def test_lx3_corner_displacement_follows_the_chosen_reading(samples):
+    """The LX3's corrected image corner comes from the recorded radius Rd that solves
+    Rd + a Rd^3 + b Rd^5 + c Rd^7 = 1 (r = 1 at the half diagonal around (W/2, H/2); see
+    io.rw2 for the readings compared), found here by numpy's polynomial roots."""
+    import numpy as np
+
+    from lsquared.io.meta import read_exif
+    from lsquared.optics import profile as optics
+
+    path = samples / "header-only" / "panasonic_dmc-lx3_header_only.rw2"
+    exif = read_exif(path)
+    width = int(exif["Exif.PanasonicRaw.ImageWidth"])
+    height = int(exif["Exif.PanasonicRaw.ImageHeight"])
+    a, b, c = rw2.from_exif(exif, str(path)).abc
+    roots = np.roots([c, 0, b, 0, a, 0, 1, -1])
+    rd = min(r.real for r in roots if abs(r.imag) < 1e-12 and 0 < r.real < 1.5)
+    half_diagonal = np.hypot(width, height) / 2
+    expected = (1 - rd) * half_diagonal  # px the corner's source lies further in
+    assert 0.08 < 1 - rd < 0.11  # a barrel correction of about 9 % at the corners
+    sx, sy = optics.source_coordinates(
+        optics.from_rw2((a, b, c)), width, height, 1.0, np.array([0.0]), np.array([0.0])
+    )
+    displacement = np.hypot(sx[:, 0], sy[:, 0])  # from the output corner (0, 0)
+    np.testing.assert_allclose(displacement, expected, atol=0.01)

@@ -1,7 +1,18 @@
 """RAW decoding through rawpy (LibRaw): demosaic only. White balance and the colour matrix
 are applied later by lsquared's own pipeline from the file's metadata, so that photos and
 video share one colour path; LibRaw is asked for demosaiced *camera* RGB with unit white
-balance, linear, unscaled (black subtracted, white level mapped to 1.0).
+balance, linear, unscaled (black subtracted, the file's white level mapped to 1.0: LibRaw's
+``adjust_maximum_thr`` is off, so the white level never comes from the image's brightest
+pixel).
+
+DNGs follow the specification's stages (DNG 1.7.1, chapters 5 and 7; ``io.dngraw``): their
+opcode lists 1 and 2 are applied to the linearised CFA data (the SDK's stage 2), which is
+written back into LibRaw's raw buffer as black + stage2 * (white - black) in LibRaw's own
+levels, so that LibRaw demosaics exactly the stage-2 image; list 3's pixel opcodes are
+applied to the demosaiced camera RGB (its warp and vignette are the lens stage's). What
+LibRaw cannot read (JPEG XL tiles, compression 52546) is decoded by tifffile + imagecodecs
+and demosaiced by the ``cfa_demosaic`` function the caller supplies (the engine passes
+``kernels.demosaic.malvar2004``); a linear DNG needs none.
 """
 
 from __future__ import annotations
@@ -19,7 +30,7 @@ import numpy as np
 
 from lsquared.errors import InputError, UnsupportedError
 from lsquared.image import Encoding, Image
-from lsquared.io import meta
+from lsquared.io import dngraw, meta, opcodes
 from lsquared.metadata import ColorCalibration, Metadata
 
 DEMOSAIC = ("AHD", "AAHD", "DCB", "DHT", "PPG", "VNG", "LINEAR")
@@ -97,10 +108,6 @@ def _native_stderr_silenced() -> Iterator[None]:
 
 def _open_checked(path: Path):
     rawpy = _rawpy()
-    if not path.exists():
-        raise InputError(path, "file not found")
-    if path.is_dir():
-        raise InputError(path, "is a folder, not a RAW file")
     try:
         with _native_stderr_silenced():
             return rawpy.imread(str(path))
@@ -117,9 +124,12 @@ def _open_checked(path: Path):
 
 def _libraw_calibration(raw, exif_cal: ColorCalibration | None) -> ColorCalibration:
     """The DNG tags when present, else LibRaw's built-in matrix (Adobe's D65 ColorMatrix)
-    and the camera's white balance multipliers."""
+    and the camera's white balance multipliers (``raw`` is None for a DNG decoded without
+    LibRaw: then the tags are all there is)."""
+    if raw is None and exif_cal is None:
+        raise InputError("", "the DNG has no ColorMatrix")
     if exif_cal is not None:
-        if exif_cal.as_shot_neutral is None:
+        if exif_cal.as_shot_neutral is None and raw is not None:
             mul = np.asarray(raw.camera_whitebalance[:3], dtype=np.float64)
             if mul.min() > 0:
                 exif_cal = replace(exif_cal, as_shot_neutral=tuple(mul[1] / mul))
@@ -152,32 +162,56 @@ class RawFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._raw = _open_checked(path)
+        _check_path(path)
+        self._dng = dngraw.read_info(path) if path.suffix.lower() == ".dng" else None
+        #: decoded without LibRaw: JPEG XL tiles, or a linear DNG with pixel opcodes
+        self._own = self._dng is not None and (
+            self._dng.compression == dngraw.JPEG_XL
+            or (self._dng.cfa is None and any(self._dng.opcode_lists[:2]))
+        )
+        self._raw = None if self._own else _open_checked(path)
         rawpy = _rawpy()
         try:
             exif = meta.read_exif(path)
             meta.check_complete(path, exif)
             calibration = _libraw_calibration(self._raw, meta.dng_calibration(exif))
         except InputError as e:
-            self._raw.close()
+            self.close()
             raise InputError(path, e.problem) from None
         except rawpy.LibRawError as e:
-            self._raw.close()
+            self.close()
             raise InputError(path, f"corrupt RAW metadata: {e}") from None
-        sizes = self._raw.sizes
-        swapped = sizes.flip in (5, 6)  # LibRaw rotates these by 90 degrees
-        width, height = (sizes.height, sizes.width) if swapped else (sizes.width, sizes.height)
+        if self._dng is not None:
+            lens_opcodes = self._dng.lens_opcodes()
+        else:
+            lens_opcodes = meta.opcode_lists(path, exif)
         self.metadata: Metadata = meta.metadata_from_exif(path, exif).with_(
-            calibration=calibration,
-            image_size=(int(width), int(height)),
-            lens_opcodes=meta.opcode_lists(path, exif),
+            calibration=calibration, image_size=self._output_size(), lens_opcodes=lens_opcodes
         )
+
+    def _output_size(self) -> tuple[int, int]:
+        """(width, height) of the decoded image: LibRaw's, or the DNG's active area after
+        any TrimBounds in list 3."""
+        if self._raw is not None:
+            sizes = self._raw.sizes
+            swapped = sizes.flip in (5, 6)  # LibRaw rotates these by 90 degrees
+            return (sizes.height, sizes.width) if swapped else (sizes.width, sizes.height)
+        width, height = self._dng.active_size
+        for op in self._dng.pixel_opcodes():
+            if op.id == opcodes.TRIM_BOUNDS:
+                top, left, bottom, right = op.params["bounds"]
+                width, height = right - left, bottom - top
+        return int(width), int(height)
+
+    def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
 
     def __enter__(self) -> RawFile:
         return self
 
     def __exit__(self, *exc) -> None:
-        self._raw.close()
+        self.close()
 
     def _check_not_empty(self) -> None:
         visible = self._raw.raw_image_visible
@@ -186,8 +220,48 @@ class RawFile:
         if visible.size == 0 or not (visible[-8:].any() and visible[::61, ::61].any()):
             raise InputError(self.path, "truncated or missing image data (samples are zero)")
 
-    def decode(self, demosaic: str = "AHD") -> Image:
-        """Demosaiced linear camera RGB in [0, 1] (1.0 = the white level)."""
+    def decode(self, demosaic: str = "AHD", cfa_demosaic=None) -> Image:
+        """Demosaiced linear camera RGB in [0, 1] (1.0 = the white level). ``cfa_demosaic``
+        (cfa H x W, pattern 2 x 2 -> H x W x 3) demosaics what LibRaw cannot read."""
+        own = self._own
+        pixels = self._decode_own(cfa_demosaic) if own else self._decode_libraw(demosaic)
+        if self._dng is not None and self._dng.pixel_opcodes():
+            ops, where = self._dng.pixel_opcodes(), f"{self.path} OpcodeList3"
+            pixels = opcodes.apply_list(pixels, ops, where, self._dng.code_max, 3)
+        md = self.metadata.with_(grey_world_neutral=grey_world_neutral(pixels))
+        return Image(pixels, CAMERA_RAW, md)
+
+    def _decode_own(self, cfa_demosaic) -> np.ndarray:
+        """tifffile + imagecodecs decode, the stage-2 image, demosaiced if CFA."""
+        info = self._dng
+        stage2 = dngraw.linearise(info, dngraw.read_stored(info))
+        if info.cfa is None:
+            if stage2.shape[2] != 3:
+                raise UnsupportedError(self.path, f"linear DNG with {stage2.shape[2]} samples")
+            return stage2
+        if cfa_demosaic is None:
+            raise UnsupportedError(self.path, "this raw needs lsquared's own demosaic (engine)")
+        rgb = cfa_demosaic(stage2[:, :, 0], info.cfa)
+        return np.clip(rgb, 0.0, 1.0, out=rgb)
+
+    def _write_stage2_into_libraw(self) -> None:
+        """Replace LibRaw's raw samples by the DNG's stage-2 image (lists 1 and 2 applied)
+        expressed in LibRaw's levels, so its black subtraction and scaling give stage 2."""
+        info = self._dng
+        stage2 = dngraw.linearise(info, dngraw.read_stored(info))[:, :, 0]
+        visible = self._raw.raw_image_visible  # a view of LibRaw's buffer
+        if visible.shape != stage2.shape:
+            raise UnsupportedError(
+                self.path, f"LibRaw's visible area {visible.shape} is not the DNG's active "
+                f"area {stage2.shape}; cannot apply its opcode lists 1 and 2"
+            )  # fmt: skip
+        black = np.asarray(self._raw.black_level_per_channel, np.float32)
+        black = black[self._raw.raw_colors_visible]
+        white = np.float32(self._raw.white_level)
+        values = black + stage2 * (white - black)
+        visible[...] = np.clip(np.rint(values), 0, np.iinfo(visible.dtype).max)
+
+    def _decode_libraw(self, demosaic: str) -> np.ndarray:
         rawpy = _rawpy()
         if demosaic not in supported_demosaic():
             raise UnsupportedError(
@@ -196,6 +270,12 @@ class RawFile:
             )
         try:
             self._check_not_empty()
+            if (
+                self._dng is not None
+                and self._dng.cfa is not None
+                and any(self._dng.opcode_lists[:2])
+            ):
+                self._write_stage2_into_libraw()
             if _decode_threads is not None:
                 _apply_openmp_threads(_decode_threads)
             with _native_stderr_silenced():
@@ -209,6 +289,7 @@ class RawFile:
                     user_wb=[1.0, 1.0, 1.0, 1.0],
                     output_bps=16,
                     highlight_mode=rawpy.HighlightMode.Clip,
+                    adjust_maximum_thr=0.0,
                 )
         except rawpy.LibRawError as e:
             raise InputError(self.path, f"corrupt or truncated image data: {e}") from None
@@ -221,8 +302,14 @@ class RawFile:
         pixels = rgb16.astype(np.float32)
         del rgb16
         pixels *= np.float32(1.0 / 65535.0)
-        md = self.metadata.with_(grey_world_neutral=grey_world_neutral(pixels))
-        return Image(pixels, CAMERA_RAW, md)
+        return pixels
+
+
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise InputError(path, "file not found")
+    if path.is_dir():
+        raise InputError(path, "is a folder, not a RAW file")
 
 
 def open_raw(path: str | Path) -> RawFile:
@@ -231,10 +318,10 @@ def open_raw(path: str | Path) -> RawFile:
     return RawFile(Path(path))
 
 
-def read_raw(path: str | Path, demosaic: str = "AHD") -> Image:
+def read_raw(path: str | Path, demosaic: str = "AHD", cfa_demosaic=None) -> Image:
     """Open and decode a RAW file (see :meth:`RawFile.decode`)."""
     with open_raw(path) as f:
-        return f.decode(demosaic)
+        return f.decode(demosaic, cfa_demosaic)
 
 
 def is_raw_path(path: str | Path) -> bool:

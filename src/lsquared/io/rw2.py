@@ -7,23 +7,33 @@ entry 5 gives the scale 1 / (1 + v / 32768), the low 4 bits of entry 7 say wheth
 camera's own correction is on; entries 0, 1, 14, 15 hold four checksums, each
 ``c = (73 c + byte) mod 0xffef`` over a byte range, whose XOR with the stored words is 0.
 
-The model and its terms are community reverse-engineering, not a Panasonic document:
-R. Rigo (trou/panasonic-rw2, notes.txt) found a = scale * w8, b = scale * w4, c = scale * w11
-(each / 32768) with Ru = Rd + a Rd^3 + b Rd^5 + c Rd^7 fitted against Adobe DNG Converter;
-RawTherapee ships an implementation that maps the corrected radius to the recorded one as
-scale * r (1 + a r^2 + b r^4 + c r^6) but keeps it disabled ("works well with only some
-lenses"); darktable (2026) applies the first form, inverted. Neither says how the radius is
-normalised, and no RW2 with pixel data is available here to settle it.
+The model, the scale word and the radius normalisation are community reverse-engineering,
+not a Panasonic document. Three readings were compared (read, not copied):
 
-How lsquared applies it (``optics.profile.from_rw2``): Rigo's form, as darktable does,
-solved for Rd by Newton's method, with r = 1 at the image corners (the half diagonal) around
-the image centre, and only when the camera recorded its correction as on. The
-normalisation is an assumption, chosen because it is what the DNG opcodes and darktable's
-other embedded corrections use and because it is the one that makes sense of the sample
-LX3 file (a 12 % barrel correction at the corners; r = 1 at half the short side would make
-Ru fall below Rd near the corners). Limits: no RW2 with pixel data was available to check
-it against the camera's own JPEG; TCA (tag 0x011b) is not decoded; entries 2 and 9 are
-unused. ``--lens lensfun`` chooses the database profile instead.
+- R. Rigo (trou/panasonic-rw2, notes.txt), fitted against Adobe DNG Converter: the corrected
+  radius from the recorded one, Ru = Rd + a Rd^3 + b Rd^5 + c Rd^7, with a = s w8, b = s w4,
+  c = s w11 (each word / 32768) and s = 1 / (1 + w5 / 32768).
+- darktable (merged in 2026 as its "embedded metadata" method for RW2, reported validated
+  on S5 II files): the same words and the same form, inverted to find Rd for each corrected
+  pixel; the radius as in its other embedded corrections (Sony, Fuji, Olympus: r = 1 at the
+  half diagonal around (W / 2, H / 2), as RawTherapee's port of darktable 4.6's code has it).
+- RawTherapee (rtengine/lensmetadata.cc): the same words, but the recorded radius from the
+  corrected one, Rd = s Ru (1 + a Ru^2 + b Ru^4 + c Ru^6): the opposite sign to first
+  order, and s as a zoom rather than a factor of the terms; the same normalisation (its
+  CenterRadius class, adapted from darktable 4.6). Its authors ship it disabled ("not
+  stable, works well with only some lenses").
+
+lsquared takes darktable's reading: it is the one in use and validated on real files, it
+agrees with Rigo's fit against Adobe's converter, and on the sample LX3 file it gives the
+barrel correction its 24 mm-equivalent lens needs (the corrected corner comes from 9 % of
+the half diagonal further in; RawTherapee's sign would add 12 % of barrel distortion
+instead, and would need recorded pixels beyond the frame). The normalisation is the one all
+three agree on. ``optics.profile.from_rw2`` applies it, solving for Rd by Newton's method,
+only when the camera recorded its correction as on. Limits: no RW2 with pixel data was
+available to check it against the camera's own JPEG; where the scale word is not 1, s as a
+factor of the terms (Rigo) and s as a zoom (RawTherapee) differ, and lsquared follows Rigo;
+TCA (tag 0x011b) is not decoded; entries 2 and 9 are unused. ``--lens lensfun`` chooses the
+database profile instead.
 """
 
 from __future__ import annotations

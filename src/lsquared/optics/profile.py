@@ -45,7 +45,8 @@ class LensProfile:
     center: tuple[float, float] = (0.0, 0.0)
     calibration_crop: float = 1.0
     calibration_aspect: float = DEFAULT_ASPECT
-    #: DNG WarpRectilinear: (per-plane (kr0..kr3, kt0, kt1), optical centre (x, y) in [0, 1])
+    #: DNG WarpRectilinear(2): (per plane (15 radial terms in r, kt0, kt1, valid r min, max,
+    #: reciprocal), optical centre (x, y) in [0, 1]); see ``from_dng_opcodes``
     dng_warp: tuple | None = None
     #: DNG FixVignetteRadial: ((k0..k4), optical centre)
     dng_vignette: tuple | None = None
@@ -60,41 +61,59 @@ class LensProfile:
         )  # fmt: skip
 
 
+def _warp_plane(op, plane) -> tuple[float, ...]:
+    """One plane of a WarpRectilinear(2) as (15 radial terms in r, kt0, kt1, valid r min,
+    valid r max, reciprocal): WarpRectilinear's kr0..kr3 are the even terms (DNG 1.6, 7.2)."""
+    if op.name == "WarpRectilinear":
+        k0, k1, k2, k3, t0, t1 = (float(v) for v in plane)
+        return (k0, 0.0, k1, 0.0, k2, 0.0, k3, *([0.0] * 8), t0, t1, 0.0, 1.0, 0.0)
+    radial = tuple(float(v) for v in plane["radial"])
+    reciprocal = float(op.params["reciprocal"])
+    return (*radial, *(float(v) for v in plane["tangential"]), *plane["valid"], reciprocal)
+
+
 def from_dng_opcodes(opcodes) -> LensProfile:
-    """The corrections a DNG carries in its opcode lists (DNG 1.6, chapter 7)."""
+    """The corrections a DNG carries in its opcode list 3 (DNG 1.7.1, chapter 7)."""
     warp = vignette = None
     for op in opcodes:
-        if op.name == "WarpRectilinear":
-            planes = [tuple(float(v) for v in plane) for plane in op.params["planes"]]
+        if op.name in ("WarpRectilinear", "WarpRectilinear2"):
+            planes = [_warp_plane(op, plane) for plane in op.params["planes"]]
             planes = (planes * 3)[:3] if len(planes) == 1 else planes[:3]
             warp = (tuple(planes), tuple(float(v) for v in op.params["center"]))
         elif op.name == "FixVignetteRadial":
             vignette = (tuple(op.params["k"]), tuple(float(v) for v in op.params["center"]))
     if warp is None and vignette is None:
-        raise LensError("DNG opcodes", "no WarpRectilinear or FixVignetteRadial opcode")
+        raise LensError("DNG opcodes", "no WarpRectilinear(2) or FixVignetteRadial opcode")
     return LensProfile("embedded DNG opcodes", "embedded", dng_warp=warp, dng_vignette=vignette)
 
 
 def _dng_frame(width: int, height: int, center) -> tuple[float, float, float]:
-    """Optical centre in pixels and the normalising distance: the centre's distance to the
-    farthest image corner (DNG 1.6, WarpRectilinear and FixVignetteRadial)."""
-    cx, cy = center[0] * (width - 1), center[1] * (height - 1)
-    m = max(math.hypot(cx - x, cy - y) for x in (0, width - 1) for y in (0, height - 1))
+    """Optical centre in pixels and the normalising distance, as the DNG SDK sets them up
+    (``dng_filter_warp``, ``dng_opcode_FixVignetteRadial``): the centre at (cx W, cy H) of
+    the image rectangle [0, W] x [0, H], r = 1 at its farthest corner of that rectangle."""
+    cx, cy = center[0] * width, center[1] * height
+    m = max(math.hypot(cx - x, cy - y) for x in (0, width) for y in (0, height))
     return cx, cy, m
 
 
 def _dng_warp_coordinates(p: LensProfile, width: int, height: int, x, y, scale: float):
+    """WarpRectilinear(2) per plane (DNG 1.7.1, 7.2): the output pixel (x, y) (its index,
+    as the SDK evaluates it) comes from centre + m (ratio(r) d + tangential(d)), d the
+    offset from the centre over m, r^2 capped at 1 and r clamped to the valid range."""
     planes, center = p.dng_warp
     cx, cy, m = _dng_frame(width, height, center)
     dx = (np.asarray(x, dtype=np.float64) - cx) / m / scale
     dy = (np.asarray(y, dtype=np.float64) - cy) / m / scale
-    r2 = dx * dx + dy * dy
+    r2 = np.minimum(dx * dx + dy * dy, 1.0)
     sx = np.empty((3, *dx.shape))
     sy = np.empty((3, *dx.shape))
-    for c, (k0, k1, k2, k3, t0, t1) in enumerate(planes):
-        f = k0 + r2 * (k1 + r2 * (k2 + r2 * k3))
-        sx[c] = cx + m * (f * dx + 2 * t0 * dx * dy + t1 * (r2 + 2 * dx * dx))
-        sy[c] = cy + m * (f * dy + 2 * t1 * dx * dy + t0 * (r2 + 2 * dy * dy))
+    for c, plane in enumerate(planes):
+        radial, (t0, t1, r_min, r_max, reciprocal) = plane[:15], plane[15:]
+        r = np.sqrt(np.clip(r2, r_min * r_min, r_max * r_max))
+        ratio = np.polynomial.polynomial.polyval(r, radial)
+        ratio = 1.0 / ratio if reciprocal else ratio
+        sx[c] = cx + m * (ratio * dx + 2 * t0 * dx * dy + t1 * (r2 + 2 * dx * dx))
+        sy[c] = cy + m * (ratio * dy + 2 * t1 * dx * dy + t0 * (r2 + 2 * dy * dy))
     return sx, sy
 
 
@@ -117,9 +136,8 @@ def rw2_recorded_radius(abc, ru: np.ndarray, iterations: int = 8) -> np.ndarray:
 
 
 def _rw2_coordinates(p: LensProfile, width: int, height: int, x, y, scale: float):
-    """Radii normalised to the half diagonal (r = 1 at the image corners) around the image
-    centre (as the DNG opcodes normalise): an assumption (see io.rw2), the one that gives the
-    sample LX3 file a 12 % barrel correction at the corners rather than a nonsensical one."""
+    """Radii normalised to the half diagonal (r = 1 at the image corners) around (W / 2,
+    H / 2), as darktable and RawTherapee read the tag (io.rw2 compares the readings)."""
     cx, cy, m = _dng_frame(width, height, (0.5, 0.5))
     dx = (np.asarray(x, dtype=np.float64) - cx) / m / scale
     dy = (np.asarray(y, dtype=np.float64) - cy) / m / scale
@@ -256,10 +274,10 @@ def vignetting_gain(
 ) -> np.ndarray:
     """The correcting gain at recorded pixels (x, y): lensfun's 1 / (1 + k1 r^2 + k2 r^4 +
     k3 r^6), or a DNG FixVignetteRadial's 1 + k0 r^2 + ... + k4 r^10."""
-    if p.dng_vignette is not None:
+    if p.dng_vignette is not None:  # evaluated at pixel centres, as the SDK does
         ks, center = p.dng_vignette
         cx, cy, m = _dng_frame(width, height, center)
-        r2 = ((x - cx) ** 2 + (y - cy) ** 2) / (m * m)
+        r2 = ((x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2) / (m * m)
         g = np.zeros_like(r2)
         for k in reversed(ks):
             g = (g + k) * r2
