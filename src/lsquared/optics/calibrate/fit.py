@@ -1,0 +1,273 @@
+"""Least-squares fits of lensfun's models to measured positions and intensities.
+
+The forward models are lensfun's own maps as ``optics.profile`` evaluates them (checked
+against lensfun's Modifier): a corrected point u goes to the recorded point
+``source_coordinates(profile, u)``, so a fit needs no inverse and uses lensfun's coordinate
+normalisation (r = 1 at half the shorter side, centre (W - 1)/2, (H - 1)/2) by
+construction. The profile is fitted for the frame it was shot on (calibration crop and
+aspect equal the image's), so lensfun's crop scaling ``cc`` is 1.
+
+- Distortion from a planar chart (Zhang 2000, "A flexible new technique for camera
+  calibration", with lensfun's radial model in place of Brown's): every shot's board plane
+  maps to the corrected image by a homography; the recorded corners are the lens model
+  applied to those points. The homographies and the model's terms are fitted jointly
+  (scipy's trust-region least squares with the block-sparse Jacobian), then corners beyond
+  4 sigma are dropped and the fit repeated.
+- TCA: lensfun scales the red and blue recorded positions about the centre by
+  ``f(r) = v + c r + b r^2`` (r of the green position), so per corner
+  ``p_red = f(|p_green|) p_green``: linear least squares in (v, c, b).
+- Vignetting: lensfun's ``pa`` model, intensity ``A (1 + k1 r^2 + k2 r^4 + k3 r^6)`` with
+  r = 1 at the half diagonal, fitted to radial bins of the flat field as lensfun's
+  ``tools/calibrate/lens_calibrate.py`` does (linear here: A, A k1, A k2, A k3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, sparse
+
+from lsquared.optics.profile import LensProfile, source_coordinates
+
+MODEL_TERMS = {"ptlens": 3, "poly3": 1}
+OUTLIER_SIGMA = 4.0
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The recorded frame a fit works in: size and crop factor."""
+
+    width: int
+    height: int
+    crop: float = 1.0
+
+    def profile(self, distortion=None, tca=None) -> LensProfile:
+        return LensProfile(
+            "calibration",
+            "profile",
+            distortion=distortion,
+            tca=tca,
+            calibration_crop=self.crop,
+            calibration_aspect=self.width / self.height,
+        )
+
+    def recorded(self, distortion, u: np.ndarray, channel: int = 1, tca=None) -> np.ndarray:
+        """Recorded positions (N, 2) of corrected positions u (N, 2)."""
+        sx, sy = source_coordinates(
+            self.profile(distortion, tca), self.width, self.height, self.crop, u[:, 0], u[:, 1]
+        )
+        return np.stack([sx[channel], sy[channel]], axis=-1)
+
+    @property
+    def scale(self) -> float:
+        """Pixels per normalised unit (r = 1 at half the shorter side)."""
+        return (min(self.width, self.height) - 1) / 2
+
+    def normalised(self, p: np.ndarray) -> np.ndarray:
+        centre = np.array([(self.width - 1) / 2, (self.height - 1) / 2])
+        return (p - centre) / self.scale
+
+
+@dataclass(frozen=True)
+class DistortionFit:
+    model: str
+    terms: tuple[float, ...]
+    rms_px: float
+    max_px: float
+    used: int  # corners kept
+    dropped: int  # outliers
+    positions: np.ndarray  # recorded positions (N, 2) of the kept points
+    residuals: np.ndarray  # measured - model (N, 2)
+
+
+def _homography(h8: np.ndarray) -> np.ndarray:
+    return np.append(h8, 1.0).reshape(3, 3)
+
+
+def _apply_h(h: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    q = pts @ h[:, :2].T + h[:, 2]
+    return q[:, :2] / q[:, 2:3]
+
+
+def _solve(
+    residual: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, sparsity=None, loss="linear"
+) -> np.ndarray:
+    result = optimize.least_squares(
+        residual,
+        x0,
+        method="trf",
+        jac_sparsity=sparsity,
+        x_scale="jac",
+        loss=loss,
+        f_scale=1.0,
+        xtol=1e-12,
+        ftol=1e-12,
+        gtol=1e-12,
+        max_nfev=200,
+    )
+    return result.x
+
+
+def fit_chart_distortion(
+    frame: Frame, views: list[tuple[np.ndarray, np.ndarray]], model: str = "ptlens"
+) -> DistortionFit:
+    """Distortion terms from chart views: each view is (board points (N, 2) in board
+    units, recorded corners (N, 2) in pixels, green channel)."""
+    import cv2
+
+    nterms = MODEL_TERMS[model]
+    keep = [np.ones(len(b), bool) for b, _ in views]
+    hs = []
+    for board, corners in views:
+        h, _ = cv2.findHomography(board.astype(np.float64), corners.astype(np.float64))
+        hs.append((h / h[2, 2]).ravel()[:8])
+    x = np.concatenate([np.zeros(nterms), *hs])
+    for _ in range(3):
+        x = _fit_views(frame, views, keep, model, x)
+        res = _view_residuals(frame, views, keep, model, x, all_points=True)
+        err = np.concatenate([np.hypot(*r.T) for r in res])
+        kept = np.concatenate(keep)
+        sigma = np.sqrt(np.mean(err[kept] ** 2))
+        new_keep = np.split(
+            err <= max(OUTLIER_SIGMA * sigma, 1e-3), np.cumsum([len(k) for k in keep])[:-1]
+        )
+        if all((a == b).all() for a, b in zip(new_keep, keep, strict=True)):
+            break
+        keep = new_keep
+    res = _view_residuals(frame, views, keep, model, x, all_points=False)
+    residuals = np.concatenate(res)
+    positions = np.concatenate([c[k] for (_, c), k in zip(views, keep, strict=True)])
+    err = np.hypot(*residuals.T)
+    return DistortionFit(
+        model,
+        tuple(float(t) for t in x[:nterms]),
+        float(np.sqrt(np.mean(err**2))),
+        float(err.max()),
+        len(err),
+        int(sum((~k).sum() for k in keep)),
+        positions,
+        residuals,
+    )
+
+
+def _view_residuals(frame, views, keep, model, x, all_points):
+    nterms = MODEL_TERMS[model]
+    terms = tuple(x[:nterms])
+    out = []
+    for i, ((board, corners), k) in enumerate(zip(views, keep, strict=True)):
+        h = _homography(x[nterms + 8 * i : nterms + 8 * i + 8])
+        sel = slice(None) if all_points else k
+        u = _apply_h(h, board[sel])
+        out.append(corners[sel] - frame.recorded((model, terms), u))
+    return out
+
+
+def _fit_views(frame, views, keep, model, x0):
+    nterms = MODEL_TERMS[model]
+    counts = [int(k.sum()) for k in keep]
+    rows = 2 * sum(counts)
+    pattern = sparse.lil_matrix((rows, len(x0)), dtype=np.int8)
+    pattern[:, :nterms] = 1
+    start = 0
+    for i, n in enumerate(counts):
+        pattern[start : start + 2 * n, nterms + 8 * i : nterms + 8 * i + 8] = 1
+        start += 2 * n
+
+    def residual(x):
+        return np.concatenate(
+            [r.ravel() for r in _view_residuals(frame, views, keep, model, x, False)]
+        )
+
+    return _solve(residual, x0, pattern)
+
+
+@dataclass(frozen=True)
+class TcaFit:
+    model: str
+    terms: tuple[float, ...]  # lensfun order: linear (kr, kb); poly3 (vr, vb, cr, cb, br, bb)
+    rms_px: float  # red and blue residuals after the fit
+    used: int
+
+
+def fit_tca(
+    frame: Frame, green: np.ndarray, red: np.ndarray, blue: np.ndarray, model: str = "poly3"
+) -> TcaFit:
+    """lensfun's TCA terms from matching recorded positions (N, 2) of the three channels."""
+    g = frame.normalised(green)
+    r = np.hypot(*g.T)
+    powers = 1 if model == "linear" else 3
+    design = np.concatenate(
+        [g[:, :1] * r[:, None] ** np.arange(powers), g[:, 1:] * r[:, None] ** np.arange(powers)]
+    )
+    coefs, residuals = [], []
+    for other in (red, blue):
+        target = frame.normalised(other)
+        rhs = np.concatenate([target[:, 0], target[:, 1]])
+        c, *_ = np.linalg.lstsq(design, rhs, rcond=None)
+        coefs.append(c)
+        residuals.append((rhs - design @ c) * frame.scale)
+    terms = (
+        (coefs[0][0], coefs[1][0])
+        if model == "linear"
+        else (coefs[0][0], coefs[1][0], coefs[0][1], coefs[1][1], coefs[0][2], coefs[1][2])
+    )
+    res = np.concatenate(residuals)
+    return TcaFit(
+        model, tuple(float(t) for t in terms), float(np.sqrt(np.mean(res**2)) * np.sqrt(2)), len(g)
+    )
+
+
+@dataclass(frozen=True)
+class VignettingFit:
+    terms: tuple[float, float, float]  # k1, k2, k3
+    rms: float  # relative residual of the bins
+    radii: np.ndarray  # bin radii (all shots)
+    values: np.ndarray  # bin values divided by each shot's A
+
+
+VIGNETTING_BINS = 32
+
+
+def radial_bins(grey: np.ndarray, bins: int = VIGNETTING_BINS) -> tuple[np.ndarray, np.ndarray]:
+    """Median intensity in rings of the normalised radius (r = 1 at the half diagonal,
+    centre (W - 1)/2, (H - 1)/2: lensfun's vignetting normalisation) and each ring's mean
+    radius, from block means of the image (vignetting is smooth)."""
+    h, w = grey.shape
+    f = max(1, max(h, w) // 512)
+    hh, ww = h // f * f, w // f * f
+    small = grey[:hh, :ww].reshape(hh // f, f, ww // f, f).mean(axis=(1, 3))
+    ys = np.arange(hh // f) * f + (f - 1) / 2
+    xs = np.arange(ww // f) * f + (f - 1) / 2
+    r = np.hypot(*np.meshgrid(xs - (w - 1) / 2, ys - (h - 1) / 2)) / (np.hypot(w - 1, h - 1) / 2)
+    index = np.minimum((r * bins).astype(int), bins - 1).ravel()
+    radii, values = [], []
+    for i in range(bins):
+        sel = index == i
+        if sel.any():
+            radii.append(float(r.ravel()[sel].mean()))
+            values.append(float(np.median(small.ravel()[sel])))
+    return np.array(radii), np.array(values)
+
+
+def _pa_design(r: np.ndarray) -> np.ndarray:
+    r2 = r * r
+    return np.stack([np.ones_like(r), r2, r2**2, r2**3], axis=-1)
+
+
+def fit_pa(r: np.ndarray, value: np.ndarray) -> tuple[float, tuple[float, float, float]]:
+    """A and (k1, k2, k3) of ``A (1 + k1 r^2 + k2 r^4 + k3 r^6)`` by linear least squares."""
+    c, *_ = np.linalg.lstsq(_pa_design(r), value, rcond=None)
+    return float(c[0]), (float(c[1] / c[0]), float(c[2] / c[0]), float(c[3] / c[0]))
+
+
+def fit_vignetting(shots: list[tuple[np.ndarray, np.ndarray]]) -> VignettingFit:
+    """One ``pa`` model for flat fields at one setting: each shot's (radii, bin values) is
+    divided by its own fitted A (exposure differs between shots), then all are fitted
+    together."""
+    radii = np.concatenate([r for r, _ in shots])
+    values = np.concatenate([v / fit_pa(r, v)[0] for r, v in shots])
+    a, ks = fit_pa(radii, values)
+    model = a * (_pa_design(radii) @ np.array([1.0, *ks]))
+    return VignettingFit(ks, float(np.sqrt(np.mean((values / model - 1) ** 2))), radii, values / a)
