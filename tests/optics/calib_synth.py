@@ -215,3 +215,20 @@ def render_flat(name, focal, aperture, w, h, level=0.6, noise=0.004, seed=0) -> 
     rng = np.random.default_rng(seed)
     img = flat[..., None] * np.ones(3) + rng.normal(0, noise, (h, w, 3))
     return np.clip(img, 0, 1).astype(np.float32)
+
+
+def write_shot(path, rgb, lens_name, focal, aperture, make="Panasonic", model="DC-S5"):
+    """A 16-bit TIFF with the EXIF a camera writes (pyexiv2, not lsquared's writer)."""
+    import pyexiv2
+    import tifffile
+
+    tifffile.imwrite(path, (np.clip(rgb, 0, 1) * 65535 + 0.5).astype(np.uint16), photometric="rgb")
+    with pyexiv2.Image(str(path)) as img:
+        img.modify_exif({
+            "Exif.Image.Make": make, "Exif.Image.Model": model,
+            "Exif.Photo.LensModel": lens_name,
+            "Exif.Photo.FocalLength": f"{round(focal * 10)}/10",
+            "Exif.Photo.FocalLengthIn35mmFilm": str(round(focal)),
+            "Exif.Photo.FNumber": f"{round(aperture * 10)}/10",
+        })  # fmt: skip
+    return path

@@ -81,6 +81,7 @@ class LensResult:
     tca: dict[float, fit.TcaFit] = field(default_factory=dict)
     vignetting: dict[tuple[float, float], fit.VignettingFit] = field(default_factory=dict)
     shots: dict[str, list[Path]] = field(default_factory=dict)  # kind -> shots used
+    pairs: list = field(default_factory=list)  # from-JPEG: fromjpeg.PairFit per pair used
 
 
 @dataclass
@@ -219,7 +220,7 @@ def _drop_other_bodies(
     return problems
 
 
-def _crop_and_mount(s: shots.Settings, options: Options) -> tuple[float | None, str]:
+def crop_and_mount(s: shots.Settings, options: Options) -> tuple[float | None, str]:
     from lsquared.optics import lensdb
 
     crop = options.crop_factor or s.crop or lensdb.camera_crop(s.make, s.model)
@@ -239,7 +240,7 @@ def fit_group(
     key: str, group: _Measured, options: Options
 ) -> tuple[LensResult | None, list[Problem]]:
     problems: list[Problem] = []
-    crop, mount = _crop_and_mount(group.settings, options)
+    crop, mount = crop_and_mount(group.settings, options)
     if crop is None:
         crop = 1.0
         problems.append(

@@ -227,7 +227,10 @@ class VignettingFit:
     values: np.ndarray  # bin values divided by each shot's A
 
 
-VIGNETTING_BINS = 32
+#: lensfun's script uses 16 bins; a ring's median sits off the curve at its mean radius
+#: where the falloff is steep (1.1 % at the corner of a 24 mm f/1.8 with 32 rings), 128
+#: rings bring that below 0.05 %
+VIGNETTING_BINS = 128
 
 
 def radial_bins(grey: np.ndarray, bins: int = VIGNETTING_BINS) -> tuple[np.ndarray, np.ndarray]:
