@@ -88,7 +88,7 @@ def inverse_maps(name: str, focal: float, w: int, h: int, step: int = 8) -> np.n
         for k, grid in enumerate((ux, uy)):
             s = interpolate.RectBivariateSpline(gy, gx, grid, kx=3, ky=3)
             out[c, k] = s(np.arange(h, dtype=float), np.arange(w, dtype=float))
-    return out
+    return out.astype(np.float32)  # 1e-4 px at these sizes
 
 
 def _rotation(ax: float, ay: float, az: float) -> np.ndarray:
@@ -186,20 +186,61 @@ def _checker(bx: np.ndarray, by: np.ndarray, wx: np.ndarray, wy: np.ndarray) -> 
 
 def render_chart(name, focal, w, h, pose, blur=1.4, noise=0.004, seed=0) -> np.ndarray:
     """A recorded chessboard shot (h, w, 3) in linear [0, 1]."""
-    hom = board_homography(focal, w, h, pose)
-    inv = np.linalg.inv(hom)
+    inv = np.linalg.inv(board_homography(focal, w, h, pose)).astype(np.float32)
     maps = inverse_maps(name, focal, w, h)
     out = np.empty((h, w, 3), np.float32)
     for c in range(3):
         ux, uy = maps[c]
-        q = inv[:, 0, None, None] * ux + inv[:, 1, None, None] * uy + inv[:, 2, None, None]
+        q = [inv[i, 0] * ux + inv[i, 1] * uy + inv[i, 2] for i in range(3)]
         bx, by = q[0] / q[2], q[1] / q[2]
-        wx = 0.5 * np.hypot(*np.gradient(bx))
-        wy = 0.5 * np.hypot(*np.gradient(by))
+        if c == 0:  # half a pixel's footprint on the board, the same for all channels
+            wx = 0.5 * np.hypot(*np.gradient(bx))
+            wy = 0.5 * np.hypot(*np.gradient(by))
         out[..., c] = ndimage.gaussian_filter(_checker(bx, by, wx, wy), blur)
     rng = np.random.default_rng(seed)
     out += rng.normal(0, 1, out.shape).astype(np.float32) * noise * np.sqrt(out)
     return np.clip(out, 0, 1)
+
+
+def texture(w: int, h: int, seed: int = 0):
+    """A scene with detail at several scales over the corrected plane (x from -0.25 w to
+    1.25 w): a function sampling it (cubic) at corrected positions."""
+    rng = np.random.default_rng(seed)
+    tw, th = int(0.75 * w), int(0.75 * h)  # half the resolution over 1.5 times the frame
+    t = sum(wt * ndimage.gaussian_filter(rng.normal(size=(th, tw)), s)
+            for s, wt in ((1.0, 0.5), (3.0, 1.5), (10.0, 4.0)))  # fmt: skip
+    t = 0.15 + 0.7 * (t - t.min()) / (t.max() - t.min())
+
+    def sample(ux, uy):
+        coords = [(uy + 0.25 * h) / 2, (ux + 0.25 * w) / 2]
+        return ndimage.map_coordinates(t, coords, order=3, mode="nearest")
+
+    return sample
+
+
+def render_scene(name, focal, w, h, sample, blur=0.7, noise=0.003, seed=0) -> np.ndarray:
+    """The uncorrected (recorded) view of a scene, with lateral CA, blur and noise."""
+    maps = inverse_maps(name, focal, w, h)
+    out = np.stack([ndimage.gaussian_filter(sample(*maps[c]), blur) for c in range(3)], -1)
+    rng = np.random.default_rng(seed)
+    return np.clip(out + rng.normal(0, noise, out.shape), 0, 1).astype(np.float32)
+
+
+def camera_jpeg(path, w, h, sample, jw, jh, zoom=1.03, blur=0.8, quality=90):
+    """The camera's corrected JPEG of the same scene: the ideal image, zoomed by ``zoom``
+    to hide the borders, resized to jw x jh, defocused, sRGB-encoded, JPEG-compressed
+    (Pillow)."""
+    from PIL import Image as PILImage
+
+    k = (w / jw) / zoom
+    qy, qx = np.mgrid[0:jh, 0:jw].astype(float)
+    ux = (w - 1) / 2 + k * (qx - (jw - 1) / 2)
+    uy = (h - 1) / 2 + k * (qy - (jh - 1) / 2)
+    v = ndimage.gaussian_filter(sample(ux, uy), blur)
+    srgb = np.where(v <= 0.0031308, 12.92 * v, 1.055 * np.clip(v, 0, 1) ** (1 / 2.4) - 0.055)
+    rgb = np.repeat((np.clip(srgb, 0, 1) * 255 + 0.5).astype(np.uint8)[..., None], 3, axis=2)
+    PILImage.fromarray(rgb).save(path, quality=quality)
+    return path
 
 
 def true_gain(name: str, focal: float, aperture: float, w: int, h: int) -> np.ndarray:

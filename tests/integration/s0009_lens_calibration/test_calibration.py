@@ -141,3 +141,89 @@ def test_develop_uses_the_profile(calibrated, sim_dng, tmp_path):
                      "--explain")  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert LENS in result.stdout
+
+
+@pytest.fixture(scope="module")
+def jpeg_pairs(tmp_path_factory):
+    """Two RAW + in-camera JPEG pairs of textured scenes: the 'RAW' is the uncorrected
+    recorded view (16-bit linear TIFF with EXIF, lateral CA, blur, noise); the JPEG the
+    ideal view zoomed 3 % to hide the borders, resized to 1200 x 800, defocused and
+    compressed at quality 90."""
+    folder = tmp_path_factory.mktemp("pairs")
+    files = []
+    for seed in (1, 2):
+        scene = cs.texture(W, H, seed)
+        files.append(cs.write_shot(folder / f"P{seed}.tif",
+                                   cs.render_scene(LENS, FOCAL, W, H, scene, seed=seed),
+                                   LENS, FOCAL, 5.6))  # fmt: skip
+        files.append(cs.camera_jpeg(folder / f"P{seed}.jpg", W, H, scene, 1200, 800))
+    return folder, files
+
+
+def test_from_jpeg_recovers_the_distortion_on_24mp(jpeg_pairs):
+    folder, files = jpeg_pairs
+    out = folder / "fromjpeg.xml"
+    result = run_lsq("lens", "calibrate", "--from-jpeg", *files, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("pair P") == 2 and "px RMS" in result.stdout
+    fitted = _loaded(out)
+    xs, ys = np.linspace(0, BW - 1, 25), np.linspace(0, BH - 1, 17)
+    flags = lensfunpy.ModifyFlags.DISTORTION
+
+    def points(lens):
+        mod = lensfunpy.Modifier(lens, lens.crop_factor, BW, BH)
+        mod.initialize(FOCAL, 4.0, 1000.0, flags=flags)
+        return np.array([[mod.apply_subpixel_geometry_distortion(float(x), float(y), 1, 1)[0, 0, 1]
+                          for x in xs] for y in ys])  # fmt: skip
+
+    err = np.hypot(*np.moveaxis(points(fitted) - points(cs.lens(LENS)), -1, 0))
+    assert np.sqrt(np.mean(err**2)) <= 0.2, (np.sqrt(np.mean(err**2)), err.max())
+
+
+@pytest.fixture(scope="module")
+def bad_shots(shots, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bad")
+    _, charts, _ = shots
+    scene = cs.texture(W, H, 3)
+    bad = {
+        "nochart": cs.write_shot(folder / "nochart.tif", cs.render_scene(LENS, FOCAL, W, H, scene),
+                                 LENS, FOCAL, 4.0),
+        "blurred": cs.write_shot(folder / "blurred.tif",
+                                 cs.render_chart(LENS, FOCAL, W, H, cs.POSES[0], blur=25.0),
+                                 LENS, FOCAL, 4.0),
+        "clipped": cs.write_shot(folder / "clipped.tif",
+                                 cs.render_flat(LENS, FOCAL, 4.0, W, H, level=1.6), LENS, FOCAL, 4.0),
+        "body": cs.write_shot(folder / "body.tif", cs.render_chart(LENS, FOCAL, W, H, cs.POSES[1]),
+                              LENS, FOCAL, 4.0, make="Leica Camera AG", model="LEICA SL2"),
+        "zoom": cs.write_shot(folder / "zoom.tif", cs.render_chart(cs.ZOOM, 20.0, W, H, cs.POSES[0]),
+                              cs.ZOOM, 20.0, 4.0),
+    }  # fmt: skip
+    return folder, charts, bad
+
+
+def test_bad_shots_are_named_and_the_fit_goes_on(bad_shots):
+    folder, charts, bad = bad_shots
+    out = folder / "some.xml"
+    result = run_lsq("lens", "calibrate", *charts[:5], *bad.values(), "--board", "11x7", "-o", out)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    reasons = {
+        "nochart": "no chessboard", "blurred": "too blurred", "clipped": "clipped",
+        "body": "mixed bodies",
+    }  # fmt: skip
+    for key, reason in reasons.items():
+        assert any(ln.startswith(f"lsq: {bad[key]}: ") and reason in ln for ln in lines), key
+    assert any(ln.startswith(f"lsq: {cs.ZOOM}: too few focal lengths") for ln in lines)
+    assert out.is_file() and len(_loaded_all(out)) == 2  # the prime and the zoom
+
+
+def _loaded_all(xml):
+    return lensfunpy.Database(paths=[str(xml)], load_common=False, load_bundled=False).lenses
+
+
+def test_nothing_fitted_exits_2_without_a_profile(bad_shots):
+    folder, _, bad = bad_shots
+    out = folder / "none.xml"
+    result = run_lsq("lens", "calibrate", bad["nochart"], bad["clipped"], "-o", out)
+    assert result.returncode == 2
+    assert "nothing could be fitted" in result.stderr and not out.exists()

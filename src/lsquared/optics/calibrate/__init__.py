@@ -118,32 +118,34 @@ def _measure_flat(shot: shots.Shot) -> tuple[np.ndarray, np.ndarray]:
         )
     grey = shot.rgb.mean(axis=-1)
     texture = shots.structure(grey)
-    if texture >= shots.FLAT_STRUCTURE:
+    radii, values = fit.radial_bins(grey)
+    uneven = fit.radial_misfit(grey, radii, values)
+    if texture >= shots.FLAT_STRUCTURE or uneven >= shots.FLAT_UNEVEN:
         raise LsqError(
             shot.path,
-            f"not a flat field: local contrast {texture:.1%} (shoot an "
-            "evenly lit surface through a diffuser, out of focus)",
+            f"not a flat field: local contrast {texture:.1%}, {uneven:.1%} RMS off a radial "
+            "falloff (shoot an evenly lit surface through a diffuser, out of focus)",
         )
-    return fit.radial_bins(grey)
+    return radii, values
 
 
 def _measure_chart(shot: shots.Shot, pattern: tuple[int, int]) -> chart.Corners:
-    found = chart.find_corners(shot.rgb, pattern)
-    if found is not None:
-        return found
-    sharp = chart.sharpness(chart.display_grey(shot.rgb))
-    cols, rows = pattern
+    sharp = chart.sharpness(chart.detection_image(shot.rgb)[0])
     if sharp < chart.SHARPNESS_MIN:
         raise LsqError(
             shot.path,
-            f"too blurred to find a chessboard (edge sharpness {sharp:.3f}"
-            f" < {chart.SHARPNESS_MIN}); focus on the board",
+            f"too blurred for a chart (edge sharpness {sharp:.2f} < {chart.SHARPNESS_MIN}); "
+            "focus on the board",
         )
-    raise LsqError(
-        shot.path,
-        f"no chessboard with {cols} x {rows} inner corners found (the "
-        "whole board must be in the frame; see --board)",
-    )
+    found = chart.find_corners(shot.rgb, pattern)
+    if found is None:
+        cols, rows = pattern
+        raise LsqError(
+            shot.path,
+            f"no chessboard with {cols} x {rows} inner corners found (the whole board must "
+            "be in the frame; see --board)",
+        )
+    return found
 
 
 def _group_key(s: shots.Settings) -> str:

@@ -233,17 +233,24 @@ class VignettingFit:
 VIGNETTING_BINS = 128
 
 
-def radial_bins(grey: np.ndarray, bins: int = VIGNETTING_BINS) -> tuple[np.ndarray, np.ndarray]:
-    """Median intensity in rings of the normalised radius (r = 1 at the half diagonal,
-    centre (W - 1)/2, (H - 1)/2: lensfun's vignetting normalisation) and each ring's mean
-    radius, from block means of the image (vignetting is smooth)."""
+def block_means(grey: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Means of square blocks (at most ``size`` blocks on the long side) and each block's
+    radius in lensfun's vignetting normalisation: r = 1 at the half diagonal, centre
+    (W - 1)/2, (H - 1)/2 of the full image."""
     h, w = grey.shape
-    f = max(1, max(h, w) // 512)
+    f = max(1, max(h, w) // size)
     hh, ww = h // f * f, w // f * f
     small = grey[:hh, :ww].reshape(hh // f, f, ww // f, f).mean(axis=(1, 3))
     ys = np.arange(hh // f) * f + (f - 1) / 2
     xs = np.arange(ww // f) * f + (f - 1) / 2
     r = np.hypot(*np.meshgrid(xs - (w - 1) / 2, ys - (h - 1) / 2)) / (np.hypot(w - 1, h - 1) / 2)
+    return small, r
+
+
+def radial_bins(grey: np.ndarray, bins: int = VIGNETTING_BINS) -> tuple[np.ndarray, np.ndarray]:
+    """Median intensity in rings of the normalised radius and each ring's mean radius,
+    from block means of the image (vignetting is smooth)."""
+    small, r = block_means(grey, 512)
     index = np.minimum((r * bins).astype(int), bins - 1).ravel()
     radii, values = [], []
     for i in range(bins):
@@ -252,6 +259,15 @@ def radial_bins(grey: np.ndarray, bins: int = VIGNETTING_BINS) -> tuple[np.ndarr
             radii.append(float(r.ravel()[sel].mean()))
             values.append(float(np.median(small.ravel()[sel])))
     return np.array(radii), np.array(values)
+
+
+def radial_misfit(grey: np.ndarray, radii: np.ndarray, values: np.ndarray) -> float:
+    """RMS relative departure of the image (block means) from its fitted radial falloff:
+    a flat field is radially symmetric, a blurred chart or unevenly lit wall is not."""
+    a, ks = fit_pa(radii, values)
+    small, r = block_means(grey, 128)
+    model = a * (_pa_design(r) @ np.array([1.0, *ks]))
+    return float(np.sqrt(np.mean((small / model - 1) ** 2)))
 
 
 def _pa_design(r: np.ndarray) -> np.ndarray:

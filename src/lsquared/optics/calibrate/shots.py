@@ -15,9 +15,11 @@ import numpy as np
 
 from lsquared.errors import InputError
 from lsquared.io import meta, raw, stills
+from lsquared.optics.calibrate.fit import block_means
 
 JPEG_SUFFIXES = (".jpg", ".jpeg")
 FLAT_STRUCTURE = 0.03  # relative local contrast below which a shot is a flat field
+FLAT_UNEVEN = 0.02  # RMS departure from a radial falloff a flat field may have
 CLIPPED_LEVEL = 0.995
 CLIPPED_FRACTION = 0.001
 
@@ -86,20 +88,12 @@ def load(path: str | Path, overrides: dict) -> Shot:
     return Shot(path, np.ascontiguousarray(rgb, dtype=np.float32), _settings(md, exif, overrides))
 
 
-def reduced(grey: np.ndarray, size: int = 256) -> np.ndarray:
-    """Block means to at most ``size`` pixels on the long side (vignetting is smooth)."""
-    h, w = grey.shape
-    f = max(1, max(h, w) // size)
-    hh, ww = h // f * f, w // f * f
-    return grey[:hh, :ww].reshape(hh // f, f, ww // f, f).mean(axis=(1, 3))
-
-
 def structure(grey: np.ndarray) -> float:
     """Local contrast of a reduced image relative to its mean: ~0 for a flat field, large
     for a chart or a scene."""
     from scipy import ndimage
 
-    small = reduced(grey)
+    small, _ = block_means(grey, 256)
     smooth = ndimage.gaussian_filter(small, 4, mode="nearest")
     return float(np.std(small - smooth) / max(float(np.mean(small)), 1e-9))
 
