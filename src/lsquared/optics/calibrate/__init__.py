@@ -130,7 +130,7 @@ def _measure_flat(shot: shots.Shot) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _measure_chart(shot: shots.Shot, pattern: tuple[int, int]) -> chart.Corners:
-    sharp = chart.sharpness(chart.detection_image(shot.rgb)[0])
+    sharp = chart.sharpness(chart.reduced_grey(shot.rgb, chart.DETECT_SIZE)[0])
     if sharp < chart.SHARPNESS_MIN:
         raise LsqError(
             shot.path,

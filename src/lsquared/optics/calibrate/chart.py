@@ -24,11 +24,24 @@ class Corners:
     channels: np.ndarray  # (3, N, 2) recorded positions in pixels, R G B
 
 
-def display_grey(rgb: np.ndarray) -> np.ndarray:
-    """8-bit grey for detection: green, scaled to its 99.5th percentile, gamma 1/2.2."""
+def reduced_grey(rgb: np.ndarray, size: int, linear: bool = True) -> tuple[np.ndarray, float]:
+    """8-bit grey of the green channel at most ``size`` pixels on the long side (area
+    averaging), scaled to its 99.5th percentile, with gamma 1/2.2 when the data are linear;
+    and the reduction factor (a reduced pixel centre q is at (q + 0.5) / f - 0.5)."""
+    import cv2
+
     g = rgb[..., 1]
-    top = float(np.percentile(g[::4, ::4], 99.5)) or 1.0
-    return (np.clip(g / top, 0, 1) ** (1 / 2.2) * 255 + 0.5).astype(np.uint8)
+    h, w = g.shape
+    f = min(1.0, size / max(h, w))
+    if f < 1:
+        small = cv2.resize(np.ascontiguousarray(g), (round(w * f), round(h * f)),
+                           interpolation=cv2.INTER_AREA)  # fmt: skip
+    else:
+        small = g
+    small = np.clip(small / max(float(np.percentile(small, 99.5)), 1e-6), 0, 1)
+    if linear:
+        small = small ** (1 / 2.2)
+    return (small * 255 + 0.5).astype(np.uint8), f
 
 
 def sharpness(grey: np.ndarray) -> float:
@@ -41,31 +54,18 @@ def sharpness(grey: np.ndarray) -> float:
     return float(np.percentile(mag, 99.5))
 
 
-def detection_image(rgb: np.ndarray) -> tuple[np.ndarray, int]:
-    """The grey image boards are searched in (at most ``DETECT_SIZE`` on the long side:
-    resolution-independent, and fast) and its reduction factor."""
-    import cv2
-
-    grey = display_grey(rgb)
-    h, w = grey.shape
-    factor = max(1, int(np.ceil(max(h, w) / DETECT_SIZE)))
-    if factor == 1:
-        return grey, 1
-    return cv2.resize(grey, (w // factor, h // factor), interpolation=cv2.INTER_AREA), factor
-
-
 def find_corners(rgb: np.ndarray, pattern: tuple[int, int]) -> Corners | None:
     """The inner corners of a chessboard with ``pattern`` = (columns, rows) of inner
     corners, or None when no complete board is found."""
     import cv2
 
-    small, factor = detection_image(rgb)
+    small, f = reduced_grey(rgb, DETECT_SIZE)
     flags = cv2.CALIB_CB_NORMALIZE_IMAGE
     found, corners = cv2.findChessboardCornersSB(small, pattern, flags=flags)
     if not found:
         return None
     corners = corners.reshape(-1, 2).astype(np.float64)
-    corners = (corners + 0.5) * factor - 0.5
+    corners = (corners + 0.5) / f - 0.5
     cols, rows = pattern
     board = (
         np.stack(np.meshgrid(np.arange(cols), np.arange(rows)), -1)

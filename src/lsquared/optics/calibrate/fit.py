@@ -11,8 +11,8 @@ aspect equal the image's), so lensfun's crop scaling ``cc`` is 1.
   calibration", with lensfun's radial model in place of Brown's): every shot's board plane
   maps to the corrected image by a homography; the recorded corners are the lens model
   applied to those points. The homographies and the model's terms are fitted jointly
-  (scipy's trust-region least squares with the block-sparse Jacobian), then corners beyond
-  4 sigma are dropped and the fit repeated.
+  (Levenberg-Marquardt, MINPACK through scipy), then corners beyond 4 sigma are dropped
+  and the fit repeated.
 - TCA: lensfun scales the red and blue recorded positions about the centre by
   ``f(r) = v + c r + b r^2`` (r of the green position), so per corner
   ``p_red = f(|p_green|) p_green``: linear least squares in (v, c, b).
@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, sparse
+from scipy import optimize
 
 from lsquared.optics.profile import LensProfile, source_coordinates
 
@@ -82,31 +82,30 @@ class DistortionFit:
     residuals: np.ndarray  # measured - model (N, 2)
 
 
-def _homography(h8: np.ndarray) -> np.ndarray:
-    return np.append(h8, 1.0).reshape(3, 3)
-
-
-def _apply_h(h: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    q = pts @ h[:, :2].T + h[:, 2]
-    return q[:, :2] / q[:, 2:3]
+def _project(h8: np.ndarray, index: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """Points (N, 2) through the homography of their view: ``h8`` holds each view's
+    first 8 entries (h33 = 1), ``index`` each point's view."""
+    h = np.concatenate([h8.reshape(-1, 8), np.ones((len(h8) // 8, 1))], axis=1)[index]
+    x, y = pts[:, 0], pts[:, 1]
+    w = h[:, 6] * x + h[:, 7] * y + h[:, 8]
+    return np.stack([(h[:, 0] * x + h[:, 1] * y + h[:, 2]) / w,
+                     (h[:, 3] * x + h[:, 4] * y + h[:, 5]) / w], axis=-1)  # fmt: skip
 
 
 def _solve(
     residual: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, sparsity=None, loss="linear"
 ) -> np.ndarray:
-    result = optimize.least_squares(
-        residual,
-        x0,
-        method="trf",
-        jac_sparsity=sparsity,
-        x_scale="jac",
-        loss=loss,
-        f_scale=1.0,
-        xtol=1e-12,
-        ftol=1e-12,
-        gtol=1e-12,
-        max_nfev=200,
-    )
+    """Least squares: Levenberg-Marquardt (MINPACK) for plain squares, which converges in a
+    few iterations here; the trust-region method with the block-sparse Jacobian for robust
+    losses."""
+    if loss == "linear":
+        result = optimize.least_squares(residual, x0, method="lm", x_scale="jac",
+                                        xtol=1e-12, ftol=1e-12)  # fmt: skip
+    else:
+        result = optimize.least_squares(
+            residual, x0, method="trf", jac_sparsity=sparsity, x_scale="jac", loss=loss,
+            f_scale=1.0, max_nfev=100,
+        )  # fmt: skip
     return result.x
 
 
@@ -118,69 +117,34 @@ def fit_chart_distortion(
     import cv2
 
     nterms = MODEL_TERMS[model]
-    keep = [np.ones(len(b), bool) for b, _ in views]
+    board = np.concatenate([b for b, _ in views])
+    corners = np.concatenate([c for _, c in views])
+    index = np.concatenate([np.full(len(b), i) for i, (b, _) in enumerate(views)])
     hs = []
-    for board, corners in views:
-        h, _ = cv2.findHomography(board.astype(np.float64), corners.astype(np.float64))
+    for b, c in views:
+        h, _ = cv2.findHomography(b.astype(np.float64), c.astype(np.float64))
         hs.append((h / h[2, 2]).ravel()[:8])
     x = np.concatenate([np.zeros(nterms), *hs])
+
+    def residuals(x, keep):
+        u = _project(x[nterms:], index[keep], board[keep])
+        return corners[keep] - frame.recorded((model, tuple(x[:nterms])), u)
+
+    keep = np.ones(len(board), bool)
     for _ in range(3):
-        x = _fit_views(frame, views, keep, model, x)
-        res = _view_residuals(frame, views, keep, model, x, all_points=True)
-        err = np.concatenate([np.hypot(*r.T) for r in res])
-        kept = np.concatenate(keep)
-        sigma = np.sqrt(np.mean(err[kept] ** 2))
-        new_keep = np.split(
-            err <= max(OUTLIER_SIGMA * sigma, 1e-3), np.cumsum([len(k) for k in keep])[:-1]
-        )
-        if all((a == b).all() for a, b in zip(new_keep, keep, strict=True)):
+        x = _solve(lambda v, keep=keep: residuals(v, keep).ravel(), x)
+        err = np.hypot(*residuals(x, np.ones(len(board), bool)).T)
+        sigma = np.sqrt(np.mean(err[keep] ** 2))
+        new_keep = err <= max(OUTLIER_SIGMA * sigma, 1e-3)
+        if (new_keep == keep).all():
             break
         keep = new_keep
-    res = _view_residuals(frame, views, keep, model, x, all_points=False)
-    residuals = np.concatenate(res)
-    positions = np.concatenate([c[k] for (_, c), k in zip(views, keep, strict=True)])
-    err = np.hypot(*residuals.T)
+    res = residuals(x, keep)
+    err = np.hypot(*res.T)
     return DistortionFit(
-        model,
-        tuple(float(t) for t in x[:nterms]),
-        float(np.sqrt(np.mean(err**2))),
-        float(err.max()),
-        len(err),
-        int(sum((~k).sum() for k in keep)),
-        positions,
-        residuals,
-    )
-
-
-def _view_residuals(frame, views, keep, model, x, all_points):
-    nterms = MODEL_TERMS[model]
-    terms = tuple(x[:nterms])
-    out = []
-    for i, ((board, corners), k) in enumerate(zip(views, keep, strict=True)):
-        h = _homography(x[nterms + 8 * i : nterms + 8 * i + 8])
-        sel = slice(None) if all_points else k
-        u = _apply_h(h, board[sel])
-        out.append(corners[sel] - frame.recorded((model, terms), u))
-    return out
-
-
-def _fit_views(frame, views, keep, model, x0):
-    nterms = MODEL_TERMS[model]
-    counts = [int(k.sum()) for k in keep]
-    rows = 2 * sum(counts)
-    pattern = sparse.lil_matrix((rows, len(x0)), dtype=np.int8)
-    pattern[:, :nterms] = 1
-    start = 0
-    for i, n in enumerate(counts):
-        pattern[start : start + 2 * n, nterms + 8 * i : nterms + 8 * i + 8] = 1
-        start += 2 * n
-
-    def residual(x):
-        return np.concatenate(
-            [r.ravel() for r in _view_residuals(frame, views, keep, model, x, False)]
-        )
-
-    return _solve(residual, x0, pattern)
+        model, tuple(float(t) for t in x[:nterms]), float(np.sqrt(np.mean(err**2))),
+        float(err.max()), int(keep.sum()), int((~keep).sum()), corners[keep], res,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from scipy import sparse
 from lsquared.errors import LsqError
 from lsquared.io import stills
 from lsquared.optics import calibrate as cal
-from lsquared.optics.calibrate import fit, shots
+from lsquared.optics.calibrate import chart, fit, shots
 from lsquared.optics.calibrate.lensfunxml import LensCalibration
 
 FEATURE_SIZE = 2400  # longest side features are found at
@@ -65,27 +65,12 @@ def pairs_of(paths: list[Path]) -> tuple[list[tuple[Path, Path]], list[cal.Probl
     return pairs, problems
 
 
-def _grey8(rgb: np.ndarray, linear: bool) -> tuple[np.ndarray, float]:
-    import cv2
-
-    g = rgb[..., 1]
-    g = g / max(float(np.percentile(g[::4, ::4], 99.5)), 1e-6)
-    if linear:
-        g = np.clip(g, 0, 1) ** (1 / 2.2)
-    g8 = (np.clip(g, 0, 1) * 255 + 0.5).astype(np.uint8)
-    h, w = g8.shape
-    f = min(1.0, FEATURE_SIZE / max(h, w))
-    if f < 1:
-        g8 = cv2.resize(g8, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
-    return g8, f
-
-
 def match(raw_rgb: np.ndarray, jpeg_rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Matched points (recorded pixels, JPEG pixels), RANSAC inliers of a similarity."""
     import cv2
 
-    a, fa = _grey8(raw_rgb, linear=True)
-    b, fb = _grey8(jpeg_rgb, linear=False)
+    a, fa = chart.reduced_grey(raw_rgb, FEATURE_SIZE, linear=True)
+    b, fb = chart.reduced_grey(jpeg_rgb, FEATURE_SIZE, linear=False)
     sift = cv2.SIFT_create(nfeatures=20000)
     ka, da = sift.detectAndCompute(a, None)
     kb, db = sift.detectAndCompute(b, None)
