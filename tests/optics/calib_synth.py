@@ -30,8 +30,10 @@ def lens(name: str):
     return next(x for x in lensfunpy.Database().lenses if x.model == name)
 
 
-def modifier(name: str, focal: float, w: int, h: int, aperture=4.0, flags=None):
-    lf = lens(name)
+def modifier(name, focal: float, w: int, h: int, aperture=4.0, flags=None):
+    """lensfun's Modifier for a lens (a lensfunpy lens, or a model name in the bundled
+    database) on a w x h frame."""
+    lf = lens(name) if isinstance(name, str) else name
     mod = lensfunpy.Modifier(lf, lf.crop_factor, w, h)
     mod.initialize(
         focal,
@@ -43,10 +45,10 @@ def modifier(name: str, focal: float, w: int, h: int, aperture=4.0, flags=None):
     return mod
 
 
-def true_coordinates(name: str, focal: float, w: int, h: int, x, y) -> np.ndarray:
+def true_coordinates(name, focal: float, w: int, h: int, x, y, flags=None) -> np.ndarray:
     """Modifier's recorded positions (..., 3 channels, 2) of corrected points, one call
     per point (lensfun's scalar path)."""
-    mod = modifier(name, focal, w, h)
+    mod = modifier(name, focal, w, h, flags=flags)
     xs, ys = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float))
     out = np.empty((*xs.shape, 3, 2))
     for idx in np.ndindex(xs.shape):
@@ -243,7 +245,7 @@ def camera_jpeg(path, w, h, sample, jw, jh, zoom=1.03, blur=0.8, quality=90):
     return path
 
 
-def true_gain(name: str, focal: float, aperture: float, w: int, h: int) -> np.ndarray:
+def true_gain(name, focal: float, aperture: float, w: int, h: int) -> np.ndarray:
     """lensfun's vignetting correction gain at every pixel (Modifier on ones)."""
     mod = modifier(name, focal, w, h, aperture, flags=lensfunpy.ModifyFlags.VIGNETTING)
     ones = np.ones((h, w, 3), np.float32)

@@ -148,12 +148,10 @@ def _measure_chart(shot: shots.Shot, pattern: tuple[int, int]) -> chart.Corners:
     return found
 
 
-def _group_key(s: shots.Settings) -> str:
-    return s.lens or "unknown lens"
-
-
-def _check_settings(shot: shots.Shot, kind: str) -> None:
+def check_settings(shot: shots.Shot, kind: str) -> None:
     s = shot.settings
+    if not s.lens:
+        raise LsqError(shot.path, "no lens model in EXIF: give --lens")
     if s.focal is None:
         raise LsqError(shot.path, "no focal length in EXIF: give --focal")
     if kind == "vignetting" and s.aperture is None:
@@ -173,8 +171,8 @@ def measure(
         try:
             shot = shots.load(path, options.overrides())
             kind = _kind_of(shot, options)
-            _check_settings(shot, kind)
-            key = _group_key(shot.settings)
+            check_settings(shot, kind)
+            key = shot.settings.lens
             group = groups.setdefault(key, _Measured(shot.settings, shot.size))
             if shot.size != group.size:
                 w, h = group.size

@@ -163,8 +163,7 @@ def fit_pairs(frame: fit.Frame, pairs: list[Pair], model: str):
 
 def measure_pair(raw_path: Path, jpeg_path: Path, options: cal.Options) -> Pair:
     shot = shots.load(raw_path, options.overrides())
-    if shot.settings.focal is None:
-        raise LsqError(raw_path, "no focal length in EXIF: give --focal")
+    cal.check_settings(shot, "distortion")
     jpeg = stills.read_image(jpeg_path)
     raw_pts, jpeg_pts = match(shot.rgb, jpeg)
     if len(raw_pts) < MIN_MATCHES:
@@ -196,7 +195,7 @@ def calibrate(
             progress(jpeg_path)
         try:
             pair = measure_pair(raw_path, jpeg_path, options)
-            measured[(pair.settings.lens or "unknown lens", pair.settings.focal)].append(pair)
+            measured[(pair.settings.lens, pair.settings.focal)].append(pair)
         except LsqError as e:
             problems.append(cal.Problem(str(e.path), e.problem))
     lenses: dict[str, cal.LensResult] = {}

@@ -70,24 +70,11 @@ def _lens_element(root: ET.Element, cal: LensCalibration) -> None:
     ):
         ET.SubElement(lens, tag).text = text
     calib = ET.SubElement(lens, "calibration")
-    for focal, (model, terms) in sorted(cal.distortion.items()):
-        names = DISTORTION_NAMES[model]
-        ET.SubElement(
-            calib,
-            "distortion",
-            model=model,
-            focal=_num(focal),
-            **{n: _num(t) for n, t in zip(names, terms, strict=True)},
-        )
-    for focal, (model, terms) in sorted(cal.tca.items()):
-        names = TCA_NAMES[model]
-        ET.SubElement(
-            calib,
-            "tca",
-            model=model,
-            focal=_num(focal),
-            **{n: _num(t) for n, t in zip(names, terms, strict=True)},
-        )
+    for element, fits, names in (("distortion", cal.distortion, DISTORTION_NAMES),
+                                 ("tca", cal.tca, TCA_NAMES)):  # fmt: skip
+        for focal, (model, terms) in sorted(fits.items()):
+            attrs = {n: _num(t) for n, t in zip(names[model], terms, strict=True)}
+            ET.SubElement(calib, element, model=model, focal=_num(focal), **attrs)
     for (focal, aperture), ks in sorted(cal.vignetting.items()):
         for distance in VIGNETTING_DISTANCES:
             ET.SubElement(
