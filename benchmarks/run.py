@@ -2,6 +2,7 @@
 """Benchmarks: lsquared and its peers on the same input, in one run, with ratios.
 
     python benchmarks/run.py develop [--input RAW] [--repeat 2]
+    python benchmarks/run.py calibrate [--shots 12] [--size 6000x4000]
 
 Each tool runs as its own process (start-up included, as a user sees it); wall time is the
 best of ``--repeat`` runs and peak memory is the process's maximum resident set (wait4).
@@ -357,12 +358,77 @@ def job_batch(args) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+def _chart_shot(path: Path, w: int, h: int, quad, seed: int) -> None:
+    """A 16-bit TIFF of a chessboard (11 x 7 inner corners) filling ``quad`` (corrected
+    frame), recorded through the Lumix S 24/F1.8 (lsquared's own map, inverted by
+    fixed-point iteration on a 16 px grid: a workload, not a truth), blurred, noisy."""
+    import cv2
+    import numpy as np
+    import pyexiv2
+    import tifffile
+
+    from lsquared.optics import lensdb
+    from lsquared.optics import profile as optics
+
+    sq = 100
+    board = np.full((10 * sq, 14 * sq), 0.9, np.float32)  # white margin of one square
+    for i in range(8):
+        for j in range(12):
+            if (i + j) % 2 == 0:
+                board[(i + 1) * sq : (i + 2) * sq, (j + 1) * sq : (j + 2) * sq] = 0.1
+    src = np.float32([[0, 0], [14 * sq, 0], [14 * sq, 10 * sq], [0, 10 * sq]])
+    ideal = cv2.warpPerspective(board, cv2.getPerspectiveTransform(src, np.float32(quad)),
+                                (w, h), flags=cv2.INTER_AREA, borderValue=0.5)  # fmt: skip
+    p = optics.from_lensfun(lensdb.lookup("Lumix S 24/F1.8"), 24.0, 4.0, 1000.0)
+    gx, gy = np.meshgrid(np.arange(0, w + 16, 16.0), np.arange(0, h + 16, 16.0))
+    ux, uy = gx.copy(), gy.copy()
+    for _ in range(8):
+        sx, sy = optics.source_coordinates(p, w, h, 1.0, ux, uy)
+        ux, uy = ux + gx - sx[1], uy + gy - sy[1]
+    mx = cv2.resize(ux.astype(np.float32), (w + 16, h + 16))[:h, :w]
+    my = cv2.resize(uy.astype(np.float32), (w + 16, h + 16))[:h, :w]
+    grey = cv2.GaussianBlur(cv2.remap(ideal, mx, my, cv2.INTER_LINEAR), (0, 0), 1.5)
+    grey += np.random.default_rng(seed).normal(0, 0.004, grey.shape).astype(np.float32)
+    rgb = (np.clip(grey, 0, 1)[..., None].repeat(3, axis=2) * 65535).astype(np.uint16)
+    tifffile.imwrite(path, rgb, photometric="rgb")
+    with pyexiv2.Image(str(path)) as img:
+        img.modify_exif({"Exif.Image.Make": "Panasonic", "Exif.Image.Model": "DC-S5",
+                         "Exif.Photo.LensModel": "LUMIX S 24/F1.8",
+                         "Exif.Photo.FocalLength": "24/1", "Exif.Photo.FNumber": "4/1",
+                         "Exif.Photo.FocalLengthIn35mmFilm": "24"})  # fmt: skip
+
+
+def job_calibrate(args) -> None:
+    """``lsq lens calibrate`` on chessboard shots (16-bit TIFF, default 12 of 6000 x 4000):
+    wall time of the whole command (start-up, reading, detection, fit, XML)."""
+    w, h = (int(v) for v in args.size.split("x"))
+    work = Path(tempfile.mkdtemp(prefix="lsq-bench-"))
+    boxes = [(x, y) for y in (0.02, 0.35, 0.62) for x in (0.02, 0.27, 0.52, 0.7)]
+    print(f"rendering {args.shots} chessboard shots of {w} x {h} ...", flush=True)
+    files = []
+    for i in range(args.shots):
+        x0, y0 = boxes[i % len(boxes)]
+        bw, bh = 0.28 + 0.04 * (i % 3), 0.36
+        t = 0.03 * ((i % 4) - 1.5)  # perspective: one side nearer than the other
+        quad = [[x0 * w, (y0 + t) * h], [(x0 + bw) * w, (y0 - t) * h],
+                [(x0 + bw) * w, (y0 + bh + t) * h], [x0 * w, (y0 + bh - t) * h]]  # fmt: skip
+        files.append(work / f"chart{i:02d}.tif")
+        _chart_shot(files[-1], w, h, quad, i)
+    cmd = [PY, "-m", "lsquared", "lens", "calibrate", *map(str, files), "--board", "11x7",
+           "-o", str(work / "profile.xml")]  # fmt: skip
+    seconds, peak = measure(cmd, args.repeat)
+    print(f"\ncalibrate: {args.shots} chessboard shots {w}x{h}, 16-bit TIFF")
+    print(f"calibrate  lsquared {seconds:.2f} s, peak {peak:.0f} MB")
+    shutil.rmtree(work, ignore_errors=True)
+
+
 JOBS = {
     "develop": job_develop,
     "lut": job_lut,
     "lens": job_lens,
     "grade": job_grade,
     "batch": job_batch,
+    "calibrate": job_calibrate,
 }
 
 
@@ -378,6 +444,8 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=24, help="batch: number of DNGs")
     parser.add_argument("--width", type=int, default=4000, help="batch: DNG width")
     parser.add_argument("--height", type=int, default=2666, help="batch: DNG height")
+    parser.add_argument("--shots", type=int, default=12, help="calibrate: chessboard shots")
+    parser.add_argument("--size", default="6000x4000", help="calibrate: shot size WxH")
     parser.add_argument(
         "--install", action=argparse.BooleanOptionalAction, default=os.geteuid() == 0
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from lsquared.cli.common import errors_as_one_line
+from lsquared.cli.common import errors_as_one_line, progress
 from lsquared.errors import LensError
 from lsquared.optics.profile import lensdb_name
 
@@ -115,3 +115,114 @@ def lens_import_db(
     typer.echo(
         f"imported {report.files} files into {report.folder}; {report.lenses} lenses available"
     )
+
+
+def _board(text: str) -> tuple[int, int]:
+    try:
+        cols, rows = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise typer.BadParameter(f"{text!r}: give inner corners as COLSxROWS, e.g. 9x6") from None
+    return cols, rows
+
+
+def _print_fits(result) -> None:
+    for lens in result.lenses:
+        cal = lens.calibration
+        typer.echo(f"{cal.maker} {cal.model}  [{cal.mount}; crop {cal.crop_factor:g}]")
+        for focal, d in sorted(lens.distortion.items()):
+            terms = " ".join(f"{t:+.6f}" for t in d.terms)
+            typer.echo(
+                f"  distortion {d.model:6s} {focal:g} mm  {terms}  residual {d.rms_px:.3f} px RMS,"
+                f" {d.max_px:.3f} max ({d.used} corners, {d.dropped} dropped)"
+            )
+        for pair in lens.pairs:
+            typer.echo(
+                f"  pair {pair.raw.name} + {pair.jpeg.name}: {pair.used} of {pair.matches} matches,"
+                f" residual {pair.rms_px:.3f} px RMS"
+            )
+        for focal, t in sorted(lens.tca.items()):
+            terms = " ".join(f"{v:.6f}" for v in t.terms)
+            typer.echo(
+                f"  tca        {t.model:6s} {focal:g} mm  {terms}  residual {t.rms_px:.3f} px"
+            )
+        for (focal, aperture), v in sorted(lens.vignetting.items()):
+            terms = " ".join(f"{k:+.4f}" for k in v.terms)
+            typer.echo(
+                f"  vignetting pa     {focal:g} mm f/{aperture:g}  {terms}  residual {v.rms:.2%}"
+            )
+
+
+@lens_app.command("calibrate")
+def lens_calibrate(
+    shots: list[Path] = typer.Argument(
+        ..., help="Chessboard and flat-field shots (RAW, TIFF, PNG, JPEG)."
+    ),
+    output: Path = typer.Option(..., "-o", "--output", help="The lensfun XML profile to write."),
+    lens: str | None = typer.Option(None, "--lens", help="Lens model, when EXIF lacks it."),
+    maker: str | None = typer.Option(None, "--maker", help="Lens maker, when EXIF lacks it."),
+    mount: str | None = typer.Option(None, "--mount", help="L, M or a lensfun mount name."),
+    crop_factor: float | None = typer.Option(None, "--crop-factor", help="Sensor crop factor."),
+    focal: float | None = typer.Option(
+        None, "--focal", help="Focal length in mm, when EXIF lacks it."
+    ),
+    aperture: float | None = typer.Option(None, "--aperture", help="f-number, when EXIF lacks it."),
+    kind: str | None = typer.Option(
+        None, "--kind", help="distortion, tca or vignetting (default: told from the pixels)."
+    ),
+    board: str = typer.Option("9x6", "--board", help="Chessboard inner corners, COLSxROWS."),
+    model: str = typer.Option("ptlens", "--model", help="Distortion model: ptlens or poly3."),
+    tca_model: str = typer.Option("poly3", "--tca-model", help="TCA model: poly3 or linear."),
+    from_jpeg: bool = typer.Option(
+        False, "--from-jpeg", help="Fit distortion from RAW + in-camera corrected JPEG pairs."
+    ),
+    v2: bool = typer.Option(
+        False, "--v2", help="Write lensfun database version 2 (upstream) instead of 1."
+    ),
+    report: Path | None = typer.Option(
+        None, "--report", help="Folder for residual tables and PNG plots."
+    ),
+) -> None:
+    """Make a lensfun profile for a lens: distortion and TCA from chessboard shots,
+    vignetting from flat fields (several apertures), or distortion from RAW + JPEG pairs.
+    Unusable shots are named with the reason; exit 1 when some were, 2 when nothing fits.
+
+    Example: lsq lens calibrate chart/*.RW2 flat/*.RW2 --board 9x6 -o my-lens.xml --report rep
+    """
+    from lsquared.optics import calibrate as cal
+    from lsquared.optics.calibrate import lensfunxml
+
+    if kind is not None and kind not in cal.KINDS:
+        raise typer.BadParameter(f"--kind {kind!r}: choose distortion, tca or vignetting")
+    if model not in ("ptlens", "poly3") or tca_model not in ("poly3", "linear"):
+        raise typer.BadParameter("--model is ptlens or poly3; --tca-model is poly3 or linear")
+    options = cal.Options(
+        lens=lens, maker=maker, mount=mount, crop_factor=crop_factor, focal=focal,
+        aperture=aperture, kind=kind, pattern=_board(board), distortion_model=model,
+        tca_model=tca_model,
+    )  # fmt: skip
+    with errors_as_one_line():
+        from lsquared.io.atomic import check_writable_target
+
+        check_writable_target(output, shots)
+        with progress(len(shots), "measuring") as advance:
+            if from_jpeg:
+                from lsquared.optics.calibrate import fromjpeg
+
+                result = fromjpeg.calibrate(shots, options, lambda _: advance())
+            else:
+                result = cal.calibrate(shots, options, lambda _: advance())
+        for problem in result.problems:
+            typer.echo(f"lsq: {problem.line()}", err=True)
+        if not result.fitted:
+            typer.echo(f"lsq: {output}: nothing could be fitted; no profile written", err=True)
+            raise typer.Exit(2)
+        lensfunxml.write([r.calibration for r in result.lenses], output, shots, 2 if v2 else 1)
+        _print_fits(result)
+        if report is not None:
+            from lsquared.optics.calibrate import report as reports
+
+            for path in reports.write(result, report):
+                typer.echo(f"report: {path}")
+    typer.echo(f"wrote {output}")
+    if result.problems:
+        raise typer.Exit(1)
