@@ -253,6 +253,26 @@ def grade_file(
     source, out = Path(source), Path(out)
     check_writable_target(out, [source])
     info = video.probe(source)
+    processor, recipe, input_name = clip_processor(source, info, recipe, input_name, cache, fast)
+    tags = video.EncodeTags(*VIDEO_TAGS[recipe.output.space])
+    planes = lut_on_planes(processor.program) if processor.renderer.name == "cpu" else None
+    frames = video.grade_video(
+        source, out, processor.apply_array, codec, crf, preset, tags, start_s, duration_s,
+        on_frame, planes,
+    )  # fmt: skip
+    return GradeResult(source, out, processor, frames, input_name)
+
+
+def clip_processor(
+    source: Path,
+    info,
+    recipe: Recipe,
+    input_name: str = "auto",
+    cache: ProcessorCache | None = None,
+    fast: bool = False,
+) -> tuple[Processor, Recipe, str]:
+    """The Processor that grades a probed clip's R'G'B' frames (what :func:`grade_file` and
+    the viewer apply), with the recipe and input name it resolved."""
     if input_name == "auto":  # camera log is not signalled in the stream's tags
         input_name = (
             recipe.input.encoding if recipe.input.encoding not in ("auto", "raw") else "rec709"
@@ -271,13 +291,7 @@ def grade_file(
         processor = cache.baked(recipe, metadata, encoding, input_name)
     else:
         processor = cache.compile(recipe, metadata, encoding)
-    tags = video.EncodeTags(*VIDEO_TAGS[recipe.output.space])
-    planes = lut_on_planes(processor.program) if processor.renderer.name == "cpu" else None
-    frames = video.grade_video(
-        source, out, processor.apply_array, codec, crf, preset, tags, start_s, duration_s,
-        on_frame, planes,
-    )  # fmt: skip
-    return GradeResult(source, out, processor, frames, input_name)
+    return processor, recipe, input_name
 
 
 def identify_lens(path: str | Path) -> list[str]:
