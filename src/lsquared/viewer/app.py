@@ -48,6 +48,16 @@ def _int(request: Request, name: str, default: int, lo: int = 0, hi: int = MAX_S
     return number
 
 
+def _fraction(request: Request, name: str) -> float:
+    try:
+        value = float(request.query_params.get(name, "0.5"))
+    except ValueError:
+        raise _BadRequest(f"{name} must be a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise _BadRequest(f"{name} must be in [0, 1]")
+    return value
+
+
 class _BadRequest(Exception):
     pass
 
@@ -108,17 +118,32 @@ def create_app(session: Session, token: str | None = None) -> TokenGuard:
         })  # fmt: skip
 
     async def recipe_set(request: Request) -> Response:
-        text = (await request.body()).decode("utf-8", "replace")
-        rid = session.set_recipe_toml(text)
-        return JSONResponse({"id": rid, "toml": session.get_recipe(rid).to_toml()})
+        """TOML text, or JSON ``{"base": id, "look": name, "changes": {section: {...}}}``."""
+        body = await request.body()
+        if request.headers.get("content-type", "").startswith("application/json"):
+            try:
+                data = json.loads(body)
+                base, changes = str(data.get("base", session.default_id)), data.get("changes", {})
+            except (ValueError, AttributeError):
+                raise _BadRequest("the body must be a JSON object") from None
+            look = data.get("look")
+            rid = session.change_recipe(base, changes, None if look is None else str(look))
+        else:
+            rid = session.set_recipe_toml(body.decode("utf-8", "replace"))
+        return recipe_answer(rid)
+
+    def recipe_answer(rid: str) -> Response:
+        recipe = session.get_recipe(rid)
+        return JSONResponse({"id": rid, "toml": recipe.to_toml(), "recipe": recipe.to_dict()})
 
     def recipe_get(request: Request) -> Response:
         rid = request.path_params["rid"]
+        if rid.endswith(".json"):
+            return recipe_answer(rid[: -len(".json")])
         return PlainTextResponse(session.get_recipe(rid).to_toml(), media_type="application/toml")
 
     def recipe_default(request: Request) -> Response:
-        return JSONResponse({"id": session.default_id,
-                             "toml": session.get_recipe(session.default_id).to_toml()})  # fmt: skip
+        return recipe_answer(session.default_id)
 
     def _render(request: Request) -> np.ndarray:
         return session.render(
@@ -131,10 +156,25 @@ def create_app(session: Session, token: str | None = None) -> TokenGuard:
         return png(_render(request))
 
     def crop(request: Request) -> Response:
-        q = request.path_params["fid"], request.query_params.get("recipe", session.default_id)
-        return png(session.crop(*q, _int(request, "x", 0), _int(request, "y", 0),
-                                _int(request, "cw", 512, 1), _int(request, "ch", 512, 1),
-                                _int(request, "frame", 0, 0, 10**9)))  # fmt: skip
+        """A 1:1 crop: its corner (``x``, ``y``) in source pixels, or its centre as
+        fractions of the frame (``cx``, ``cy`` in [0, 1])."""
+        fid, rid = (
+            request.path_params["fid"],
+            request.query_params.get("recipe", session.default_id),
+        )
+        cw, ch, frame = (
+            _int(request, "cw", 512, 1),
+            _int(request, "ch", 512, 1),
+            _int(request, "frame", 0, 0, 10**9),
+        )
+        centre = None
+        if "cx" in request.query_params:
+            centre = (_fraction(request, "cx"), _fraction(request, "cy"))
+        return png(
+            session.crop(
+                fid, rid, _int(request, "x", 0), _int(request, "y", 0), cw, ch, frame, centre
+            )
+        )
 
     def scope(request: Request) -> Response:
         kind = request.path_params["kind"]

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from lsquared import engine
-from lsquared.errors import InputError, LsqError, OutputError
+from lsquared.errors import InputError, LsqError, OutputError, RecipeError
 from lsquared.image import Image
 from lsquared.io import stills
 from lsquared.io.atomic import atomic_output, check_writable_target
@@ -144,6 +144,26 @@ class Session:
         engine.validate_recipe(recipe)
         return self.add_recipe(recipe)
 
+    def change_recipe(self, base: str, changes: dict, look: str | None = None) -> str:
+        """Store ``base`` with a look picked (a built-in name, ``lut:<file id>``, or "" for
+        none) and then ``{section: {key: value}}`` changed; returns the new id."""
+        recipe = self.get_recipe(base)
+        if look is not None:
+            if look.startswith("lut:"):
+                lut = self.entry(look[4:], ("lut",)).path
+                recipe = recipe.replace("look", name="", lut=str(lut))
+            elif look:
+                recipe = engine.with_look_name(recipe.replace("look", lut=""), look)
+            else:
+                recipe = recipe.replace("look", name="", lut="")
+        sections = [f for f in rc.Recipe.__dataclass_fields__ if f != "schema"]
+        for section, values in changes.items():
+            if section not in sections or not isinstance(values, dict):
+                raise RecipeError("recipe", f"unknown section [{section}]")
+            recipe = recipe.replace(section, **values)
+        engine.validate_recipe(recipe)
+        return self.add_recipe(recipe)
+
     # listings --------------------------------------------------------------------------
     def files(self) -> list[dict]:
         out = []
@@ -215,13 +235,17 @@ class Session:
 
             return self._renders.get((file_id, rid, index, size), make)
 
-    def crop(self, file_id: str, rid: str, x: int, y: int, w: int, h: int, index: int = 0):
-        """A 1:1 crop of the full-resolution rendering (geometry needs the whole frame)."""
+    def crop(self, file_id: str, rid: str, x: int, y: int, w: int, h: int, index: int = 0,
+             centre: tuple[float, float] | None = None):  # fmt: skip
+        """A 1:1 crop of the full-resolution rendering (geometry needs the whole frame), at
+        (x, y) or centred at fractions ``centre`` of the frame."""
         entry = self.entry(file_id)
         recipe = self.get_recipe(rid)
         with self._lock:
             pixels, compiled = self._source(entry, recipe, index)
             full_h, full_w = pixels.shape[:2]
+            if centre is not None:
+                x, y = round(centre[0] * full_w - w / 2), round(centre[1] * full_h - h / 2)
             x, y = min(max(0, x), full_w - 1), min(max(0, y), full_h - 1)
             w, h = max(1, min(w, full_w - x, 2048)), max(1, min(h, full_h - y, 2048))
             processor = compiled((full_w, full_h))
