@@ -54,7 +54,8 @@ def _png(response) -> np.ndarray:
 def test_files_lists_only_the_folders_own_files(client):
     files = client.get("/tok/api/files").json()["files"]
     assert [(f["id"], f["name"], f["kind"]) for f in files] == [
-        ("f0", "chart.dng", "raw"), ("f1", "vlog.mov", "clip"),
+        ("f0", "chart.dng", "raw"),
+        ("f1", "vlog.mov", "clip"),
     ]  # the symlink out of the folder and the .txt are not listed
     assert files[1]["frames"] == 6
 
