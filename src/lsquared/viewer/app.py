@@ -4,6 +4,7 @@ ids (files, recipes, jobs), never paths; an unknown id is 404. See README "lsq v
 
 from __future__ import annotations
 
+import io
 import json
 import secrets
 from importlib import resources
@@ -25,15 +26,19 @@ SCOPE_KINDS = ("waveform", "parade", "vectorscope", "histogram", "falsecolour", 
 MAX_SIDE = 8192
 
 
-def png_bytes(pixels: np.ndarray) -> bytes:
-    """8-bit RGB or grey pixels as a PNG with no colour tags (shown as the code values)."""
-    import imagecodecs
+def bmp_bytes(pixels: np.ndarray) -> bytes:
+    """8-bit RGB or grey pixels as an uncompressed BMP with no colour tags (shown as the
+    code values). Uncompressed: the page is served on the loopback interface, where
+    compressing (PNG: tens to hundreds of ms per preview) costs more than sending."""
+    from PIL import Image as PILImage
 
-    return bytes(imagecodecs.png_encode(np.ascontiguousarray(pixels), level=1))
+    buffer = io.BytesIO()
+    PILImage.fromarray(np.ascontiguousarray(pixels)).save(buffer, "BMP")
+    return buffer.getvalue()
 
 
-def png(pixels: np.ndarray) -> Response:
-    return Response(png_bytes(pixels), media_type="image/png",
+def image(pixels: np.ndarray) -> Response:
+    return Response(bmp_bytes(pixels), media_type="image/bmp",
                     headers={"Cache-Control": "no-store"})  # fmt: skip
 
 
@@ -153,7 +158,7 @@ def create_app(session: Session, token: str | None = None) -> TokenGuard:
         )  # fmt: skip
 
     def render(request: Request) -> Response:
-        return png(_render(request))
+        return image(_render(request))
 
     def crop(request: Request) -> Response:
         """A 1:1 crop: its corner (``x``, ``y``) in source pixels, or its centre as
@@ -170,7 +175,7 @@ def create_app(session: Session, token: str | None = None) -> TokenGuard:
         centre = None
         if "cx" in request.query_params:
             centre = (_fraction(request, "cx"), _fraction(request, "cy"))
-        return png(
+        return image(
             session.crop(
                 fid, rid, _int(request, "x", 0), _int(request, "y", 0), cw, ch, frame, centre
             )
@@ -188,7 +193,7 @@ def create_app(session: Session, token: str | None = None) -> TokenGuard:
                                  "b": counts[2].tolist(), "luma": counts[3].tolist()})  # fmt: skip
         level = _int(request, "level", 95, 0, 110)
         columns = _int(request, "columns", min(codes.shape[1], 512), 1, 4096)
-        return png(scope_image(kind, codes, matrix, level, columns))
+        return image(scope_image(kind, codes, matrix, level, columns))
 
     def graticule(request: Request) -> Response:
         matrix = request.query_params.get("matrix", "rec709")

@@ -67,23 +67,30 @@ def page(tmp_path_factory, browser):
     make_clip(folder / "vlog.mov", frames=12, w=320, h=180, audio=False)
     process, url = start_view(folder, "--export-dir", tmp_path_factory.mktemp("exports"))
     browser.get(url)
-    wait_rendered(browser, "")
+    settle(browser)
     yield browser, folder
     process.terminate()
     process.wait(timeout=30)
 
 
-def wait_rendered(driver, previous: str, timeout: float = 120) -> str:
-    """Wait until the page says it shows a new (file, recipe, frame)."""
+def settle(driver, condition: str = "true", timeout: float = 180) -> None:
+    """Wait until ``condition`` (JavaScript over the page's ``state``) holds and the page
+    shows the image of its current file, recipe and frame."""
+    script = (f"return Boolean(state.file && state.recipe && ({condition}) && "
+              "document.body.dataset.rendered === "
+              "`${state.file.id}:${state.recipe.id}:${state.frame}`)")  # fmt: skip
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        done = driver.execute_script("return document.body.dataset.rendered || ''")
-        if done and done != previous:
-            return done
+        if driver.execute_script(script):
+            return
         time.sleep(0.1)
     raise AssertionError(
         driver.execute_script("return document.getElementById('status').textContent")
     )
+
+
+def toml_has(text: str) -> str:
+    return f"state.recipe.toml.includes({text!r})"
 
 
 def displayed_pixels(driver) -> np.ndarray:
@@ -120,17 +127,12 @@ def test_photo_look_slider_equals_lsq_develop(page, tmp_path):
     from selenium.webdriver.common.keys import Keys
 
     driver, folder = page
-    shown = driver.execute_script("return document.body.dataset.rendered")
     choose(driver, "look", "teal-orange")
-    shown = wait_rendered(driver, shown)
+    settle(driver, toml_has('name = "teal-orange"'))
     press(driver, "ev", Keys.ARROW_RIGHT, 6)  # the exposure slider, +0.30 EV
-    for _ in range(50):
-        shown = wait_rendered(driver, shown)
-        if "ev = 0.3" in driver.find_element("id", "toml").get_attribute("value"):
-            break
+    settle(driver, toml_has("ev = 0.3"))
     recipe = shown_recipe(driver, tmp_path)
-    assert 'name = "teal-orange"' in recipe.read_text() and "ev = 0.3" in recipe.read_text()
-    wait_rendered(driver, "")
+    assert 'name = "teal-orange"' in recipe.read_text()
     got = displayed_pixels(driver)
     driver.save_screenshot(str(artefacts() / "view-photo.png"))
     out = tmp_path / "developed.png"
@@ -145,16 +147,15 @@ def test_photo_look_slider_equals_lsq_develop(page, tmp_path):
 
 def test_clip_scrubbed_equals_lsq_grade(page, tmp_path):
     driver, folder = page
-    shown = driver.execute_script("return document.body.dataset.rendered")
     driver.find_element("css selector", "#filmstrip button[data-id='f1']").click()
-    shown = wait_rendered(driver, shown)
-    for element_id, value in (("input", "vlog"), ("output", "rec709"), ("look", "warm-classic")):
+    settle(driver, "state.file.id === 'f1'")
+    for element_id, value, key in (("input", "vlog", "encoding"), ("output", "rec709", "space"),
+                                   ("look", "warm-classic", "name")):  # fmt: skip
         choose(driver, element_id, value)
-        shown = wait_rendered(driver, shown)
+        settle(driver, toml_has(f'{key} = "{value}"'))
     for _ in range(3):  # frame-accurate stepping
         driver.find_element("id", "next").click()
-        shown = wait_rendered(driver, shown)
-    assert shown.endswith(":3")
+    settle(driver, "state.frame === 3")
     got = displayed_pixels(driver)
     driver.save_screenshot(str(artefacts() / "view-clip.png"))
     recipe = shown_recipe(driver, tmp_path)

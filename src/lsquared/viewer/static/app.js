@@ -232,11 +232,15 @@ function showRecipe(answer) {
   $("look").value = r.look.lut ? `lut:${(state.luts.find((l) => l.path === r.look.lut) || {}).id}` : r.look.name;
 }
 
+let changeTicket = 0;
 async function changeRecipe(changes, look) {
   const body = { base: state.recipe.id, changes };
   if (look !== undefined) body.look = look;
+  const ticket = ++changeTicket;
   try {
-    showRecipe(await post("recipe", body));
+    const answer = await post("recipe", body);
+    if (ticket !== changeTicket) return;  // a later change is on its way
+    showRecipe(answer);
     await update();
   } catch (error) { status(error.message); }
 }
