@@ -187,7 +187,7 @@ function overlay(box, img, kind, graticule) {
       for (const t of targets) {
         const [x, y] = at(t.cb, t.cr);
         g.strokeRect(x - half, y - half, 2 * half, 2 * half);
-        if (half > 5) g.fillText(t.name, x + 8, y);
+        if (half > 5) g.fillText(t.name, c + (x - c) * 0.82 - 6, c + (y - c) * 0.82 + 4);  // inside the circle
       }
     }
     const a = graticule.skin_degrees * Math.PI / 180;  // skin-tone line
