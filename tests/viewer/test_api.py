@@ -108,6 +108,8 @@ def test_preview_equals_develop_at_full_size_and_is_cached(client, folder, tmp_p
     assert first > 0
     small = _pixels(client.get("/tok/api/render/f0?w=150&h=150"))
     assert small.shape == (100, 150, 3)
+    notes = client.get("/tok/api/notes/f0").json()["notes"]
+    assert notes and all("no lens correction" in n for n in notes)  # the simulated lens
 
 
 def test_recipe_set_get_and_a_bad_recipe(client):

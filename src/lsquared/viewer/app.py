@@ -205,6 +205,11 @@ def create_app(session: Session, token: str | None = None) -> TokenGuard:
             "false_colour": [list(b) for b in scopes.FALSE_COLOUR_BANDS],
         })  # fmt: skip
 
+    def notes(request: Request) -> Response:
+        fid = request.path_params["fid"]
+        session.entry(fid)
+        return JSONResponse({"notes": session.notes.get(fid, [])})
+
     def clip(request: Request) -> Response:
         return JSONResponse(session.clip(request.path_params["fid"]).describe())
 
@@ -247,6 +252,7 @@ def create_app(session: Session, token: str | None = None) -> TokenGuard:
         Route(prefix + "/api/scope/{kind}/{fid}", scope),
         Route(f"{prefix}/api/graticule", graticule),
         Route(prefix + "/api/clip/{fid}", clip),
+        Route(prefix + "/api/notes/{fid}", notes),
         Route(prefix + "/api/export/{what}", export, methods=["POST"]),
         Route(prefix + "/api/job/{jid}", job),
     ]

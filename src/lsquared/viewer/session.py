@@ -5,9 +5,11 @@ calls (``engine.load_source``, ``ProcessorCache.compile``, ``engine.clip_process
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from lsquared import engine
-from lsquared.errors import InputError, LsqError, OutputError, RecipeError
+from lsquared.errors import InputError, LsqError, LsqWarning, OutputError, RecipeError
 from lsquared.image import Image
 from lsquared.io import stills
 from lsquared.io.atomic import atomic_output, check_writable_target
@@ -113,6 +115,7 @@ class Session:
         self._frames = Lru(4)
         self._renders = Lru(24)
         self.jobs: dict[str, Job] = {}
+        self.notes: dict[str, list[str]] = {}  # file id -> warnings its renders raised
         self._job_ids = itertools.count(1)
 
     # ids -------------------------------------------------------------------------------
@@ -183,6 +186,18 @@ class Session:
                      for e in self.entries if e.kind == "lut"],
         }  # fmt: skip
 
+    @contextlib.contextmanager
+    def noting(self, file_id: str):
+        """Keep the LsqWarnings raised inside (an unknown lens) as the file's notes, for
+        the page, instead of printing them on the server's terminal."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", LsqWarning)
+            yield
+        notes = self.notes.setdefault(file_id, [])
+        for w in caught:
+            if issubclass(w.category, LsqWarning) and str(w.message) not in notes:
+                notes.append(str(w.message))
+
     # pixels ----------------------------------------------------------------------------
     def clip(self, file_id: str) -> frames.Clip:
         entry = self.entry(file_id, ("clip",))
@@ -222,7 +237,7 @@ class Session:
         output space, as ``lsq develop --format png8`` writes it at that size)."""
         entry = self.entry(file_id)
         recipe = self.get_recipe(rid)
-        with self._lock:
+        with self._lock, self.noting(file_id):
             pixels, compiled = self._source(entry, recipe, index)
             size = fit_size(pixels.shape[1], pixels.shape[0], max_w, max_h)
 
@@ -241,7 +256,7 @@ class Session:
         (x, y) or centred at fractions ``centre`` of the frame."""
         entry = self.entry(file_id)
         recipe = self.get_recipe(rid)
-        with self._lock:
+        with self._lock, self.noting(file_id):
             pixels, compiled = self._source(entry, recipe, index)
             full_h, full_w = pixels.shape[:2]
             if centre is not None:
@@ -296,7 +311,7 @@ class Session:
         entry = self.entry(file_id, ("raw", "still"))
         recipe = self.get_recipe(rid).replace("output", format=fmt)
         path = self._export_path(entry.path.stem + stills.SUFFIX[recipe.output.format])
-        with self._lock:
+        with self._lock, self.noting(file_id):
             image = self.decoded(entry, recipe)
             processor = self.processors.compile(recipe, image.metadata, image.encoding)
             engine.develop_image(image, processor, path, recipe)

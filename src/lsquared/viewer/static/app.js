@@ -65,7 +65,8 @@ async function update() {
     if (state.crop) await updateCrop();
     if (ticket !== state.pending) return;
     layout();
-    status(`${state.file.name} ${$("after").naturalWidth}×${$("after").naturalHeight}`);
+    const { notes } = await api(`notes/${state.file.id}`);
+    status([`${state.file.name} ${$("after").naturalWidth}×${$("after").naturalHeight}`, ...notes].join(" · "));
     document.body.dataset.rendered = `${state.file.id}:${rid}:${state.frame}`;
   } catch (error) {
     if (ticket === state.pending) status(error.message);
