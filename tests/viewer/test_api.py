@@ -188,3 +188,22 @@ def test_images_are_untagged(client):
 
     response = client.get("/tok/api/render/f0?w=100&h=100")
     assert "icc_profile" not in Image.open(io.BytesIO(response.content)).info
+
+
+def test_a_lut_file_given_is_a_look(tmp_path):
+    from lsquared.looks.files import write_lut
+    from lsquared.simulate import simulate
+
+    simulate(tmp_path / "c.dng", width=90, height=60)
+    lut = engine.bake_lut(engine.with_look_name(Recipe(), "faded-film"), "rec709", 17)
+    write_lut(lut, tmp_path / "faded.cube")
+    session = Session(collect([tmp_path]), tmp_path)
+    assert [e.kind for e in session.entries] == ["raw", "lut"]
+    assert session.looks()["luts"][0]["id"] == "f1"
+    rid = session.change_recipe(session.default_id, {"look": {"lut_input": "srgb"}}, "lut:f1")
+    recipe = session.get_recipe(rid)
+    assert recipe.look.lut == str((tmp_path / "faded.cube").resolve()) and not recipe.look.name
+    plain = session.render("f0", session.default_id, 90, 60)
+    assert np.abs(session.render("f0", rid, 90, 60).astype(int) - plain).max() > 4
+    with pytest.raises(LookupError):
+        session.change_recipe(rid, {}, "lut:f0")  # a RAW is not a LUT
