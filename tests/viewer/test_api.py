@@ -163,14 +163,23 @@ def test_exports_go_into_the_export_folder_only(client, folder):
     vlt = client.post("/tok/api/export/vlt", json={"recipe": rid, "input": "vlog"}).json()
     assert vlt["path"].endswith(".vlt") and vlt["fidelity_1023"] > 0
     job = client.post("/tok/api/export/clip", json={"file": "f1", "codec": "h264"}).json()
-    for _ in range(300):
-        state = client.get(f"/tok/api/job/{job['id']}").json()
-        if state["state"] != "running":
-            break
-        time.sleep(0.1)
+    state = _finished(client, job["id"])
     assert state["state"] == "done" and state["done"] == state["total"] == 6
     assert video.probe(state["output"]).frames == 6
+    scene = session.add_recipe(Recipe().replace("output", space="acescg"))
+    job = client.post("/tok/api/export/clip", json={"file": "f1", "recipe": scene}).json()
+    state = _finished(client, job["id"])
+    assert state["state"] == "failed" and "not a video display space" in state["error"]
     assert {p: sha256(p) for p in folder.iterdir() if p.is_file()} == before
+
+
+def _finished(client, job_id: str) -> dict:
+    for _ in range(1200):
+        state = client.get(f"/tok/api/job/{job_id}").json()
+        if state["state"] != "running":
+            return state
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} still running")
 
 
 def test_exports_never_overwrite_an_input(folder):

@@ -74,20 +74,52 @@ def downscale(pixels: np.ndarray, width: int, height: int) -> np.ndarray:
     return np.stack(planes, axis=-1).astype(np.float32)
 
 
-@dataclass
 class Job:
-    """A background export (a graded clip): progress and the outcome."""
+    """A background export (a graded clip) in its own process, as ``lsq grade`` runs:
+    numba's parallel kernels and the previews then never share a process's threads."""
 
-    id: str
-    output: str
-    total: int
-    done: int = 0
-    state: str = "running"  # running | done | failed
-    error: str = ""
+    def __init__(self, job_id: str, output: Path, total: int, target, args: tuple) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self.id, self.output, self.total = job_id, str(output), total
+        self._done = context.Value("i", 0)
+        self._errors = context.Queue()
+        self._error = ""
+        self._process = context.Process(
+            target=target, args=(*args, self._done, self._errors), name=f"lsq-view-{job_id}",
+            daemon=True,
+        )  # fmt: skip
+        self._process.start()
+
+    @property
+    def state(self) -> str:
+        if self._process.is_alive():
+            return "running"
+        if not self._error and not self._errors.empty():
+            self._error = self._errors.get()
+        if self._process.exitcode == 0 and not self._error:
+            return "done"
+        self._error = self._error or f"the grade stopped (exit code {self._process.exitcode})"
+        return "failed"
 
     def describe(self) -> dict:
-        return {"id": self.id, "output": self.output, "total": self.total, "done": self.done,
-                "state": self.state, "error": self.error}  # fmt: skip
+        state = self.state
+        return {"id": self.id, "output": self.output, "total": self.total,
+                "done": self._done.value, "state": state, "error": self._error}  # fmt: skip
+
+
+def grade_in_process(source: Path, out: Path, recipe: rc.Recipe, codec: str, done, errors):
+    """The job's process: ``engine.grade_file``, counting frames into ``done``."""
+
+    def on_frame(count: int, _graded) -> None:
+        done.value = count
+
+    try:
+        engine.grade_file(source, out, recipe, "auto", codec, on_frame=on_frame)
+    except LsqError as e:
+        errors.put(e.one_line())
+        raise SystemExit(2) from None
 
 
 def recipe_id(recipe: rc.Recipe) -> str:
@@ -318,7 +350,7 @@ class Session:
         return path
 
     def export_clip(self, file_id: str, rid: str, codec: str = "h264") -> Job:
-        """Grade the clip in a background thread (``engine.grade_file``); poll the job."""
+        """Grade the clip in a background process (``engine.grade_file``); poll the job."""
         from lsquared.batch.plan import VIDEO_CONTAINERS
 
         entry = self.entry(file_id, ("clip",))
@@ -326,20 +358,9 @@ class Session:
             raise InputError(codec, f"choose one of {', '.join(VIDEO_CONTAINERS)}")
         recipe = self.get_recipe(rid)
         path = self._export_path(entry.path.stem + "-graded" + VIDEO_CONTAINERS[codec])
-        job = Job(f"j{next(self._job_ids)}", str(path), self.clip(file_id).frames)
+        job = Job(f"j{next(self._job_ids)}", path, self.clip(file_id).frames, grade_in_process,
+                  (entry.path, path, recipe, codec))  # fmt: skip
         self.jobs[job.id] = job
-
-        def on_frame(count: int, _graded) -> None:
-            job.done = count
-
-        def run() -> None:
-            try:
-                engine.grade_file(entry.path, path, recipe, "auto", codec, on_frame=on_frame)
-                job.state = "done"
-            except LsqError as e:
-                job.state, job.error = "failed", e.one_line()
-
-        threading.Thread(target=run, name=f"lsq-view-{job.id}", daemon=True).start()
         return job
 
     def job(self, job_id: str) -> Job:
