@@ -422,6 +422,73 @@ def job_calibrate(args) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+def _write_clip(path: Path, w: int, h: int, frames: int) -> None:
+    """A short V-Log-like 10-bit H.265 clip of smooth gradients (x265 ultrafast)."""
+    import av
+    import numpy as np
+
+    from lsquared.io import video
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx265", rate=24)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p10le"
+        stream.options = {"preset": "ultrafast", "x265-params": "log-level=error"}
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        for i in range(frames):
+            rgb = np.stack([xx / w, yy / h, (xx + yy + 40 * i) / (w + h)], -1) * 0.8 + 0.1
+            frame = video.rgb_frame(av, rgb, "yuv420p10le", 10, video.EncodeTags(), i)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+
+
+def job_view(args) -> None:
+    """``lsq view``'s API in process (Starlette's test client): after a control change (a
+    new exposure, so a new recipe compiled), the preview PNG and three scopes (waveform,
+    vectorscope, histogram) of a 24 MP RAW already decoded and of a 4K frame already read.
+    The page asks for these four after each change; the server renders them one by one."""
+    import numpy as np
+    from starlette.testclient import TestClient
+
+    from lsquared.simulate import simulate
+    from lsquared.viewer.app import create_app
+    from lsquared.viewer.files import collect
+    from lsquared.viewer.session import Session
+
+    work = Path(tempfile.mkdtemp(prefix="lsq-bench-view-"))
+    scale = args.view_scale
+    raw_w, raw_h = round(6000 * scale), round(4000 * scale)
+    clip_w, clip_h = round(3840 * scale) // 2 * 2, round(2160 * scale) // 2 * 2
+    simulate(work / "raw.dng", width=raw_w, height=raw_h)
+    _write_clip(work / "clip.mov", clip_w, clip_h, 2)
+    client = TestClient(create_app(Session(collect([work]), work), token="t"))
+    files = {f["name"]: f["id"] for f in client.get("/t/api/files").json()["files"]}
+    view = "w=1600&h=1000"
+    print(f"\nview: preview ({view}) + waveform + vectorscope + histogram after a control change")
+    for name, size, goal in (("raw.dng", f"{raw_w}x{raw_h} RAW", 150),
+                             ("clip.mov", f"{clip_w}x{clip_h} frame", 100)):  # fmt: skip
+        fid = files[name]
+        base = client.get("/t/api/recipe").json()["id"]
+        if name == "clip.mov":
+            base = client.post("/t/api/recipe", json={"base": base, "changes": {
+                "input": {"encoding": "vlog"}, "output": {"space": "rec709"}}}).json()["id"]  # fmt: skip
+        client.get(f"/t/api/render/{fid}?recipe={base}&{view}")  # decode, read, first compile
+        evs = iter(np.linspace(-2, 2, 4 * args.repeat + 8))
+
+        def change(fid=fid, base=base, evs=evs):
+            changes = {"exposure": {"ev": float(next(evs))}}
+            rid = client.post("/t/api/recipe", json={"base": base, "changes": changes}).json()["id"]
+            query = f"{fid}?recipe={rid}&{view}"
+            assert client.get(f"/t/api/render/{query}").status_code == 200
+            for kind in ("waveform", "vectorscope", "histogram"):
+                assert client.get(f"/t/api/scope/{kind}/{query}").status_code == 200
+
+        change()  # the scopes' first call
+        ms = _best_ms(change, max(args.repeat, 5))
+        verdict = "meets" if ms <= goal else "misses"
+        print(f"{size:22s} {ms:7.1f} ms  ({verdict} the {goal} ms goal)")
+    shutil.rmtree(work, ignore_errors=True)
+
+
 JOBS = {
     "develop": job_develop,
     "lut": job_lut,
@@ -429,6 +496,7 @@ JOBS = {
     "grade": job_grade,
     "batch": job_batch,
     "calibrate": job_calibrate,
+    "view": job_view,
 }
 
 
@@ -446,6 +514,9 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=2666, help="batch: DNG height")
     parser.add_argument("--shots", type=int, default=12, help="calibrate: chessboard shots")
     parser.add_argument("--size", default="6000x4000", help="calibrate: shot size WxH")
+    parser.add_argument(
+        "--view-scale", type=float, default=1.0, help="view: scale of the 24 MP RAW, 4K frame"
+    )
     parser.add_argument(
         "--install", action=argparse.BooleanOptionalAction, default=os.geteuid() == 0
     )

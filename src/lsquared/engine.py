@@ -285,6 +285,29 @@ def grade_file(
     video.check_output(out, codec)
     check_writable_target(out, [source])
     info = video.probe(source)
+    processor, recipe, input_name, input_note = clip_processor(
+        source, info, recipe, input_name, cache, fast
+    )
+    tags = video.EncodeTags(*VIDEO_TAGS[recipe.output.space])
+    planes = lut_on_planes(processor.program) if processor.renderer.name == "cpu" else None
+    frames = video.grade_video(
+        source, out, processor.apply_array, codec, crf, preset, tags, start_s, duration_s,
+        on_frame, planes,
+    )  # fmt: skip
+    return GradeResult(source, out, processor, frames, input_name, input_note)
+
+
+def clip_processor(
+    source: Path,
+    info,
+    recipe: Recipe,
+    input_name: str = "auto",
+    cache: ProcessorCache | None = None,
+    fast: bool = False,
+) -> tuple[Processor, Recipe, str, str]:
+    """The Processor that grades a probed clip's R'G'B' frames (what :func:`grade_file` and
+    the viewer apply), with the recipe, the input name it resolved and how it was chosen
+    (:func:`video_input`)."""
     input_name, input_note = video_input(info, input_name, recipe)
     if recipe.output.space not in VIDEO_TAGS:
         raise RecipeError(
@@ -300,13 +323,7 @@ def grade_file(
         processor = cache.baked(recipe, metadata, encoding, input_name)
     else:
         processor = cache.compile(recipe, metadata, encoding)
-    tags = video.EncodeTags(*VIDEO_TAGS[recipe.output.space])
-    planes = lut_on_planes(processor.program) if processor.renderer.name == "cpu" else None
-    frames = video.grade_video(
-        source, out, processor.apply_array, codec, crf, preset, tags, start_s, duration_s,
-        on_frame, planes,
-    )  # fmt: skip
-    return GradeResult(source, out, processor, frames, input_name, input_note)
+    return processor, recipe, input_name, input_note
 
 
 def identify_lens(path: str | Path) -> list[str]:

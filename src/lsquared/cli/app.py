@@ -30,11 +30,13 @@ def _register_groups() -> None:
     from lsquared.cli.batch import batch
     from lsquared.cli.lens import lens_app
     from lsquared.cli.looks import look_app, lut_app
+    from lsquared.cli.view import view
 
     app.add_typer(look_app, name="look")
     app.add_typer(lut_app, name="lut")
     app.add_typer(lens_app, name="lens")
     app.command()(batch)
+    app.command()(view)
 
 
 FORMATS = ("tif8", "tif16", "tif32", "png8", "png16", "png", "jpg", "exr", "exr-half")

@@ -1,0 +1,1 @@
+"""``lsq view``: a local web page over the engine (Starlette + uvicorn), with scopes."""
