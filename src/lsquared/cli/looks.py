@@ -136,10 +136,14 @@ def lut_apply(
     lut: Path = typer.Option(..., "--lut", help="A .cube or .vlt file."),
     out: Path = typer.Option(..., "-o", "--out", help="Output image (.tif, .png, .jpg, .exr)."),
     interpolation: str = typer.Option("tetrahedral", help="tetrahedral or trilinear."),
+    depth: str | None = typer.Option(
+        None, "--depth", help="8, 16, float or half (EXR); default: the input's own."
+    ),
 ) -> None:
-    """Apply a LUT to an image's code values.
+    """Apply a LUT to an image's code values, keeping the data: a float TIFF or EXR gives
+    float out (values outside [0, 1] kept), an integer image the same bit depth.
 
-    Example: lsq lut apply frame.tif --lut MyLook.cube -o graded.tif
+    Example: lsq lut apply frame.tif --lut MyLook.cube -o graded.tif --depth float
     """
     from lsquared import engine
     from lsquared.errors import RecipeError
@@ -147,5 +151,6 @@ def lut_apply(
     with errors_as_one_line():
         if interpolation not in ("tetrahedral", "trilinear"):
             raise RecipeError("--interpolation", f"{interpolation!r}: tetrahedral or trilinear")
-        engine.apply_lut_to_image(image, lut, out, interpolation)
+        _, notes = engine.apply_lut_to_image(image, lut, out, interpolation, depth)
+    _report(notes)
     typer.echo(f"wrote {out}")
