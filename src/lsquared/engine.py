@@ -50,9 +50,17 @@ STILL_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".exr")
 
 
 def resolve_look(recipe: Recipe) -> Recipe:
-    """Merge the built-in look named by ``[look] name`` into the recipe."""
+    """Merge the built-in look named by ``[look] name`` into the recipe. A built-in look
+    and a LUT file together are refused: both render for display, so neither order is
+    what a user can assume (a recipe's own ``[grade]`` does run before its LUT)."""
     if not recipe.look.name:
         return recipe
+    if recipe.look.lut:
+        raise RecipeError(
+            "[look]",
+            f"the look {recipe.look.name!r} (--look) and the LUT {recipe.look.lut} (--lut) "
+            "both render for display; give one, or a recipe whose [grade] runs before its LUT",
+        )
     look = catalog.get(recipe.look.name)
     return with_look(recipe, look.name, look.table(), f"look {look.name}")
 
