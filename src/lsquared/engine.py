@@ -51,9 +51,17 @@ STILL_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".exr")
 
 
 def resolve_look(recipe: Recipe) -> Recipe:
-    """Merge the built-in look named by ``[look] name`` into the recipe."""
+    """Merge the built-in look named by ``[look] name`` into the recipe. A built-in look
+    and a LUT file together are refused: both render for display, so neither order is
+    what a user can assume (a recipe's own ``[grade]`` does run before its LUT)."""
     if not recipe.look.name:
         return recipe
+    if recipe.look.lut:
+        raise RecipeError(
+            "[look]",
+            f"the look {recipe.look.name!r} (--look) and the LUT {recipe.look.lut} (--lut) "
+            "both render for display; give one, or a recipe whose [grade] runs before its LUT",
+        )
     look = catalog.get(recipe.look.name)
     return with_look(recipe, look.name, look.table(), f"look {look.name}")
 
@@ -429,21 +437,35 @@ def baked_processor(
 
 
 def apply_lut_to_image(
-    source: Path, lut_path: Path, out: Path, method: str = "tetrahedral"
-) -> Path:
+    source: Path,
+    lut_path: Path,
+    out: Path,
+    method: str = "tetrahedral",
+    depth: str | None = None,
+) -> tuple[Path, list[str]]:
     """Apply a LUT file to an image's code values (no colour management) and write it in
-    the format its suffix names."""
+    the format its suffix names, keeping the data: float in gives float out with values
+    outside [0, 1] kept, integers keep their bit depth; ``depth`` (8, 16, float, half)
+    overrides. Returns (path, notes for the user)."""
     check_writable_target(out, [source, lut_path])
+    try:
+        fmt = stills.depth_format(out.suffix, depth) if depth else None
+    except ValueError as e:
+        raise OutputError(out, str(e)) from None
     lut = read_lut(lut_path)
-    pixels = stills.read_image(source)
+    pixels, stored = stills.read_image_typed(source)
+    notes: list[str] = []
+    if fmt is None:
+        try:
+            fmt, note = stills.keeping_format(out.suffix, stored)
+        except ValueError:
+            raise OutputError(out, "choose a .tif, .png, .jpg or .exr output") from None
+        notes += [note] if note else []
     ops = lut_ops(lut, str(lut_path))
     if method != "tetrahedral":
         ops = [replace(op, interpolation=method) if isinstance(op, Lut3DOp) else op for op in ops]
-    fmt = stills.SUFFIX_FORMATS.get(out.suffix.lower())
-    if fmt is None:
-        raise OutputError(out, "choose a .tif, .png, .jpg or .exr output")
     result = get_renderer("cpu").run(Program((), tuple(ops)), pixels, stills.BITS[fmt])
-    return stills.write_image(out, result, fmt, inputs=[source, lut_path])
+    return stills.write_image(out, result, fmt, inputs=[source, lut_path]), notes
 
 
 def load_source(path: str | Path, recipe: Recipe = Recipe()) -> Image:

@@ -169,3 +169,57 @@ def test_real_cube_files(samples, tmp_path, name):
     _, _, notes = write_lut(lut, tmp_path / "x.vlt")
     assert any("resampled" in n for n in notes)
     assert sha256(path) == before
+
+
+def _windows_twin(text: str) -> bytes:
+    """``text`` as a Windows tool writes it: UTF-8 byte-order mark and CRLF line ends."""
+    return b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8")
+
+
+def test_bom_crlf_cube_applies_identically_to_its_lf_twin(tmp_path):
+    """The issue's case: a BOM + CRLF .cube was refused ("keyword LUT_3D_SIZE after the data
+    started"); it now grades an image exactly as its LF twin does, through the CLI."""
+    tifffile = pytest.importorskip("tifffile")
+    text = cube.dumps(random_lut(9).with_(title="windows"))
+    (tmp_path / "lf.cube").write_text(text)
+    (tmp_path / "win.cube").write_bytes(_windows_twin(text))
+    image = RNG.integers(0, 65536, (40, 30, 3), dtype=np.uint16)
+    tifffile.imwrite(tmp_path / "in.tif", image, photometric="rgb")
+    for name in ("lf", "win"):
+        result = run_lsq("lut", "apply", tmp_path / "in.tif", "--lut", tmp_path / f"{name}.cube",
+                         "-o", tmp_path / f"{name}.tif")  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    lf, win = tifffile.imread(tmp_path / "lf.tif"), tifffile.imread(tmp_path / "win.tif")
+    assert lf.dtype == win.dtype and np.array_equal(lf, win)
+    assert not np.array_equal(lf, image)  # the LUT did something
+
+
+def test_cube_variants_read_like_their_plain_form():
+    """Resolve/Adobe variants: TITLE after the size, tabs, comments after values, CR-only
+    line ends, a 1D shaper and a 3D table in one file."""
+    plain = [f"{v[0]} {v[1]} {v[2]}" for v in RNG.random((2 + 8, 3)).round(6)]
+    header = ["LUT_1D_SIZE 2", "LUT_1D_INPUT_RANGE -0.5 1.5", "LUT_3D_SIZE 2"]
+    reference = cube.parse("\n".join(['TITLE "t"', *header, *plain]) + "\n")
+    variant = "\r".join(
+        [*header[:2], "LUT_3D_SIZE 2 # a 2-point table", 'TITLE "t" # title after the sizes']
+        + [row.replace(" ", "\t") + f"  # row {i}" for i, row in enumerate(plain)]
+    )
+    lut = cube.parse(variant, "v.cube")
+    assert lut.title == "t" and lut.shaper_min == reference.shaper_min
+    assert np.array_equal(lut.shaper, reference.shaper)
+    assert np.array_equal(lut.table, reference.table)
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("LUT_3D_SIZE 2\nDOMAIN_MIN 0 0 0\nLUT_3D_INPUT_RANGE 0 1\n", "line 3: LUT_3D_INPUT_RANGE"),
+        ("LUT_3D_SIZE 2\nDOMAIN_MAX 0 0 0\n" + "0 0 0\n" * 8, "line 2: DOMAIN_MAX must exceed"),
+        ("\ufeffLUT_3D_SIZE 2\r\n" + "0 0 0\r\n" * 7 + "0 0 0 0\r\n", "line 9: data row needs"),
+        ("LUT_3D_SIZE 2\n" + "0 0 0\n" * 4 + 'TITLE "late"\n', "line 6: keyword TITLE after"),
+    ],
+)
+def test_cube_variant_errors_name_the_line(text, needle):
+    with pytest.raises(LutError) as e:
+        cube.parse(text, "bad.cube")
+    assert needle in str(e.value)

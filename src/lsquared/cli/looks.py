@@ -93,10 +93,14 @@ def lut_convert(
 
 @lut_app.command("bake")
 def lut_bake(
-    look: str = typer.Option("neutral", "--look", help="A built-in look (lsq look list)."),
+    look: str | None = typer.Option(
+        None, "--look", help="A built-in look (lsq look list); neutral by default."
+    ),
     recipe_file: Path | None = typer.Option(None, "--recipe", help="Or a recipe file."),
     input_name: str = typer.Option("vlog", "--input", help="vlog, llog or rec709."),
-    size: int = typer.Option(33, "--size", help="17, 33 or 65 (a .vlt is always 17)."),
+    size: int | None = typer.Option(
+        None, "--size", help="17, 33 (default) or 65; a .vlt is always 17."
+    ),
     out: Path = typer.Option(..., "-o", "--out", help="FILE.cube or FILE.vlt"),
     exact_nodes: bool = typer.Option(
         False, "--exact-nodes", help="A .cube's nodes sample the recipe exactly (not fitted)."
@@ -116,15 +120,25 @@ def lut_bake(
     with errors_as_one_line():
         if input_name not in ("vlog", "llog", "rec709"):
             raise RecipeError("--input", f"{input_name!r}: choose vlog, llog or rec709")
+        vlt = out.suffix.lower() == ".vlt"
+        if vlt and size not in (None, 17):
+            raise RecipeError("--size", f"{size}: a .vlt is always 17 points; omit --size")
+        size = 17 if vlt else size or 33
         if size not in (17, 33, 65):
             raise RecipeError("--size", f"{size}: choose 17, 33 or 65")
-        recipe = rc.load(recipe_file) if recipe_file else engine.with_look_name(rc.Recipe(), look)
+        if look and recipe_file:
+            raise RecipeError("--look", "give --look or --recipe, not both")
+        recipe = (
+            rc.load(recipe_file)
+            if recipe_file
+            else engine.with_look_name(rc.Recipe(), look or "neutral")
+        )
         recipe = recipe.replace("output", space="rec709")
-        vlt = out.suffix.lower() == ".vlt"
         lut = engine.bake_lut(
-            recipe, input_name, 17 if vlt else size, "vlt12" if vlt else "uniform",
-            fit=not (vlt or exact_nodes),
-        )  # fmt: skip
+            recipe, input_name, size, "vlt12" if vlt else "uniform", fit=not (vlt or exact_nodes)
+        )
+        if vlt:  # the .vlt header is fixed; the provenance comment is ours, not the user's
+            lut = lut.with_(comments=())
         _, _, notes = write_lut(lut, out)
     _report(notes)
     typer.echo(f"wrote {out}")
@@ -136,10 +150,14 @@ def lut_apply(
     lut: Path = typer.Option(..., "--lut", help="A .cube or .vlt file."),
     out: Path = typer.Option(..., "-o", "--out", help="Output image (.tif, .png, .jpg, .exr)."),
     interpolation: str = typer.Option("tetrahedral", help="tetrahedral or trilinear."),
+    depth: str | None = typer.Option(
+        None, "--depth", help="8, 16, float or half (EXR); default: the input's own."
+    ),
 ) -> None:
-    """Apply a LUT to an image's code values.
+    """Apply a LUT to an image's code values, keeping the data: a float TIFF or EXR gives
+    float out (values outside [0, 1] kept), an integer image the same bit depth.
 
-    Example: lsq lut apply frame.tif --lut MyLook.cube -o graded.tif
+    Example: lsq lut apply frame.tif --lut MyLook.cube -o graded.tif --depth float
     """
     from lsquared import engine
     from lsquared.errors import RecipeError
@@ -147,5 +165,6 @@ def lut_apply(
     with errors_as_one_line():
         if interpolation not in ("tetrahedral", "trilinear"):
             raise RecipeError("--interpolation", f"{interpolation!r}: tetrahedral or trilinear")
-        engine.apply_lut_to_image(image, lut, out, interpolation)
+        _, notes = engine.apply_lut_to_image(image, lut, out, interpolation, depth)
+    _report(notes)
     typer.echo(f"wrote {out}")

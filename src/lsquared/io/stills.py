@@ -181,9 +181,8 @@ def write_image(
     return out
 
 
-def read_image(path: str | Path) -> np.ndarray:
-    """Read a TIFF, PNG, JPEG or EXR into H x W x 3 float32 (integers scaled to [0, 1])."""
-    path = Path(path)
+def _read_data(path: Path) -> np.ndarray:
+    """The stored samples of a TIFF, PNG, JPEG or EXR as H x W x 3, in the file's type."""
     if not path.is_file():
         raise InputError(path, "file not found")
     suffix = path.suffix.lower()
@@ -209,7 +208,69 @@ def read_image(path: str | Path) -> np.ndarray:
         raise InputError(path, f"cannot read image: {e}") from None
     if data.ndim == 2:
         data = np.repeat(data[..., None], 3, axis=2)
-    data = data[..., :3]
+    return data[..., :3]
+
+
+def _as_float(data: np.ndarray) -> np.ndarray:
     if np.issubdtype(data.dtype, np.integer):
         return (data.astype(np.float32) / np.iinfo(data.dtype).max).astype(np.float32)
     return data.astype(np.float32)
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Read a TIFF, PNG, JPEG or EXR into H x W x 3 float32 (integers scaled to [0, 1])."""
+    return _as_float(_read_data(Path(path)))
+
+
+#: ``--depth`` names -> the format for each output suffix that stores that depth
+DEPTH_FORMATS = {
+    "8": {".tif": "tif8", ".png": "png8", ".jpg": "jpg"},
+    "16": {".tif": "tif16", ".png": "png16"},
+    "float": {".tif": "tif32", ".exr": "exr"},
+    "half": {".exr": "exr-half"},
+}
+
+
+def depth_format(suffix: str, depth: str) -> str:
+    """The format storing ``depth`` (8, 16, float, half) in a ``suffix`` file; ValueError
+    when that file type cannot hold it."""
+    suffix = {".tiff": ".tif", ".jpeg": ".jpg"}.get(suffix.lower(), suffix.lower())
+    if depth not in DEPTH_FORMATS:
+        raise ValueError(f"--depth {depth!r}: choose {', '.join(DEPTH_FORMATS)}")
+    fmt = DEPTH_FORMATS[depth].get(suffix)
+    if fmt is None:
+        fits = [s for s, table in DEPTH_FORMATS.items() if suffix in table]
+        raise ValueError(f"a {suffix} file cannot hold --depth {depth}; it holds {', '.join(fits)}")
+    return fmt
+
+
+DEPTH_NAMES = {"8": "8-bit", "16": "16-bit", "float": "32-bit float", "half": "half float"}
+
+
+def keeping_format(suffix: str, dtype: np.dtype) -> tuple[str, str]:
+    """(format, note): the format that stores samples of ``dtype`` in a ``suffix`` file as
+    they are (float stays float, EXR half stays half, 8-bit stays 8-bit, other integers
+    16-bit), or the nearest it can hold (widest first), with a note when data is lost."""
+    if np.issubdtype(dtype, np.floating):
+        depth = "half" if dtype == np.float16 else "float"
+    else:
+        depth = "8" if np.dtype(dtype).itemsize == 1 else "16"
+    for tried in (depth, "float", "16", "8"):
+        try:
+            fmt = depth_format(suffix, tried)
+        except ValueError:
+            continue
+        if tried == "float" or tried == depth:
+            return fmt, ""
+        clipped = ", values outside [0, 1] clipped" if depth in ("float", "half") else ""
+        return fmt, (
+            f"{DEPTH_NAMES[depth]} input written as {DEPTH_NAMES[tried]} "
+            f"(the most a {suffix} file holds{clipped})"
+        )
+    raise ValueError(f"unknown image suffix {suffix or '(none)'}")
+
+
+def read_image_typed(path: str | Path) -> tuple[np.ndarray, np.dtype]:
+    """:func:`read_image` plus the sample type stored in the file (for :func:`keeping_format`)."""
+    data = _read_data(Path(path))
+    return _as_float(data), data.dtype

@@ -2,6 +2,12 @@
 flavour (a ``LUT_1D_SIZE`` shaper followed by a ``LUT_3D_SIZE`` table in one file, with
 ``LUT_1D_INPUT_RANGE`` / ``LUT_3D_INPUT_RANGE``). Data rows are "R G B"; in a 3D table red
 changes fastest. Parsing is strict: every problem names the file and the line.
+
+Files as Windows tools write them are read: a UTF-8 byte-order mark, CRLF (or lone CR) line
+ends, tabs between numbers, keywords in any order before the data (``TITLE`` included), and
+``#`` comments after values. ``DOMAIN_MIN``/``DOMAIN_MAX`` (Adobe) and the ``*_INPUT_RANGE``
+keywords (Resolve) are not mixed in one file: which table a domain would belong to is then
+ambiguous, so such a file is refused at the line that mixes them.
 """
 
 from __future__ import annotations
@@ -44,12 +50,22 @@ def _size(parts: list[str], keyword: str, limit: int, line_no: int, source: str)
     return n
 
 
+def _strip_comment(line: str) -> str:
+    """The line without a trailing ``# comment`` (a TITLE's quoted text may hold ``#``)."""
+    if line.startswith("TITLE") and line.count('"') >= 2:
+        end = line.index('"', line.index('"') + 1)
+        return line[: end + 1] + line[end + 1 :].split("#", 1)[0].rstrip()
+    return line.split("#", 1)[0].rstrip()
+
+
 def parse(text: str, source: str = "<cube>") -> Lut:
     """Parse .cube text into a :class:`Lut`."""
+    text = text.removeprefix("\ufeff")
     title = ""
     comments: list[str] = []
     size1 = size3 = 0
     dmin, dmax = [0.0] * 3, [1.0] * 3
+    domain_line = 0
     range1 = range3 = None
     rows: list[tuple[int, str]] = []
     seen: set[str] = set()
@@ -61,8 +77,9 @@ def parse(text: str, source: str = "<cube>") -> Lut:
             if not rows:
                 comments.append(line)
             continue
-        word, _, rest = line.partition(" ")
-        parts = rest.split()
+        line = _strip_comment(line)
+        word, *parts = line.split()
+        rest = line[len(word) :].strip()
         if word[:1].isalpha() or word[:1] == "_":
             if rows:
                 raise LutError(source, f"line {line_no}: keyword {word} after the data started")
@@ -73,16 +90,27 @@ def parse(text: str, source: str = "<cube>") -> Lut:
             if word in seen:
                 raise LutError(source, f"line {line_no}: {word} given twice")
             seen.add(word)
+            if seen & {"DOMAIN_MIN", "DOMAIN_MAX"} and seen & {
+                "LUT_1D_INPUT_RANGE",
+                "LUT_3D_INPUT_RANGE",
+            }:
+                raise LutError(
+                    source,
+                    f"line {line_no}: {word} mixed with Adobe's DOMAIN_MIN and Resolve's "
+                    "*_INPUT_RANGE: which table the domain belongs to is ambiguous",
+                )
             if word == "TITLE":
-                title = rest.strip().strip('"')
+                title = rest.strip('"')
             elif word == "LUT_3D_SIZE":
                 size3 = _size(parts, word, MAX_3D, line_no, source)
             elif word == "LUT_1D_SIZE":
                 size1 = _size(parts, word, MAX_1D, line_no, source)
             elif word == "DOMAIN_MIN":
                 dmin = _floats(parts, 3, word, line_no, source)
+                domain_line = line_no
             elif word == "DOMAIN_MAX":
                 dmax = _floats(parts, 3, word, line_no, source)
+                domain_line = line_no
             elif word == "LUT_1D_INPUT_RANGE":
                 range1 = _floats(parts, 2, word, line_no, source)
             else:
@@ -105,7 +133,9 @@ def parse(text: str, source: str = "<cube>") -> Lut:
     data = np.array([_floats(r.split(), 3, "data row", n, source) for n, r in rows])
     for i in range(3):
         if not dmax[i] > dmin[i]:
-            raise LutError(source, "DOMAIN_MAX must exceed DOMAIN_MIN on every channel")
+            raise LutError(
+                source, f"line {domain_line}: DOMAIN_MAX must exceed DOMAIN_MIN on every channel"
+            )
     shaper = table = None
     shaper_min, shaper_max = tuple(dmin), tuple(dmax)
     table_min, table_max = tuple(dmin), tuple(dmax)
@@ -131,7 +161,7 @@ def parse(text: str, source: str = "<cube>") -> Lut:
 def read(path: str | Path) -> Lut:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8", errors="strict")
+        text = path.read_bytes().decode("utf-8-sig", errors="strict")
     except FileNotFoundError:
         raise LutError(path, "LUT file not found") from None
     except UnicodeDecodeError as e:

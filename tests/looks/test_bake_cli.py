@@ -1,0 +1,47 @@
+"""``lsq lut bake`` says what it does (issue 13 item 10), and a built-in look with a LUT
+file is refused rather than applied in an order nobody stated."""
+
+from __future__ import annotations
+
+import pytest
+
+from lsquared import engine
+from lsquared.errors import RecipeError
+from lsquared.looks.files import read_lut
+from lsquared.pipeline.recipe import Recipe
+from tests.conftest import run_lsq
+
+
+def test_vlt_bake_reports_no_comment_the_user_never_gave(tmp_path):
+    out = tmp_path / "a.vlt"
+    result = run_lsq("lut", "bake", "--look", "teal-orange", "--input", "vlog", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert "comment" not in result.stderr
+    assert read_lut(out).size == 17
+
+
+def test_vlt_with_another_size_is_refused_and_writes_nothing(tmp_path):
+    out = tmp_path / "a.vlt"
+    result = run_lsq("lut", "bake", "--size", "65", "-o", out)
+    assert result.returncode == 2 and not out.exists()
+    assert result.stderr.strip() == "lsq: --size: 65: a .vlt is always 17 points; omit --size"
+
+
+def test_look_and_recipe_together_are_refused(tmp_path):
+    recipe = tmp_path / "r.toml"
+    recipe.write_text("schema = 1\n")
+    result = run_lsq("lut", "bake", "--look", "faded-film", "--recipe", recipe,
+                     "-o", tmp_path / "a.cube")  # fmt: skip
+    assert result.returncode == 2 and "--look or --recipe" in result.stderr
+
+
+def test_look_and_lut_together_are_refused_with_one_line(tmp_path, sim_dng):
+    lut = tmp_path / "l.cube"
+    assert run_lsq("lut", "bake", "--size", "17", "-o", lut).returncode == 0
+    recipe = Recipe().replace("look", name="warm-classic", lut=str(lut))
+    with pytest.raises(RecipeError, match=r"\(--look\) and the LUT .* \(--lut\)"):
+        engine.validate_recipe(recipe)
+    out = tmp_path / "o.tif"
+    result = run_lsq("develop", sim_dng.path, "-o", out, "--look", "warm-classic", "--lut", lut)
+    assert result.returncode == 2 and not out.exists()
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("lsq: [look]: ")
