@@ -14,6 +14,7 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -46,6 +47,9 @@ from lsquared.pipeline.compiler import (
 )
 from lsquared.pipeline.ops import Lut3DOp, Program
 from lsquared.pipeline.recipe import Recipe, with_look
+
+if TYPE_CHECKING:  # io.video is imported when a clip is graded (it brings PyAV's helpers)
+    from lsquared.io.video import VideoInfo
 
 STILL_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".exr")
 
@@ -242,7 +246,7 @@ class GradeResult:
     input_note: str = ""  # how the input encoding was chosen (``--explain``)
 
 
-def video_input(info, declared: str, recipe: Recipe) -> tuple[str, str]:
+def video_input(info: VideoInfo, declared: str, recipe: Recipe) -> tuple[str, str]:
     """(input name, how it was chosen) for a clip: what was declared (``--input``, else the
     recipe's ``[input] encoding``), else what the camera's metadata names (the clip XML,
     :func:`lsquared.io.video.capture_curve`, else the maker note's PhotoStyle,
@@ -258,7 +262,7 @@ def video_input(info, declared: str, recipe: Recipe) -> tuple[str, str]:
     said = (
         f"{capture.source}, a curve lsquared does not decode"
         if capture
-        else ("nothing in the clip names its curve (cameras tag log as BT.709 or not at all)")
+        else "nothing in the clip names its curve (cameras tag log as BT.709 or not at all)"
     )
     note = f"auto: {said}; Rec.709 assumed (pass --input vlog, llog or rec709)"
     warnings.warn(f"{info.path}: {note}", LsqWarning, stacklevel=3)

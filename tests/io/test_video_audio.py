@@ -24,7 +24,8 @@ pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg n
 RATE = 48_000
 LAYOUTS = {1: "mono", 2: "stereo", 6: "5.1"}
 PCM = ("pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_f32le")
-BIG_ENDIAN = ("pcm_s16be", "pcm_s24be", "pcm_s32be", "pcm_f32be")
+#: the other PCM encoders FFmpeg has for .mov (stereo only)
+OTHER_PCM = ("pcm_s16be", "pcm_s24be", "pcm_s32be", "pcm_f32be", "pcm_u8", "pcm_f64le")
 SUFFIXES = tuple(video.CONTAINERS)
 CACHE = engine.ProcessorCache()
 
@@ -54,8 +55,11 @@ def _clip(path, codec: str, channels: int, frames: int = 3):
         c.mux(v.encode(None))
         fmt = a.codec_context.format.name
         x = _tones(channels, RATE * frames // 24)
-        dtype = {"s16": np.int16, "s32": np.int32, "flt": np.float32}[fmt]
-        if dtype is not np.float32:
+        dtype = {"u8": np.uint8, "s16": np.int16, "s32": np.int32, "flt": np.float32,
+                 "dbl": np.float64}[fmt]  # fmt: skip
+        if dtype is np.uint8:
+            x = np.round(x * 127 + 128)
+        elif dtype not in (np.float32, np.float64):
             x = np.round(x * np.iinfo(dtype).max)
         frame = av.AudioFrame.from_ndarray(
             x.astype(dtype).T.reshape(1, -1), format=fmt, layout=LAYOUTS[channels]
@@ -95,7 +99,7 @@ def _dominant_hz(x: np.ndarray) -> float:
 
 
 CASES = [(c, n, s) for c in PCM for n in LAYOUTS for s in SUFFIXES] + [
-    (c, 2, s) for c in BIG_ENDIAN for s in SUFFIXES
+    (c, 2, s) for c in OTHER_PCM for s in SUFFIXES
 ]
 
 
@@ -115,7 +119,7 @@ def test_pcm_audio_is_copied_or_converted_never_reinterpreted(tmp_path, codec, c
         assert written == codec and not notes
     else:
         assert written == plan.encoder and len(notes) == 1 and codec in notes[0]
-    if suffix != ".mp4" or video.pcm_bits(codec) in (16, 24):
+    if suffix != ".mp4" or video.pcm_bits(codec) in (8, 16, 24):
         assert np.array_equal(got, expected)
         return
     assert "lossy" in notes[0]
