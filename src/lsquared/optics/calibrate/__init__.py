@@ -80,7 +80,7 @@ class LensResult:
     distortion: dict[float, fit.DistortionFit] = field(default_factory=dict)
     tca: dict[float, fit.TcaFit] = field(default_factory=dict)
     vignetting: dict[tuple[float, float], fit.VignettingFit] = field(default_factory=dict)
-    shots: dict[str, list[Path]] = field(default_factory=dict)  # kind -> shots used
+    shots: dict[str, list[Path]] = field(default_factory=dict)  # chart | flat-field -> used
     pairs: list = field(default_factory=list)  # from-JPEG: fromjpeg.PairFit per pair used
 
 
@@ -105,7 +105,7 @@ class _Measured:
 def _kind_of(shot: shots.Shot, options: Options) -> str:
     if options.kind:
         return "vignetting" if options.kind == "vignetting" else "chart"
-    return "vignetting" if shots.structure(shot.rgb[..., 1]) < shots.FLAT_STRUCTURE else "chart"
+    return "vignetting" if shots.structure(shot.preview) < shots.FLAT_STRUCTURE else "chart"
 
 
 def _measure_flat(shot: shots.Shot) -> tuple[np.ndarray, np.ndarray]:
@@ -117,7 +117,7 @@ def _measure_flat(shot: shots.Shot) -> tuple[np.ndarray, np.ndarray]:
             "(expose about one stop lower)",
         )
     grey = shot.rgb.mean(axis=-1)
-    texture = shots.structure(grey)
+    texture = shots.structure(shot.preview)
     radii, values = fit.radial_bins(grey)
     uneven = fit.radial_misfit(grey, radii, values)
     if texture >= shots.FLAT_STRUCTURE or uneven >= shots.FLAT_UNEVEN:
@@ -130,14 +130,15 @@ def _measure_flat(shot: shots.Shot) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _measure_chart(shot: shots.Shot, pattern: tuple[int, int]) -> chart.Corners:
-    sharp = chart.sharpness(chart.reduced_grey(shot.rgb, chart.DETECT_SIZE)[0])
+    small = chart.grey8(shot.preview)
+    sharp = chart.sharpness(small)
     if sharp < chart.SHARPNESS_MIN:
         raise LsqError(
             shot.path,
             f"too blurred for a chart (edge sharpness {sharp:.2f} < {chart.SHARPNESS_MIN}); "
             "focus on the board",
         )
-    found = chart.find_corners(shot.rgb, pattern)
+    found = chart.find_corners(shot.rgb, pattern, small, shot.preview_factor)
     if found is None:
         cols, rows = pattern
         raise LsqError(
@@ -286,7 +287,7 @@ def fit_group(
         vf = fit.fit_vignetting([(f.radii, f.values) for f in flats])
         result.vignetting[setting] = vf
         cal.vignetting[setting] = vf.terms
-        result.shots.setdefault("vignetting", []).extend(f.path for f in flats)
+        result.shots.setdefault("flat-field", []).extend(f.path for f in flats)
     zoom = _zoom_range(key)
     if zoom and zoom[0] != zoom[1] and 0 < len(by_focal) < MIN_ZOOM_FOCALS:
         focals = ", ".join(f"{f:g}" for f in sorted(by_focal))
