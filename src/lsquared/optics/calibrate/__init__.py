@@ -60,18 +60,21 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class ChartView:
+class View:
+    """What one usable shot leaves: where it came from and its measurement."""
+
     path: Path
     settings: shots.Settings
     size: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class ChartView(View):
     corners: chart.Corners
 
 
 @dataclass(frozen=True)
-class FlatView:
-    path: Path
-    settings: shots.Settings
-    size: tuple[int, int]
+class FlatView(View):
     radii: np.ndarray
     values: np.ndarray
 
