@@ -128,7 +128,8 @@ def _board(text: str) -> tuple[int, int]:
 def _print_fits(result) -> None:
     for lens in result.lenses:
         cal = lens.calibration
-        typer.echo(f"{cal.maker} {cal.model}  [{cal.mount}; crop {cal.crop_factor:g}]")
+        used = ", ".join(f"{len(v)} {k} shot(s)" for k, v in sorted(lens.shots.items()))
+        typer.echo(f"{cal.maker} {cal.model}  [{cal.mount}; crop {cal.crop_factor:g}]  {used}")
         for focal, d in sorted(lens.distortion.items()):
             terms = " ".join(f"{t:+.6f}" for t in d.terms)
             typer.echo(

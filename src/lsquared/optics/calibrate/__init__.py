@@ -60,16 +60,21 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class ChartView:
+class View:
+    """What one usable shot leaves: where it came from and its measurement."""
+
     path: Path
     settings: shots.Settings
+    size: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class ChartView(View):
     corners: chart.Corners
 
 
 @dataclass(frozen=True)
-class FlatView:
-    path: Path
-    settings: shots.Settings
+class FlatView(View):
     radii: np.ndarray
     values: np.ndarray
 
@@ -80,7 +85,7 @@ class LensResult:
     distortion: dict[float, fit.DistortionFit] = field(default_factory=dict)
     tca: dict[float, fit.TcaFit] = field(default_factory=dict)
     vignetting: dict[tuple[float, float], fit.VignettingFit] = field(default_factory=dict)
-    shots: dict[str, list[Path]] = field(default_factory=dict)  # kind -> shots used
+    shots: dict[str, list[Path]] = field(default_factory=dict)  # chart | flat-field -> used
     pairs: list = field(default_factory=list)  # from-JPEG: fromjpeg.PairFit per pair used
 
 
@@ -105,7 +110,7 @@ class _Measured:
 def _kind_of(shot: shots.Shot, options: Options) -> str:
     if options.kind:
         return "vignetting" if options.kind == "vignetting" else "chart"
-    return "vignetting" if shots.structure(shot.rgb[..., 1]) < shots.FLAT_STRUCTURE else "chart"
+    return "vignetting" if shots.structure(shot.preview) < shots.FLAT_STRUCTURE else "chart"
 
 
 def _measure_flat(shot: shots.Shot) -> tuple[np.ndarray, np.ndarray]:
@@ -117,7 +122,7 @@ def _measure_flat(shot: shots.Shot) -> tuple[np.ndarray, np.ndarray]:
             "(expose about one stop lower)",
         )
     grey = shot.rgb.mean(axis=-1)
-    texture = shots.structure(grey)
+    texture = shots.structure(shot.preview)
     radii, values = fit.radial_bins(grey)
     uneven = fit.radial_misfit(grey, radii, values)
     if texture >= shots.FLAT_STRUCTURE or uneven >= shots.FLAT_UNEVEN:
@@ -130,14 +135,15 @@ def _measure_flat(shot: shots.Shot) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _measure_chart(shot: shots.Shot, pattern: tuple[int, int]) -> chart.Corners:
-    sharp = chart.sharpness(chart.reduced_grey(shot.rgb, chart.DETECT_SIZE)[0])
+    small = chart.grey8(shot.preview)
+    sharp = chart.sharpness(small)
     if sharp < chart.SHARPNESS_MIN:
         raise LsqError(
             shot.path,
             f"too blurred for a chart (edge sharpness {sharp:.2f} < {chart.SHARPNESS_MIN}); "
             "focus on the board",
         )
-    found = chart.find_corners(shot.rgb, pattern)
+    found = chart.find_corners(shot.rgb, pattern, small, shot.preview_factor)
     if found is None:
         cols, rows = pattern
         raise LsqError(
@@ -158,66 +164,78 @@ def check_settings(shot: shots.Shot, kind: str) -> None:
         raise LsqError(shot.path, "no aperture in EXIF: give --aperture")
 
 
+def measure_one(path: Path, options: Options) -> ChartView | FlatView | Problem:
+    """One shot's measurement (corners or radial profile), or why it cannot be used."""
+    try:
+        shot = shots.load(path, options.overrides())
+        kind = _kind_of(shot, options)
+        check_settings(shot, kind)
+        if kind == "vignetting":
+            return FlatView(path, shot.settings, shot.size, *_measure_flat(shot))
+        return ChartView(path, shot.settings, shot.size, _measure_chart(shot, options.pattern))
+    except LsqError as e:
+        return Problem(str(e.path), e.problem)
+
+
 def measure(
-    paths: list[Path], options: Options, progress: Callable[[Path], None] | None = None
+    paths: list[Path],
+    options: Options,
+    progress: Callable[[Path], None] | None = None,
+    workers: int = 2,
 ) -> tuple[dict[str, _Measured], list[Problem]]:
-    """Read every shot once and keep only its measurements (corners or radial profile)."""
+    """Read every shot once (``workers`` processes; a 24 MP shot is ~0.3 GB in memory) and
+    keep only its measurements, grouped by lens."""
+    from concurrent.futures import ProcessPoolExecutor
+
     groups: dict[str, _Measured] = {}
     problems: list[Problem] = []
-    bodies: dict[Path, str | None] = {}
-    for path in paths:
-        if progress:
-            progress(path)
-        try:
-            shot = shots.load(path, options.overrides())
-            kind = _kind_of(shot, options)
-            check_settings(shot, kind)
-            key = shot.settings.lens
-            group = groups.setdefault(key, _Measured(shot.settings, shot.size))
-            if shot.size != group.size:
-                w, h = group.size
-                raise LsqError(
-                    path,
-                    f"size {shot.size[0]} x {shot.size[1]} differs from the "
-                    f"other shots of this lens ({w} x {h})",
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(paths)))) as pool:
+        for path, item in zip(
+            paths, pool.map(measure_one, paths, [options] * len(paths)), strict=True
+        ):
+            if progress:
+                progress(path)
+            if isinstance(item, Problem):
+                problems.append(item)
+                continue
+            group = groups.setdefault(item.settings.lens, _Measured(item.settings, item.size))
+            if item.size != group.size:
+                problems.append(
+                    Problem(
+                        str(path),
+                        f"size {item.size[0]} x {item.size[1]} "
+                        "differs from the other shots of this lens "
+                        f"({group.size[0]} x {group.size[1]})",
+                    )
                 )
-            if kind == "vignetting":
-                group.flats.append(FlatView(path, shot.settings, *_measure_flat(shot)))
+            elif isinstance(item, FlatView):
+                group.flats.append(item)
             else:
-                group.charts.append(
-                    ChartView(path, shot.settings, _measure_chart(shot, options.pattern))
-                )
-            bodies[path] = shot.settings.body
-        except LsqError as e:
-            problems.append(Problem(str(e.path), e.problem))
-    problems += _drop_other_bodies(groups, bodies)
+                group.charts.append(item)
+    problems += _drop_other_bodies(groups)
     return groups, problems
 
 
-def _drop_other_bodies(
-    groups: dict[str, _Measured], bodies: dict[Path, str | None]
-) -> list[Problem]:
+def _drop_other_bodies(groups: dict[str, _Measured]) -> list[Problem]:
     """Calibrations are per body (sensor size, crop): shots from a body other than the most
     common one are left out, each named."""
-    known = Counter(b for b in bodies.values() if b)
+    views = [v for g in groups.values() for v in (*g.charts, *g.flats)]
+    known = Counter(v.settings.body for v in views if v.settings.body)
     if len(known) <= 1:
         return []
     main = known.most_common(1)[0][0]
-    problems = []
-    for path, body in bodies.items():
-        if body and body != main:
-            problems.append(
-                Problem(
-                    str(path),
-                    f"taken with {body}, the other shots with {main}: "
-                    "mixed bodies; calibrate each body separately",
-                )
-            )
-    dropped = {Path(p.path) for p in problems}
+    other = {v.path: v.settings.body for v in views if v.settings.body not in (None, main)}
     for g in groups.values():
-        g.charts = [v for v in g.charts if v.path not in dropped]
-        g.flats = [f for f in g.flats if f.path not in dropped]
-    return problems
+        g.charts = [v for v in g.charts if v.path not in other]
+        g.flats = [f for f in g.flats if f.path not in other]
+    return [
+        Problem(
+            str(path),
+            f"taken with {body}, the other shots with {main}: mixed "
+            "bodies; calibrate each body separately",
+        )
+        for path, body in other.items()
+    ]
 
 
 def crop_and_mount(s: shots.Settings, options: Options) -> tuple[float | None, str]:
@@ -286,7 +304,7 @@ def fit_group(
         vf = fit.fit_vignetting([(f.radii, f.values) for f in flats])
         result.vignetting[setting] = vf
         cal.vignetting[setting] = vf.terms
-        result.shots.setdefault("vignetting", []).extend(f.path for f in flats)
+        result.shots.setdefault("flat-field", []).extend(f.path for f in flats)
     zoom = _zoom_range(key)
     if zoom and zoom[0] != zoom[1] and 0 < len(by_focal) < MIN_ZOOM_FOCALS:
         focals = ", ".join(f"{f:g}" for f in sorted(by_focal))

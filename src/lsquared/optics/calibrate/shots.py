@@ -15,7 +15,7 @@ import numpy as np
 
 from lsquared.errors import InputError
 from lsquared.io import meta, raw, stills
-from lsquared.optics.calibrate.fit import block_means
+from lsquared.optics.calibrate import chart
 
 JPEG_SUFFIXES = (".jpg", ".jpeg")
 FLAT_STRUCTURE = 0.03  # relative local contrast below which a shot is a flat field
@@ -41,6 +41,8 @@ class Shot:
     path: Path
     rgb: np.ndarray  # (H, W, 3) float32, linear
     settings: Settings
+    preview: np.ndarray  # rgb area-averaged to chart.DETECT_SIZE on the long side
+    preview_factor: float
 
     @property
     def size(self) -> tuple[int, int]:
@@ -76,7 +78,7 @@ def load(path: str | Path, overrides: dict) -> Shot:
     if raw.is_raw_path(path):
         image = raw.read_raw(path)
         md = image.metadata
-        return Shot(path, image.pixels, _settings(md, md.exif, overrides))
+        return _shot(path, image.pixels, _settings(md, md.exif, overrides))
     rgb = stills.read_image(path)
     if path.suffix.lower() in JPEG_SUFFIXES:
         rgb = srgb_to_linear(rgb)
@@ -85,15 +87,20 @@ def load(path: str | Path, overrides: dict) -> Shot:
     except InputError:
         exif = {}
     md = meta.metadata_from_exif(path, exif)
-    return Shot(path, np.ascontiguousarray(rgb, dtype=np.float32), _settings(md, exif, overrides))
+    return _shot(path, np.ascontiguousarray(rgb, dtype=np.float32), _settings(md, exif, overrides))
 
 
-def structure(grey: np.ndarray) -> float:
-    """Local contrast of a reduced image relative to its mean: ~0 for a flat field, large
-    for a chart or a scene."""
+def _shot(path: Path, rgb: np.ndarray, settings: Settings) -> Shot:
+    small, f = chart.preview(rgb, chart.DETECT_SIZE)
+    return Shot(path, rgb, settings, small, f)
+
+
+def structure(rgb: np.ndarray) -> float:
+    """Local contrast of the green channel at 256 pixels on the long side, relative to
+    its mean: ~0 for a flat field, large for a chart or a scene."""
     from scipy import ndimage
 
-    small, _ = block_means(grey, 256)
+    small = chart.preview(rgb, 256)[0][..., 1]
     smooth = ndimage.gaussian_filter(small, 4, mode="nearest")
     return float(np.std(small - smooth) / max(float(np.mean(small)), 1e-9))
 
