@@ -76,3 +76,37 @@ def test_an_optional_unknown_opcode_is_a_warning_and_an_image(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "opcode 99 skipped" in result.stderr
     assert out.stat().st_size > 0
+
+
+@pytest.mark.parametrize("jpeg_xl", [False, True], ids=["libraw", "jpeg-xl"])
+def test_list_3_pixel_opcodes_and_orientation_match_the_sdk_stage_3(jpeg_xl, tmp_path):
+    """OpcodeList3's pixel opcodes (ScalePerColumn, DeltaPerRow on one plane, MapPolynomial)
+    act on the demosaiced camera RGB in the stored frame, before the image is turned
+    upright (Orientation 6): LibRaw's path and the JPEG XL path (lsquared's own decode and
+    demosaic) both match the SDK's stage 3 on a smooth scene."""
+    import struct
+
+    from lsquared.io import raw
+    from lsquared.kernels.demosaic import malvar2004
+
+    yy, xx = np.mgrid[0:H, 0:W] / W
+    site = np.array([[0.5, 0.7], [0.7, 0.4]])[np.arange(H)[:, None] % 2, np.arange(W) % 2]
+    data = np.rint(BLACK + (WHITE - BLACK) * site * (0.5 + 0.3 * xx * (1 - yy))).astype(np.uint16)
+    cols = W // 2
+    list3 = d.opcode_list(
+        d.opcode(13, d.area(0, 0, H, W, 0, 3, 1, 2)
+                 + struct.pack(f">I{cols}f", cols, *np.linspace(0.8, 1.2, cols))),
+        d.opcode(10, d.area(0, 0, H, W, 2, 1, 1, 1)
+                 + struct.pack(f">I{H}f", H, *np.linspace(-2000, 2000, H))),
+        d.opcode(8, d.area(10, 20, H - 10, W - 20, 1, 1, 1, 1)
+                 + struct.pack(">I3d", 2, 0.02, 0.8, 0.1)),
+    )  # fmt: skip
+    path = d.write_dng(tmp_path / "l3.dng", data, BLACK, WHITE, {3: list3}, orientation=6,
+                       jpeg_xl=jpeg_xl)  # fmt: skip
+    assert d.sdk_read(path) == ""
+    sdk = d.sdk_stage(path, 3, tmp_path / "s3.tif")  # the stored frame
+    ours = raw.read_raw(path, "AHD", malvar2004).pixels
+    assert ours.shape == (W, H, 3)  # turned upright: a quarter turn clockwise
+    stored = np.rot90(ours, 1)  # back to the stored frame
+    inner = (slice(4, -4), slice(4, -4))
+    np.testing.assert_allclose(stored[inner], sdk[inner], rtol=0.01, atol=2e-3)
