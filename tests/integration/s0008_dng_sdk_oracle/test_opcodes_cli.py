@@ -110,3 +110,13 @@ def test_list_3_pixel_opcodes_and_orientation_match_the_sdk_stage_3(jpeg_xl, tmp
     stored = np.rot90(ours, 1)  # back to the stored frame
     inner = (slice(4, -4), slice(4, -4))
     np.testing.assert_allclose(stored[inner], sdk[inner], rtol=0.01, atol=2e-3)
+
+
+def test_the_cli_develops_a_jpeg_xl_raw(tmp_path):
+    """A DNG 1.7 JPEG XL raw (which LibRaw cannot read) through ``lsq develop``."""
+    data = np.full((H, W), BLACK + 4000, dtype=np.uint16)
+    path = d.write_dng(tmp_path / "jxl.dng", data, BLACK, WHITE, jpeg_xl=True)
+    out = tmp_path / "out.tif"
+    result = run_lsq("develop", path, "-o", out, "--format", "tif16")
+    assert result.returncode == 0, result.stderr
+    assert tifffile.imread(out).shape == (H, W, 3)
