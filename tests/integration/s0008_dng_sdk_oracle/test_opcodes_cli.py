@@ -40,8 +40,11 @@ def shaded_dng(tmp_path_factory):
     return d.write_dng(path, data, BLACK, WHITE, {2: d.opcode_list(*records)})
 
 
-def test_per_site_gain_maps_flatten_the_field(shaded_dng, tmp_path):
+def test_the_sdk_reads_the_shaded_dng_without_a_warning(shaded_dng):
     assert d.sdk_read(shaded_dng) == ""
+
+
+def test_per_site_gain_maps_flatten_the_field(shaded_dng, tmp_path):
     out = tmp_path / "flat.tif"
     result = run_lsq("develop", shaded_dng, "-o", out, "--format", "tif32",
                      "--space", "linear-rec2020", "--lens", "none")  # fmt: skip
