@@ -36,33 +36,13 @@ GEOMETRY_LIMITS = {0: 0.2, 1: 0.1, 2: 0.2}
 pytestmark = [pytest.mark.samples, pytest.mark.slow]
 
 
-@pytest.fixture(scope="session")
-def sdk_stage3(tmp_path_factory):
-    """The SDK's stage-3 image of a sample, computed once per session (27 s for the 73 MP
-    JPEG XL raw)."""
-    folder = tmp_path_factory.mktemp("sdk_stage3")
-    done: dict[str, np.ndarray] = {}
-
-    def get(name: str) -> np.ndarray:
-        if name not in done:
-            done[name] = d.sdk_stage(d.sample(name), 3, folder / f"{name}.tif").astype(np.float32)
-        return done[name]
-
-    return get
-
-
-@pytest.fixture(scope="session")
-def decoded():
-    """lsquared's decode of a sample, once per session (the JPEG XL raws take seconds)."""
-    done: dict[str, object] = {}
-
-    def get(name: str):
-        if name not in done:
-            done.clear()  # one 73 MP image in memory at a time
-            done[name] = raw.read_raw(d.sample(name), "AHD", malvar2004)
-        return done[name]
-
-    return get
+@pytest.fixture(scope="module", params=SAMPLES)
+def sample(request, tmp_path_factory):
+    """(name, lsquared's decode) of one sample; module-scoped and parametrised, so pytest
+    runs each sample's tests together and decodes it once (a 73 MP JPEG XL raw takes tens
+    of seconds; one is in memory at a time)."""
+    name = request.param
+    return name, raw.read_raw(d.sample(name), "AHD", malvar2004)
 
 
 def _stage3(image) -> np.ndarray:
@@ -109,10 +89,10 @@ def _tile_shifts(ours: np.ndarray, sdk: np.ndarray, channel: int) -> np.ndarray:
     return np.array(shifts)
 
 
-@pytest.mark.parametrize("name", SAMPLES)
-def test_sample_stage3_matches_the_sdk(name, sdk_stage3, decoded):
-    sdk = sdk_stage3(name)
-    ours = _stage3(decoded(name))
+def test_sample_stage3_matches_the_sdk(sample, tmp_path):
+    name, image = sample
+    sdk = d.sdk_stage(d.sample(name), 3, tmp_path / "stage3.tif").astype(np.float32)
+    ours = _stage3(image)
     assert ours.shape == sdk.shape
     ratios = _flat_block_ratios(ours, sdk)
     assert np.all(np.abs(ratios - 1) <= 0.01), ratios
@@ -123,11 +103,10 @@ def test_sample_stage3_matches_the_sdk(name, sdk_stage3, decoded):
             assert np.median(shifts) <= limit, (channel, shifts)
 
 
-@pytest.mark.parametrize("name", SAMPLES)
-def test_every_sample_develops(name, decoded, tmp_path):
+def test_every_sample_develops(sample, tmp_path):
     """Compiled from the file's metadata (its colour tags, its embedded lens correction)
     and written as a JPEG, from the decode the stage-3 test made."""
-    image = decoded(name)
+    _, image = sample
     recipe = Recipe().replace("output", format="jpg")
     processor = engine.compile(recipe, image)
     out = engine.develop_image(image, processor, tmp_path / "out.jpg", recipe).output
