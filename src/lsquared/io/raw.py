@@ -270,9 +270,10 @@ class RawFile:
             )  # fmt: skip
         black = np.asarray(self._raw.black_level_per_channel, np.float32)
         black = black[self._raw.raw_colors_visible]
-        white = np.float32(self._raw.white_level)
-        values = black + stage2 * (white - black)
-        visible[...] = np.clip(np.rint(values), 0, np.iinfo(visible.dtype).max)
+        stage2 *= np.float32(self._raw.white_level) - black
+        stage2 += black
+        np.rint(stage2, out=stage2)
+        visible[...] = np.clip(stage2, 0, np.iinfo(visible.dtype).max, out=stage2)
 
     def _decode_libraw(self, demosaic: str, keep_frame: bool = False):
         """LibRaw's demosaiced camera RGB and the turns still to apply: none when LibRaw
