@@ -3,6 +3,7 @@
 
     python benchmarks/run.py develop [--input RAW] [--repeat 2]
     python benchmarks/run.py calibrate [--shots 12] [--size 6000x4000]
+    python benchmarks/run.py develop --opcodes [--width 6000 --height 4000]
 
 Each tool runs as its own process (start-up included, as a user sees it); wall time is the
 best of ``--repeat`` runs and peak memory is the process's maximum resident set (wait4).
@@ -75,7 +76,60 @@ def report(job: str, ours: tuple[float, float], peers: dict[str, tuple[float, fl
     print("(ratio = peer seconds / lsquared seconds; > 1 means lsquared is faster)")
 
 
+def _gain_map_list(width: int, height: int) -> bytes:
+    """OpcodeList2 with four per-CFA-site GainMaps (pitch 2, 17 x 17 points each), packed
+    from the DNG specification's layout (7.3, GainMap)."""
+    import struct
+
+    records = b""
+    for site, (row, col) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
+        gains = [1.0 + (0.3 + 0.02 * site) * ((i / 16 - 0.5) ** 2 + (j / 16 - 0.5) ** 2)
+                 for i in range(17) for j in range(17)]  # fmt: skip
+        params = struct.pack(">8I", row, col, height, width, 0, 1, 2, 2)
+        params += struct.pack(">2I4dI", 17, 17, 1 / 16, 1 / 16, 0.0, 0.0, 1)
+        params += struct.pack(f">{len(gains)}f", *gains)
+        records += struct.pack(">I4BII", 9, 1, 3, 0, 0, 0, len(params)) + params
+    return struct.pack(">I", 4) + records
+
+
+def job_develop_opcodes(args) -> None:
+    """The cost of opcode processing: ``lsq develop`` of a simulated DNG, then of the same
+    DNG carrying four GainMaps (OpcodeList2) and a 3-plane WarpRectilinear (OpcodeList3)
+    with ``--lens embedded``; the issue's target is at most 10 % more."""
+    import tifffile
+
+    work = Path(tempfile.mkdtemp(prefix="lsq-bench-"))
+    plain, with_ops = work / "plain.dng", work / "opcodes.dng"
+    w, h = args.width, args.height
+    print(f"simulating two {w} x {h} DNGs ...", flush=True)
+    code = (
+        "from lsquared import simulate; import sys; "
+        f"simulate.simulate(sys.argv[1], width={w}, height={h}); "
+        f"simulate.simulate(sys.argv[2], width={w}, height={h}, embed_opcodes=True, "
+        "warp=simulate.Warp(((1.0, 0, 0.012, 0), (1.0, 0, 0.01, 0), (1.0, 0, 0.008, 0))), "
+        "vignetting=simulate.Vignetting((0.3, 0, 0, 0, 0)))"
+    )
+    subprocess.run([PY, "-c", code, str(plain), str(with_ops)], check=True)
+    with tifffile.TiffFile(with_ops, mode="r+b") as tif:  # the vignette list -> GainMaps
+        tif.pages[0].tags["OpcodeList2"].overwrite(_gain_map_list(w, h))
+    runs = {}
+    for name, path, extra in (("plain", plain, ["--lens", "none"]),
+                              ("opcodes", with_ops, ["--lens", "embedded"])):  # fmt: skip
+        cmd = [PY, "-m", "lsquared", "develop", str(path), "-o", str(work / f"{name}.tif"),
+               "--format", "tif16", *extra]  # fmt: skip
+        subprocess.run(cmd, check=True, capture_output=True)  # warm the numba disk cache
+        runs[name] = measure(cmd, args.repeat)
+    added = runs["opcodes"][0] / runs["plain"][0] - 1
+    print(f"\ndevelop --opcodes ({w} x {h}): plain {runs['plain'][0]:.2f} s, with 4 GainMaps + "
+          f"WarpRectilinear {runs['opcodes'][0]:.2f} s: {100 * added:+.1f} % "
+          f"(peak {runs['plain'][1]:.0f} / {runs['opcodes'][1]:.0f} MB)")  # fmt: skip
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def job_develop(args) -> None:
+    if args.opcodes:
+        job_develop_opcodes(args)
+        return
     work = Path(tempfile.mkdtemp(prefix="lsq-bench-"))
     if args.input:
         raw = Path(args.input)
@@ -510,17 +564,23 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="grade: clip length")
     parser.add_argument("--preset", default="ultrafast", help="grade: x265 preset for both")
     parser.add_argument("--files", type=int, default=24, help="batch: number of DNGs")
-    parser.add_argument("--width", type=int, default=4000, help="batch: DNG width")
-    parser.add_argument("--height", type=int, default=2666, help="batch: DNG height")
+    parser.add_argument("--width", type=int, default=None, help="batch, develop: DNG width")
+    parser.add_argument("--height", type=int, default=None, help="batch, develop: DNG height")
     parser.add_argument("--shots", type=int, default=12, help="calibrate: chessboard shots")
     parser.add_argument("--size", default="6000x4000", help="calibrate: shot size WxH")
     parser.add_argument(
         "--view-scale", type=float, default=1.0, help="view: scale of the 24 MP RAW, 4K frame"
     )
     parser.add_argument(
+        "--opcodes", action="store_true", help="develop: the cost of DNG opcode lists 2 and 3"
+    )
+    parser.add_argument(
         "--install", action=argparse.BooleanOptionalAction, default=os.geteuid() == 0
     )
     args = parser.parse_args()
+    default_size = (6000, 4000) if args.job == "develop" else (4000, 2666)
+    args.width = args.width or default_size[0]
+    args.height = args.height or default_size[1]
     JOBS[args.job](args)
 
 

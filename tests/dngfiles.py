@@ -98,9 +98,12 @@ def write_dng(
     neutral=(0.5, 1.0, 0.7),
     version=(1, 4, 0, 0),
     black_repeat=(1, 1),
+    orientation: int = 1,
+    jpeg_xl: bool = False,
 ) -> Path:
     """A minimal valid DNG: ``data`` H x W uint16 Bayer RGGB (CFA) or H x W x 3 (LinearRaw)
-    in IFD0, one D65 ColorMatrix, AsShotNeutral, the given levels and opcode lists."""
+    in IFD0, one D65 ColorMatrix, AsShotNeutral, the given levels, opcode lists and
+    orientation; uncompressed, or lossless JPEG XL tiles (which LibRaw cannot read)."""
     cfa = data.ndim == 2
     black_values = np.broadcast_to(np.asarray(black, dtype=np.float64), (
         black_repeat[0] * black_repeat[1] * (1 if cfa else 3),
@@ -110,7 +113,7 @@ def write_dng(
         (50706, 1, 4, version, True),
         (50707, 1, 4, (1, 3, 0, 0), True),
         (271, 2, 0, "lsquared tests", True),
-        (274, 3, 1, 1, True),
+        (274, 3, 1, orientation, True),
         (272, 2, 0, "Test Sensor", True),
         (50708, 2, 0, "lsquared Test Sensor", True),
         (50713, 3, 2, black_repeat, True),
@@ -131,9 +134,12 @@ def write_dng(
         tags.append((50829, 4, 4, tuple(active_area), True))
     for number, blob in (opcode_lists or {}).items():
         tags.append((OPCODE_LIST_TAGS[number], 7, len(blob), blob, True))
+    # DNG 1.7's JPEG XL tiles (compression 52546), lossless, written by imagecodecs' libjxl
+    compression = dict(compression="jpegxl_dng", compressionargs={"lossless": True},
+                       tile=(64, 64)) if jpeg_xl else {}  # fmt: skip
     tifffile.imwrite(
         path, data, photometric=32803 if cfa else 34892, planarconfig="contig",
-        extratags=tags, metadata=None,
+        extratags=tags, metadata=None, **compression,
     )  # fmt: skip
     return path
 

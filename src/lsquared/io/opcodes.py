@@ -11,9 +11,9 @@ list 1 on the stored raw values, list 2 on the linearised CFA (or linear) data, 
 demosaiced camera RGB, in file order. Values are in [0, 1]: linearised for lists 2 and 3,
 code / (largest code) for list 1 (as the SDK scales a stage-1 image for its float opcodes).
 Deltas (DeltaPerRow/Column) are in the stage image's code values, and so is a list-1
-MapPolynomial, as the SDK reads them. The two geometric opcodes of list 3 (WarpRectilinear(2), FixVignetteRadial) are applied by
-the lens stage of the compiled Processor (``--lens embedded``/``auto``), the rest by
-:func:`apply_list` while decoding.
+MapPolynomial, as the SDK reads them. List 3's geometric opcodes (WarpRectilinear(2),
+FixVignetteRadial) are applied by the lens stage of the compiled Processor (``--lens
+embedded``/``auto``), the rest by :func:`apply_list` while decoding.
 
 Conventions read from the specification and checked against the SDK (``dng_reference``):
 an area is (top, left, bottom, right) in the stage image with the first row/column and a
@@ -364,9 +364,12 @@ def _gain_map_values(spec: dict, plane: int, rows, cols, height: int, width: int
 
     r0, r1, fr = index(rows, height, spec["origin"][0], spec["spacing"][0], g.shape[0])
     c0, c1, fc = index(cols, width, spec["origin"][1], spec["spacing"][1], g.shape[1])
-    top = g[r0][:, c0] * (1 - fc) + g[r0][:, c1] * fc
-    bottom = g[r1][:, c0] * (1 - fc) + g[r1][:, c1] * fc
-    return top * (1 - fr)[:, None] + bottom * fr[:, None]
+    # bilinear is separable: along the columns for every map row first (small), then rows
+    along = (g[:, c0] * (1 - fc) + g[:, c1] * fc).astype(np.float32)
+    fr = fr.astype(np.float32)[:, None]
+    out = along[r0] * (1 - fr)
+    out += along[r1] * fr
+    return out
 
 
 def _map_table_values(table: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -417,7 +420,7 @@ def _apply_area_op(op: Opcode, image: np.ndarray, where: str, code_max: float, s
         view = image[block[0], block[1], plane]
         v = view.astype(np.float32)
         if op.id == GAIN_MAP:
-            v *= _gain_map_values(op.params, plane, rows, cols, height, width).astype(np.float32)
+            v *= _gain_map_values(op.params, plane, rows, cols, height, width)
         else:
             v = _pointwise(op, v, rows, cols, code_max, stage)
         view[...] = np.clip(v, 0.0, 1.0)

@@ -185,11 +185,14 @@ class RawFile:
             lens_opcodes = self._dng.lens_opcodes()
         else:
             lens_opcodes = meta.opcode_lists(path, exif)
-        self.metadata: Metadata = meta.metadata_from_exif(path, exif).with_(
-            calibration=calibration, image_size=self._output_size(), lens_opcodes=lens_opcodes
+        md = meta.metadata_from_exif(path, exif)
+        self.metadata: Metadata = md.with_(
+            calibration=calibration,
+            image_size=self._output_size(md.orientation),
+            lens_opcodes=lens_opcodes,
         )
 
-    def _output_size(self) -> tuple[int, int]:
+    def _output_size(self, orientation: int) -> tuple[int, int]:
         """(width, height) of the decoded image: LibRaw's, or the DNG's active area after
         any TrimBounds in list 3."""
         if self._raw is not None:
@@ -201,7 +204,8 @@ class RawFile:
             if op.id == opcodes.TRIM_BOUNDS:
                 top, left, bottom, right = op.params["bounds"]
                 width, height = right - left, bottom - top
-        return int(width), int(height)
+        quarter_turned = ORIENTATION_TURNS.get(orientation, (0, False))[0] % 2
+        return (int(height), int(width)) if quarter_turned else (int(width), int(height))
 
     def close(self) -> None:
         if self._raw is not None:
@@ -223,13 +227,22 @@ class RawFile:
     def decode(self, demosaic: str = "AHD", cfa_demosaic=None) -> Image:
         """Demosaiced linear camera RGB in [0, 1] (1.0 = the white level). ``cfa_demosaic``
         (cfa H x W, pattern 2 x 2 -> H x W x 3) demosaics what LibRaw cannot read."""
-        own = self._own
-        pixels = self._decode_own(cfa_demosaic) if own else self._decode_libraw(demosaic)
-        if self._dng is not None and self._dng.pixel_opcodes():
-            ops, where = self._dng.pixel_opcodes(), f"{self.path} OpcodeList3"
-            pixels = opcodes.apply_list(pixels, ops, where, self._dng.code_max, 3)
+        list3 = self._dng.pixel_opcodes() if self._dng is not None else ()
+        if self._own:
+            pixels, turns = self._decode_own(cfa_demosaic), self._own_turns()
+        else:  # list 3's areas are in the stored frame: LibRaw turns afterwards, here
+            pixels, turns = self._decode_libraw(demosaic, keep_frame=bool(list3))
+        if list3:
+            where = f"{self.path} OpcodeList3"
+            pixels = opcodes.apply_list(pixels, list3, where, self._dng.code_max, 3)
+        pixels = _turned(pixels, turns)
         md = self.metadata.with_(grey_world_neutral=grey_world_neutral(pixels))
         return Image(pixels, CAMERA_RAW, md)
+
+    def _own_turns(self) -> tuple[int, bool]:
+        """Quarter turns counter-clockwise and a left-right mirror (applied first) that make
+        the stored frame upright, from the EXIF Orientation (TIFF 6.0, tag 274)."""
+        return ORIENTATION_TURNS.get(self.metadata.orientation, (0, False))
 
     def _decode_own(self, cfa_demosaic) -> np.ndarray:
         """tifffile + imagecodecs decode, the stage-2 image, demosaiced if CFA."""
@@ -257,17 +270,21 @@ class RawFile:
             )  # fmt: skip
         black = np.asarray(self._raw.black_level_per_channel, np.float32)
         black = black[self._raw.raw_colors_visible]
-        white = np.float32(self._raw.white_level)
-        values = black + stage2 * (white - black)
-        visible[...] = np.clip(np.rint(values), 0, np.iinfo(visible.dtype).max)
+        stage2 *= np.float32(self._raw.white_level) - black
+        stage2 += black
+        np.rint(stage2, out=stage2)
+        visible[...] = np.clip(stage2, 0, np.iinfo(visible.dtype).max, out=stage2)
 
-    def _decode_libraw(self, demosaic: str) -> np.ndarray:
+    def _decode_libraw(self, demosaic: str, keep_frame: bool = False):
+        """LibRaw's demosaiced camera RGB and the turns still to apply: none when LibRaw
+        turned it upright, LibRaw's flip when ``keep_frame`` asked for the stored frame."""
         rawpy = _rawpy()
         if demosaic not in supported_demosaic():
             raise UnsupportedError(
                 self.path,
                 f"demosaic {demosaic!r} not supported; choose {', '.join(supported_demosaic())}",
             )
+        flip = self._raw.sizes.flip  # read first: user_flip overwrites it
         try:
             self._check_not_empty()
             if (
@@ -290,6 +307,7 @@ class RawFile:
                     output_bps=16,
                     highlight_mode=rawpy.HighlightMode.Clip,
                     adjust_maximum_thr=0.0,
+                    user_flip=0 if keep_frame else None,
                 )
         except rawpy.LibRawError as e:
             raise InputError(self.path, f"corrupt or truncated image data: {e}") from None
@@ -302,7 +320,24 @@ class RawFile:
         pixels = rgb16.astype(np.float32)
         del rgb16
         pixels *= np.float32(1.0 / 65535.0)
-        return pixels
+        turns = LIBRAW_FLIP_TURNS.get(flip, (0, False)) if keep_frame else (0, False)
+        return pixels, turns
+
+
+#: EXIF Orientation -> (quarter turns counter-clockwise, mirror left-right first)
+ORIENTATION_TURNS = {1: (0, False), 2: (0, True), 3: (2, False), 4: (2, True),
+                     5: (1, True), 6: (3, False), 7: (3, True), 8: (1, False)}  # fmt: skip
+#: LibRaw's ``flip`` -> the same (0 none, 3 half turn, 5 counter-clockwise, 6 clockwise)
+LIBRAW_FLIP_TURNS = {0: (0, False), 3: (2, False), 5: (1, False), 6: (3, False)}
+
+
+def _turned(pixels: np.ndarray, turns: tuple[int, bool]) -> np.ndarray:
+    quarter, mirror = turns
+    if mirror:
+        pixels = pixels[:, ::-1]
+    if quarter:
+        pixels = np.rot90(pixels, quarter)
+    return np.ascontiguousarray(pixels) if (quarter or mirror) else pixels
 
 
 def _check_path(path: Path) -> None:

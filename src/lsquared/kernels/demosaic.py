@@ -42,12 +42,8 @@ def _malvar(cfa, pattern, out):  # pragma: no cover - compiled
             if c == 1:
                 across = pattern[y & 1, (x + 1) & 1]  # colour of the row neighbours
                 along = pattern[(y + 1) & 1, x & 1]  # colour of the column neighbours
-                out[y, x, across] = (
-                    5 * v + 4 * (wv + e) - (ww + ee) - diag + 0.5 * (nn + ss)
-                ) / 8
-                out[y, x, along] = (
-                    5 * v + 4 * (n + s) - (nn + ss) - diag + 0.5 * (ww + ee)
-                ) / 8
+                out[y, x, across] = (5 * v + 4 * (wv + e) - (ww + ee) - diag + 0.5 * (nn + ss)) / 8
+                out[y, x, along] = (5 * v + 4 * (n + s) - (nn + ss) - diag + 0.5 * (ww + ee)) / 8
             else:
                 ring = nn + ss + ww + ee
                 out[y, x, 1] = (4 * v + 2 * (n + s + wv + e) - ring) / 8

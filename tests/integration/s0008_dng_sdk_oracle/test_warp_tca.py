@@ -7,6 +7,8 @@ SDK's own stage 3 of the file."""
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 import pytest
 
@@ -64,8 +66,19 @@ def _scene(x, y):
     return lines(x, LINES_X) * lines(y, LINES_Y)
 
 
-@pytest.fixture(scope="module")
-def warp_dng(tmp_path_factory):
+def _warp_rectilinear2() -> bytes:
+    """The same warp as WarpRectilinear2 (DNG 1.6, ID 14): per plane 15 terms in r (the
+    even ones here), kt0, kt1, the valid radius range, then the centre and the reciprocal
+    flag."""
+    body = struct.pack(">I", len(PLANES))
+    for k0, k1, k2, k3, t0, t1 in PLANES:
+        radial = (k0, 0, k1, 0, k2, 0, k3, *([0.0] * 8))
+        body += struct.pack(">15d2d2d", *radial, t0, t1, 0.0, 1.0)
+    return body + struct.pack(">2dI", *CENTER, 0)
+
+
+@pytest.fixture(scope="module", params=["WarpRectilinear", "WarpRectilinear2"])
+def warp_dng(request, tmp_path_factory):
     yy, xx = np.mgrid[0:H, 0:W].astype(np.float64)
     site = np.array([[0, 1], [1, 2]])[yy.astype(int) % 2, xx.astype(int) % 2]
     neutral = (0.5, 1.0, 0.7)
@@ -74,9 +87,15 @@ def warp_dng(tmp_path_factory):
         sx, sy = _corrected_from_recorded(PLANES[c], xx, yy)
         cfa = np.where(site == c, 0.7 * neutral[c] * _scene(sx, sy), cfa)
     data = np.rint(512 + cfa * (16383 - 512)).astype(np.uint16)
-    opcode_list = d.opcode_list(d.opcode(1, d.warp_rectilinear(PLANES, CENTER)))
+    if request.param == "WarpRectilinear":
+        record, version = d.opcode(1, d.warp_rectilinear(PLANES, CENTER)), (1, 4, 0, 0)
+    else:
+        version = (1, 6, 0, 0)
+        record = d.opcode(14, _warp_rectilinear2(), version=version)
     path = tmp_path_factory.mktemp("warp") / "warp3.dng"
-    return d.write_dng(path, data, 512, 16383, {3: opcode_list}, neutral=neutral)
+    return d.write_dng(
+        path, data, 512, 16383, {3: d.opcode_list(record)}, neutral=neutral, version=version
+    )
 
 
 def _centroids(img: np.ndarray, channel: int, vertical: bool, margin: int = 10):
