@@ -86,7 +86,7 @@ def build_recipe(
     if ev is not None:
         recipe = recipe.replace("exposure", ev=ev)
     if demosaic:
-        recipe = recipe.replace("demosaic", algorithm=demosaic.upper())
+        recipe = recipe.replace("demosaic", algorithm=demosaic.upper().removeprefix("LIBRAW-"))
     if quality is not None:
         recipe = recipe.replace("output", quality=quality)
     if look:
@@ -111,7 +111,9 @@ def develop(
     ),
     wb: str | None = typer.Option(None, "--wb", help="as-shot, auto, daylight or KELVIN."),
     ev: float | None = typer.Option(None, "--ev", help="Exposure change in EV."),
-    demosaic: str | None = typer.Option(None, "--demosaic", help="AHD (default), AAHD, DCB..."),
+    demosaic: str | None = typer.Option(
+        None, "--demosaic", help="libraw-ahd (default), libraw-dcb... or menon."
+    ),
     quality: int | None = typer.Option(None, "--quality", help="JPEG quality 1-100 (95)."),
     look: str | None = typer.Option(None, "--look", help="A built-in look (lsq look list)."),
     lut: Path | None = typer.Option(None, "--lut", help="A .cube/.vlt look LUT (display out)."),
