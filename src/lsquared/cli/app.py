@@ -86,7 +86,10 @@ def build_recipe(
     if ev is not None:
         recipe = recipe.replace("exposure", ev=ev)
     if demosaic:
-        recipe = recipe.replace("demosaic", algorithm=demosaic.upper().removeprefix("LIBRAW-"))
+        name = demosaic.upper()  # LibRaw's algorithms also as libraw-ahd, libraw-dcb...
+        if name.removeprefix("LIBRAW-") in rc.DEMOSAIC:
+            name = name.removeprefix("LIBRAW-")
+        recipe = recipe.replace("demosaic", algorithm=name)
     if quality is not None:
         recipe = recipe.replace("output", quality=quality)
     if look:

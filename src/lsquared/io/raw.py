@@ -275,9 +275,11 @@ class RawFile:
         """The 2 x 2 colour indices (0 R, 1 G, 2 B) of the visible CFA's top-left repeat, or
         None when the sensor is not an RGB Bayer one (X-Trans, monochrome, linear)."""
         raw = self._raw
+        if raw.raw_type != _rawpy().RawType.Flat or raw.raw_pattern is None:
+            return None
         desc = raw.color_desc.decode(errors="replace")
         colours = raw.raw_colors_visible[:2, :2]
-        if raw.raw_pattern is None or raw.raw_pattern.shape != (2, 2) or colours.shape != (2, 2):
+        if raw.raw_pattern.shape != (2, 2) or colours.shape != (2, 2):
             return None
         if not set(desc[:4]) <= set("RGB"):
             return None
