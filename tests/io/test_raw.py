@@ -62,15 +62,18 @@ def _smooth_cfa(height: int, width: int) -> np.ndarray:
 
 def test_menon_demosaics_the_visible_cfa_scaled_as_libraw_scales_it(tmp_path):
     """Asked for MENON, a Bayer DNG is demosaiced by the given function from its samples
-    minus black over white minus black (clipped to [0, 1]), and the result is clipped."""
+    minus black over white minus black (clipped to [0, 1]) over the as-shot neutral, and the
+    result is multiplied by the neutral and clipped."""
     from lsquared.kernels.demosaic import menon2007
     from tests import dngfiles
 
     black, white = 512, 16383
-    level = _smooth_cfa(64, 96)
+    neutral = np.array([0.5, 1.0, 0.7])
+    sites = np.tile(neutral[[[0, 1], [1, 2]]], (32, 48))  # a grey scene as the sensor sees it
+    level = _smooth_cfa(64, 96) * sites
     level[10, 20] = 1.2  # above white: clipped before demosaicing, as LibRaw clips
     data = np.rint(np.clip(black + level * (white - black), 0, 65535)).astype(np.uint16)
-    path = dngfiles.write_dng(tmp_path / "m.dng", data, black, white)
+    path = dngfiles.write_dng(tmp_path / "m.dng", data, black, white, neutral=neutral)
     seen = []
 
     def spy(cfa, pattern):
@@ -80,9 +83,11 @@ def test_menon_demosaics_the_visible_cfa_scaled_as_libraw_scales_it(tmp_path):
     pixels = raw.read_raw(path, "MENON", spy).pixels
     cfa, pattern = seen[0]
     assert pattern == [[0, 1], [1, 2]]  # the file's RGGB
-    expected_cfa = np.clip((data.astype(np.float64) - black) / (white - black), 0, 1)
-    np.testing.assert_allclose(cfa, expected_cfa, atol=1e-6)
-    np.testing.assert_allclose(pixels, np.clip(menon2007(expected_cfa, pattern), 0, 1), atol=1e-5)
+    balanced = np.clip((data.astype(np.float64) - black) / (white - black), 0, 1)
+    balanced /= sites
+    np.testing.assert_allclose(cfa, balanced, rtol=1e-6)
+    expected = np.clip(menon2007(balanced, pattern) * neutral, 0, 1)
+    np.testing.assert_allclose(pixels, expected, atol=1e-5)
     ahd = raw.read_raw(path, "AHD").pixels
     assert np.abs(pixels - ahd)[8:-8, 8:-8].mean() < 2e-3  # the same image, another algorithm
 

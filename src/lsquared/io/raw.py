@@ -291,9 +291,12 @@ class RawFile:
 
     def _decode_libraw_cfa(self, cfa_demosaic) -> np.ndarray:
         """LibRaw's visible CFA (with the stage-2 write-back for DNGs) minus black, over white
-        minus black, clipped to [0, 1] as LibRaw's 16-bit scaling does; demosaiced by
-        ``cfa_demosaic`` and turned as LibRaw turns its output (``sizes.flip``, dcraw's
-        ``flip_index``: 3 half a turn, 5 a quarter counter-clockwise, 6 clockwise)."""
+        minus black, clipped to [0, 1] as LibRaw's 16-bit scaling does; divided by the
+        as-shot neutral, so that colour-difference demosaicing sees grey as grey (LibRaw
+        likewise scales by the white balance before it demosaics), demosaiced by
+        ``cfa_demosaic``, multiplied back to camera RGB and turned as LibRaw turns its
+        output (``sizes.flip``, dcraw's ``flip_index``: 3 half a turn, 5 a quarter
+        counter-clockwise, 6 clockwise)."""
         if cfa_demosaic is None:
             raise UnsupportedError(self.path, "lsquared's own demosaic needs the engine")
         self._check_not_empty()
@@ -303,15 +306,18 @@ class RawFile:
         black = np.asarray(self._raw.black_level_per_channel, np.float32)
         black = black[self._raw.raw_colors_visible[:2, :2]]
         scale = np.float32(1.0) / (np.float32(self._raw.white_level) - black)
+        neutral = np.asarray(self.metadata.calibration.as_shot_neutral or (1, 1, 1), np.float32)
         cfa = self._raw.raw_image_visible.astype(np.float32)
         for dy in (0, 1):
             for dx in (0, 1):
                 phase = cfa[dy::2, dx::2]
                 phase -= black[dy, dx]
                 phase *= scale[dy, dx]
-        np.clip(cfa, 0.0, 1.0, out=cfa)
+                np.clip(phase, 0.0, 1.0, out=phase)
+                phase /= neutral[pattern[dy, dx]]
         rgb = cfa_demosaic(cfa, pattern)
         del cfa
+        rgb *= neutral
         np.clip(rgb, 0.0, 1.0, out=rgb)
         turns = {3: 2, 5: 1, 6: -1}.get(self._raw.sizes.flip, 0)
         return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
