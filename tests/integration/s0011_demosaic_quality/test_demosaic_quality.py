@@ -223,3 +223,32 @@ def test_at_least_as_close_to_the_truth_as_lsquareds_ahd(scene, tmp_path):
     assert menon_median <= ahd_median + 0.01
     assert menon_p95 <= ahd_p95 + 0.01
     assert menon_cpsnr >= ahd_cpsnr - 0.01
+
+
+def test_false_colour_on_the_demo_charts_grid_is_at_most_half_of_ahds(tmp_path):
+    """``lsq demo``'s chart (``lsquared.simulate``: a simulated camera's spectral
+    sensitivities, noise) developed to linear sRGB: mean C*ab at the centres of its vertical
+    grid lines."""
+    from lsquared import engine, simulate
+    from lsquared.pipeline.recipe import Recipe
+
+    truth = simulate.simulate(tmp_path / "demo.dng", width=900, height=600)
+    y0, y1, x0, x1 = simulate._layout(900, 600)["grid"]
+    columns = np.array([round(x) for x in truth.grid_lines_x if x0 + 4 < x < x1 - 4])
+    rows = np.arange(round(y0) + 8, round(y1) - 8)
+    distance = np.abs(rows[:, None] - np.array(truth.grid_lines_y)[None, :]).min(axis=1)
+    rows = rows[distance > 4]  # away from the crossings
+    chroma = {}
+    for algorithm in ("AHD", "MENON"):
+        recipe = (
+            Recipe()
+            .replace("lens", source="none")
+            .replace("output", space="linear-srgb")
+            .replace("demosaic", algorithm=algorithm)
+        )
+        image = engine.load_source(truth.path, recipe)
+        pixels = engine.compile(recipe, image).apply(image).pixels
+        lab = _lab(pixels[rows[:, None], columns[None, :]].reshape(-1, 3).astype(np.float64))
+        chroma[algorithm] = float(np.hypot(lab[:, 1], lab[:, 2]).mean())
+    print(f"demo chart grid lines: mean C*ab {chroma}")
+    assert chroma["MENON"] <= 0.5 * chroma["AHD"]
