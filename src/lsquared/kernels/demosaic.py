@@ -97,56 +97,61 @@ def _menon_chroma(cfa, pattern, out, finite):  # pragma: no cover - compiled
         finite[y] = ok
 
 
-@numba.njit(inline="always")
-def _gradient_row(out, y, x, h, w):
-    """D_H (eq. 5): the change of the row colour difference two samples on; 0 outside."""
-    if y < 0 or y >= h or x < 0 or x >= w:
-        return 0.0
-    return abs(out[y, x, 0] - out[y, _mirror(x + 2, w), 0])
+#: rows per band of the decision pass (its gradients are kept for the band and 2 rows around)
+_BAND = 32
 
 
 @numba.njit(inline="always")
-def _gradient_col(out, y, x, h, w):
-    """D_V (eq. 5): the change of the column colour difference two samples on; 0 outside."""
-    if y < 0 or y >= h or x < 0 or x >= w:
-        return 0.0
-    return abs(out[y, x, 2] - out[_mirror(y + 2, h), x, 2])
+def _band_gradients(out, pattern, y0, y1, h, w):  # pragma: no cover - compiled
+    """D_H and D_V (eq. 5: the change of the row (column) colour difference two samples on)
+    at red and blue samples of rows y0 - 2 .. y1 + 1, as arrays with 2 rows and columns of
+    zeros around the image (the decision's window sums zeros outside it)."""
+    d_row = np.zeros((y1 - y0 + 4, w + 4), np.float32)
+    d_col = np.zeros((y1 - y0 + 4, w + 4), np.float32)
+    for r in range(max(y0 - 2, 0), min(y1 + 2, h)):
+        below = _mirror(r + 2, h)
+        for x in range(w):
+            if pattern[r & 1, x & 1] != 1:
+                d_row[r - y0 + 2, x + 2] = abs(out[r, x, 0] - out[r, _mirror(x + 2, w), 0])
+                d_col[r - y0 + 2, x + 2] = abs(out[r, x, 2] - out[below, x, 2])
+    return d_row, d_col
 
 
 @numba.njit(parallel=True, cache=True)
 def _menon_decide(cfa, pattern, out, horizontal):  # pragma: no cover - compiled
     """Section II-B: the classifiers delta_H and delta_V (eq. 6, weight 3 on the centre row
     (column) of the 5 x 5 window, 1 on its neighbours) choose the direction with the smaller
-    colour-difference gradient (ties: the row); green is the chosen estimate."""
+    colour-difference gradient (ties: the row); green is the chosen estimate. Bands of rows
+    in parallel, each with its own gradients."""
     h, w = cfa.shape
-    for y in numba.prange(h):
-        for x in range(w):
-            v = cfa[y, x]
-            if pattern[y & 1, x & 1] == 1:
-                horizontal[y, x] = 1
-                out[y, x, 1] = v
-                continue
-            d_row = (
-                3.0 * (_gradient_row(out, y, x, h, w) + _gradient_row(out, y, x - 2, h, w))
-                + _gradient_row(out, y - 1, x - 1, h, w)
-                + _gradient_row(out, y + 1, x - 1, h, w)
-                + _gradient_row(out, y - 2, x, h, w)
-                + _gradient_row(out, y + 2, x, h, w)
-                + _gradient_row(out, y - 2, x - 2, h, w)
-                + _gradient_row(out, y + 2, x - 2, h, w)
-            )
-            d_col = (
-                3.0 * (_gradient_col(out, y, x, h, w) + _gradient_col(out, y - 2, x, h, w))
-                + _gradient_col(out, y - 1, x - 1, h, w)
-                + _gradient_col(out, y - 1, x + 1, h, w)
-                + _gradient_col(out, y, x - 2, h, w)
-                + _gradient_col(out, y, x + 2, h, w)
-                + _gradient_col(out, y - 2, x - 2, h, w)
-                + _gradient_col(out, y - 2, x + 2, h, w)
-            )
-            along_row = d_col >= d_row
-            horizontal[y, x] = along_row
-            out[y, x, 1] = v - (out[y, x, 0] if along_row else out[y, x, 2])
+    for band in numba.prange((h + _BAND - 1) // _BAND):
+        y0 = np.int64(band) * _BAND
+        y1 = min(y0 + _BAND, h)
+        d_row, d_col = _band_gradients(out, pattern, y0, y1, h, w)
+        for y in range(y0, y1):
+            i = y - y0 + 2
+            for x in range(w):
+                v = cfa[y, x]
+                if pattern[y & 1, x & 1] == 1:
+                    horizontal[y, x] = 1
+                    out[y, x, 1] = v
+                    continue
+                j = x + 2
+                delta_row = (
+                    3.0 * (d_row[i, j] + d_row[i, j - 2])
+                    + d_row[i - 1, j - 1] + d_row[i + 1, j - 1]
+                    + d_row[i - 2, j] + d_row[i + 2, j]
+                    + d_row[i - 2, j - 2] + d_row[i + 2, j - 2]
+                )  # fmt: skip
+                delta_col = (
+                    3.0 * (d_col[i, j] + d_col[i - 2, j])
+                    + d_col[i - 1, j - 1] + d_col[i - 1, j + 1]
+                    + d_col[i, j - 2] + d_col[i, j + 2]
+                    + d_col[i - 2, j - 2] + d_col[i - 2, j + 2]
+                )  # fmt: skip
+                along_row = delta_col >= delta_row
+                horizontal[y, x] = along_row
+                out[y, x, 1] = v - (out[y, x, 0] if along_row else out[y, x, 2])
 
 
 @numba.njit(parallel=True, cache=True)
