@@ -1,6 +1,6 @@
 """``lsq develop --demosaic``: LibRaw's algorithms by their ``libraw-`` names give today's
-output (LibRaw's AHD is the default), ``menon`` runs lsquared's own, unknown names fail in
-one line."""
+output (LibRaw's AHD through the recipe), ``menon`` runs lsquared's own, unknown names fail
+in one line."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def _develop(sim_dng, out, *options) -> np.ndarray:
 
 
 def test_libraw_ahd_is_todays_output_and_menon_is_another_demosaic(tmp_path, sim_dng):
-    engine.develop_file(sim_dng.path, tmp_path / "default.tif", Recipe())
+    todays = Recipe().replace("demosaic", algorithm="AHD")  # the default until now
+    engine.develop_file(sim_dng.path, tmp_path / "default.tif", todays)
     default = tifffile.imread(tmp_path / "default.tif")
     libraw_ahd = _develop(sim_dng, tmp_path / "ahd.tif", "--demosaic", "libraw-ahd")
     menon = _develop(sim_dng, tmp_path / "menon.tif", "--demosaic", "menon")
