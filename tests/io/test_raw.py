@@ -121,3 +121,14 @@ def test_menon_output_is_turned_as_libraw_turns_its_own(tmp_path, orientation):
     menon = raw.read_raw(truth.path, "MENON", menon2007).pixels
     assert menon.shape == ahd.shape
     assert np.abs(menon - ahd)[8:-8, 8:-8].mean() < 3e-3
+
+
+def test_menon_on_a_truncated_raw_is_an_input_error(tmp_path, sim_dng):
+    from lsquared.errors import InputError
+    from lsquared.kernels.demosaic import menon2007
+
+    half = tmp_path / "half.dng"
+    data = sim_dng.path.read_bytes()
+    half.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="truncated"):
+        raw.read_raw(half, "MENON", menon2007)

@@ -228,11 +228,13 @@ class RawFile:
 
     def decode(self, demosaic: str = "AHD", cfa_demosaic=None) -> Image:
         """Demosaiced linear camera RGB in [0, 1] (1.0 = the white level). ``cfa_demosaic``
-        (cfa H x W, pattern 2 x 2 -> H x W x 3) demosaics what LibRaw cannot read."""
+        (cfa H x W, pattern 2 x 2 -> H x W x 3) demosaics what LibRaw cannot read, and Bayer
+        data when ``demosaic`` is one of ``OWN_DEMOSAIC``."""
+        pattern = self._bayer_pattern() if not self._own and demosaic in OWN_DEMOSAIC else None
         if self._own:
             pixels = self._decode_own(cfa_demosaic)
-        elif demosaic in OWN_DEMOSAIC and self._bayer_pattern() is not None:
-            pixels = self._decode_libraw_cfa(cfa_demosaic)
+        elif pattern is not None:
+            pixels = self._decode_libraw_cfa(cfa_demosaic, pattern)
         else:
             pixels = self._decode_libraw("AHD" if demosaic in OWN_DEMOSAIC else demosaic)
         if self._dng is not None and self._dng.pixel_opcodes():
@@ -289,7 +291,7 @@ class RawFile:
             return None
         return pattern
 
-    def _decode_libraw_cfa(self, cfa_demosaic) -> np.ndarray:
+    def _decode_libraw_cfa(self, cfa_demosaic, pattern: np.ndarray) -> np.ndarray:
         """LibRaw's visible CFA (with the stage-2 write-back for DNGs) minus black, over white
         minus black, clipped to [0, 1] as LibRaw's 16-bit scaling does; divided by the
         as-shot neutral, so that colour-difference demosaicing sees grey as grey (LibRaw
@@ -299,15 +301,20 @@ class RawFile:
         counter-clockwise, 6 clockwise)."""
         if cfa_demosaic is None:
             raise UnsupportedError(self.path, "lsquared's own demosaic needs the engine")
-        self._check_not_empty()
-        if self._dng is not None and any(self._dng.opcode_lists[:2]):
-            self._write_stage2_into_libraw()
-        pattern = self._bayer_pattern()
-        black = np.asarray(self._raw.black_level_per_channel, np.float32)
-        black = black[self._raw.raw_colors_visible[:2, :2]]
-        scale = np.float32(1.0) / (np.float32(self._raw.white_level) - black)
+        try:
+            self._check_not_empty()
+            if self._dng is not None and any(self._dng.opcode_lists[:2]):
+                self._write_stage2_into_libraw()
+            black = np.asarray(self._raw.black_level_per_channel, np.float32)
+            black = black[self._raw.raw_colors_visible[:2, :2]]
+            white = np.float32(self._raw.white_level)
+            cfa = self._raw.raw_image_visible.astype(np.float32)
+        except _rawpy().LibRawError as e:
+            raise InputError(self.path, f"corrupt or truncated image data: {e}") from None
+        scale = np.float32(1.0) / (white - black)
         neutral = np.asarray(self.metadata.calibration.as_shot_neutral or (1, 1, 1), np.float32)
-        cfa = self._raw.raw_image_visible.astype(np.float32)
+        if not (np.all(np.isfinite(neutral)) and neutral.min() > 0):
+            neutral = np.ones(3, np.float32)
         for dy in (0, 1):
             for dx in (0, 1):
                 phase = cfa[dy::2, dx::2]
