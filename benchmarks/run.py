@@ -4,6 +4,7 @@
     python benchmarks/run.py develop [--input RAW] [--repeat 2]
     python benchmarks/run.py calibrate [--shots 12] [--size 6000x4000]
     python benchmarks/run.py develop --opcodes [--width 6000 --height 4000]
+    python benchmarks/run.py demosaic --width 6000 --height 4000   # AHD vs Menon in-process
 
 Each tool runs as its own process (start-up included, as a user sees it); wall time is the
 best of ``--repeat`` runs and peak memory is the process's maximum resident set (wait4).
@@ -185,6 +186,35 @@ def job_develop(args) -> None:
     else:
         peers["rawtherapee-cli"] = None
     report("develop", ours, peers)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def job_demosaic(args) -> None:
+    """In-process decode (LibRaw unpack + demosaic to camera RGB) and whole develop to a
+    16-bit TIFF, with LibRaw's AHD and with lsquared's Menon 2007, on the same DNG."""
+    from lsquared import engine
+    from lsquared.io import raw as rawio
+    from lsquared.kernels.demosaic import menon2007
+    from lsquared.pipeline.recipe import Recipe
+    from lsquared.simulate import simulate
+
+    work = Path(tempfile.mkdtemp(prefix="lsq-bench-"))
+    source = Path(args.input) if args.input else work / "sim.dng"
+    if not args.input:
+        print(f"simulating a {args.width} x {args.height} DNG ...", flush=True)
+        simulate(source, width=args.width, height=args.height)
+    decode = {
+        "AHD": lambda: rawio.read_raw(source, "AHD"),
+        "MENON": lambda: rawio.read_raw(source, "MENON", menon2007),
+    }
+    print(f"{'demosaic':10} {'decode_ms':>10} {'develop_ms':>11}")
+    for name, fn in decode.items():
+        recipe = Recipe().replace("demosaic", algorithm=name)
+        engine.develop_file(source, work / "warm.tif", recipe)  # compile kernels, warm caches
+        develop_ms = _best_ms(
+            lambda r=recipe: engine.develop_file(source, work / "out.tif", r), args.repeat
+        )
+        print(f"{name:10} {_best_ms(fn, args.repeat):10.0f} {develop_ms:11.0f}", flush=True)
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -551,6 +581,7 @@ JOBS = {
     "batch": job_batch,
     "calibrate": job_calibrate,
     "view": job_view,
+    "demosaic": job_demosaic,
 }
 
 
@@ -564,8 +595,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="grade: clip length")
     parser.add_argument("--preset", default="ultrafast", help="grade: x265 preset for both")
     parser.add_argument("--files", type=int, default=24, help="batch: number of DNGs")
-    parser.add_argument("--width", type=int, default=None, help="batch, develop: DNG width")
-    parser.add_argument("--height", type=int, default=None, help="batch, develop: DNG height")
+    parser.add_argument("--width", type=int, default=None, help="batch, develop, demosaic: DNG width")
+    parser.add_argument("--height", type=int, default=None, help="batch, develop, demosaic: DNG height")
     parser.add_argument("--shots", type=int, default=12, help="calibrate: chessboard shots")
     parser.add_argument("--size", default="6000x4000", help="calibrate: shot size WxH")
     parser.add_argument(

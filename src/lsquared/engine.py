@@ -31,7 +31,7 @@ from lsquared.image import Encoding, Image
 from lsquared.io import raw, stills
 from lsquared.io.atomic import check_writable_target
 from lsquared.kernels import get_renderer
-from lsquared.kernels.demosaic import malvar2004
+from lsquared.kernels.demosaic import malvar2004, menon2007
 from lsquared.looks import catalog
 from lsquared.looks.files import read_lut
 from lsquared.looks.lut import Lut, fit_nodes_to_interpolation, vlt_node_positions
@@ -472,6 +472,12 @@ def apply_lut_to_image(
     return stills.write_image(out, result, fmt, inputs=[source, lut_path]), notes
 
 
+def _cfa_demosaic(recipe: Recipe):
+    """lsquared's demosaic for CFA data: the recipe's own algorithm when it names one, else
+    Malvar-He-Cutler for what LibRaw cannot read."""
+    return menon2007 if recipe.demosaic.algorithm == "MENON" else malvar2004
+
+
 def load_source(path: str | Path, recipe: Recipe = Recipe()) -> Image:
     """Decode a RAW (through LibRaw) or a still image, in the encoding the recipe declares."""
     path = Path(path)
@@ -479,7 +485,7 @@ def load_source(path: str | Path, recipe: Recipe = Recipe()) -> Image:
         raise InputError(path, "file not found")
     declared = recipe.input.encoding
     if raw.is_raw_path(path) or declared == "raw":
-        return raw.read_raw(path, recipe.demosaic.algorithm, malvar2004)
+        return raw.read_raw(path, recipe.demosaic.algorithm, _cfa_demosaic(recipe))
     if path.suffix.lower() not in STILL_SUFFIXES:
         raise InputError(path, f"unknown file type {path.suffix or '(none)'}; not a RAW or image")
     encoding = INPUT_ENCODINGS["srgb" if declared == "auto" else declared]
@@ -606,10 +612,10 @@ def _decode_and_compile(
         return image, build(recipe, image.metadata, image.encoding, renderer)
     with raw.open_raw(source) as rawfile:
         if recipe.white_balance.mode == "auto":
-            image = rawfile.decode(recipe.demosaic.algorithm, malvar2004)
+            image = rawfile.decode(recipe.demosaic.algorithm, _cfa_demosaic(recipe))
             return image, build(recipe, image.metadata, image.encoding, renderer)
         with ThreadPoolExecutor(1, thread_name_prefix="lsq-decode") as pool:
-            decoding = pool.submit(rawfile.decode, recipe.demosaic.algorithm, malvar2004)
+            decoding = pool.submit(rawfile.decode, recipe.demosaic.algorithm, _cfa_demosaic(recipe))
             try:
                 processor = build(recipe, rawfile.metadata, raw.CAMERA_RAW, renderer)
             finally:

@@ -5,6 +5,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from lsquared.io import raw
 
@@ -52,3 +53,82 @@ def test_white_level_is_the_files_not_the_brightest_pixel(tmp_path):
     pixels = raw.read_raw(path).pixels
     np.testing.assert_allclose(np.median(pixels[8:-8, 48:-8], axis=(0, 1)), 0.8, rtol=2e-3)
     np.testing.assert_allclose(np.median(pixels[8:-8, 8:32], axis=(0, 1)), 0.3, rtol=2e-3)
+
+
+def _smooth_cfa(height: int, width: int) -> np.ndarray:
+    yy, xx = np.mgrid[0:height, 0:width]
+    return 0.45 + 0.3 * np.sin(xx / 5.0) * np.cos(yy / 7.0)
+
+
+def test_menon_demosaics_the_visible_cfa_scaled_as_libraw_scales_it(tmp_path):
+    """Asked for MENON, a Bayer DNG is demosaiced by the given function from its samples
+    minus black over white minus black (clipped to [0, 1]) over the as-shot neutral, and the
+    result is multiplied by the neutral and clipped."""
+    from lsquared.kernels.demosaic import menon2007
+    from tests import dngfiles
+
+    black, white = 512, 16383
+    neutral = np.array([0.5, 1.0, 0.7])
+    sites = np.tile(neutral[[[0, 1], [1, 2]]], (32, 48))  # a grey scene as the sensor sees it
+    level = _smooth_cfa(64, 96) * sites
+    level[10, 20] = 1.2  # above white: clipped before demosaicing, as LibRaw clips
+    data = np.rint(np.clip(black + level * (white - black), 0, 65535)).astype(np.uint16)
+    path = dngfiles.write_dng(tmp_path / "m.dng", data, black, white, neutral=neutral)
+    seen = []
+
+    def spy(cfa, pattern):
+        seen.append((cfa.copy(), np.asarray(pattern).tolist()))
+        return menon2007(cfa, pattern)
+
+    pixels = raw.read_raw(path, "MENON", spy).pixels
+    cfa, pattern = seen[0]
+    assert pattern == [[0, 1], [1, 2]]  # the file's RGGB
+    balanced = np.clip((data.astype(np.float64) - black) / (white - black), 0, 1)
+    balanced /= sites
+    np.testing.assert_allclose(cfa, balanced, rtol=1e-6)
+    expected = np.clip(menon2007(balanced, pattern) * neutral, 0, 1)
+    np.testing.assert_allclose(pixels, expected, atol=1e-5)
+    ahd = raw.read_raw(path, "AHD").pixels
+    assert np.abs(pixels - ahd)[8:-8, 8:-8].mean() < 2e-3  # the same image, another algorithm
+
+
+def test_menon_leaves_a_linear_dng_to_libraw(tmp_path):
+    """A linear (already demosaiced) DNG is not demosaiced again: MENON gives LibRaw's."""
+    from tests import dngfiles
+
+    rgb = np.stack([_smooth_cfa(40, 48) * f for f in (0.9, 1.0, 0.7)], axis=-1)
+    path = dngfiles.write_dng(tmp_path / "l.dng", np.rint(rgb * 65535).astype(np.uint16))
+
+    def never(cfa, pattern):
+        raise AssertionError("a linear DNG was demosaiced")
+
+    np.testing.assert_array_equal(
+        raw.read_raw(path, "MENON", never).pixels, raw.read_raw(path, "AHD").pixels
+    )
+
+
+@pytest.mark.parametrize("orientation", ["3", "6", "8"])
+def test_menon_output_is_turned_as_libraw_turns_its_own(tmp_path, orientation):
+    """EXIF orientations 3, 6 and 8 (LibRaw's flip 3, 6 and 5): the MENON decode has LibRaw's
+    shape and content in the same place as LibRaw's AHD decode."""
+    from lsquared.io.meta import add_exif
+    from lsquared.kernels.demosaic import menon2007
+    from lsquared.simulate import simulate
+
+    truth = simulate(tmp_path / "r.dng", width=300, height=200)
+    add_exif(truth.path, {"Exif.Image.Orientation": orientation})
+    ahd = raw.read_raw(truth.path, "AHD").pixels
+    menon = raw.read_raw(truth.path, "MENON", menon2007).pixels
+    assert menon.shape == ahd.shape
+    assert np.abs(menon - ahd)[8:-8, 8:-8].mean() < 3e-3
+
+
+def test_menon_on_a_truncated_raw_is_an_input_error(tmp_path, sim_dng):
+    from lsquared.errors import InputError
+    from lsquared.kernels.demosaic import menon2007
+
+    half = tmp_path / "half.dng"
+    data = sim_dng.path.read_bytes()
+    half.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="truncated"):
+        raw.read_raw(half, "MENON", menon2007)

@@ -128,7 +128,10 @@ def build_recipe(
     if ev is not None:
         recipe = recipe.from_option("--ev", "exposure", ev=ev)
     if demosaic:
-        recipe = recipe.from_option("--demosaic", "demosaic", algorithm=demosaic)
+        name = demosaic.upper()  # LibRaw's algorithms also as libraw-ahd, libraw-dcb...
+        if name.removeprefix("LIBRAW-") in rc.DEMOSAIC:
+            name = name.removeprefix("LIBRAW-")
+        recipe = recipe.from_option("--demosaic", "demosaic", algorithm=name)
     if quality is not None:
         recipe = recipe.from_option("--quality", "output", quality=quality)
     if look:
@@ -173,7 +176,7 @@ def develop(
     wb: str | None = typer.Option(None, "--wb", help="as-shot, auto, daylight or KELVIN."),
     ev: float | None = typer.Option(None, "--ev", help="Exposure change in EV."),
     demosaic: str | None = typer.Option(
-        None, "--demosaic", help=f"{choices(rc.DEMOSAIC)} (default AHD)."
+        None, "--demosaic", help="libraw-ahd (default), libraw-dcb... or menon."
     ),
     quality: int | None = typer.Option(None, "--quality", help="JPEG quality 1-100 (95)."),
     look: str | None = typer.Option(None, "--look", help="A built-in look (lsq look list)."),

@@ -12,7 +12,10 @@ levels, so that LibRaw demosaics exactly the stage-2 image; list 3's pixel opcod
 applied to the demosaiced camera RGB (its warp and vignette are the lens stage's). What
 LibRaw cannot read (JPEG XL tiles, compression 52546) is decoded by tifffile + imagecodecs
 and demosaiced by the ``cfa_demosaic`` function the caller supplies (the engine passes
-``kernels.demosaic.malvar2004``); a linear DNG needs none.
+``kernels.demosaic.malvar2004``); a linear DNG needs none. Asked for one of ``OWN_DEMOSAIC``,
+a Bayer file LibRaw reads is demosaiced by ``cfa_demosaic`` too, from LibRaw's visible CFA
+samples (after the stage-2 write-back) scaled as LibRaw scales them; other files (X-Trans,
+linear) are left to LibRaw, which does not run its Bayer demosaic on them.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ from lsquared.io import dngraw, meta, opcodes
 from lsquared.metadata import ColorCalibration, Metadata
 
 DEMOSAIC = ("AHD", "AAHD", "DCB", "DHT", "PPG", "VNG", "LINEAR")
+#: demosaic algorithms of lsquared's own (``kernels.demosaic``), run on the CFA by the caller's
+#: ``cfa_demosaic``
+OWN_DEMOSAIC = ("MENON",)
 CAMERA_RAW = Encoding("camera", "linear", "scene")
 RAW_SUFFIXES = (
     ".dng", ".rw2", ".raw", ".rwl", ".cr2", ".cr3", ".nef", ".nrw", ".arw", ".srf", ".sr2",
@@ -226,12 +232,18 @@ class RawFile:
 
     def decode(self, demosaic: str = "AHD", cfa_demosaic=None) -> Image:
         """Demosaiced linear camera RGB in [0, 1] (1.0 = the white level). ``cfa_demosaic``
-        (cfa H x W, pattern 2 x 2 -> H x W x 3) demosaics what LibRaw cannot read."""
+        (cfa H x W, pattern 2 x 2 -> H x W x 3) demosaics what LibRaw cannot read, and Bayer
+        data when ``demosaic`` is one of ``OWN_DEMOSAIC``."""
         list3 = self._dng.pixel_opcodes() if self._dng is not None else ()
+        pattern = self._bayer_pattern() if not self._own and demosaic in OWN_DEMOSAIC else None
         if self._own:
             pixels, turns = self._decode_own(cfa_demosaic), self._own_turns()
+        elif pattern is not None:  # the stored frame, like LibRaw's with keep_frame
+            pixels = self._decode_libraw_cfa(cfa_demosaic, pattern)
+            turns = LIBRAW_FLIP_TURNS.get(self._raw.sizes.flip, (0, False))
         else:  # list 3's areas are in the stored frame: LibRaw turns afterwards, here
-            pixels, turns = self._decode_libraw(demosaic, keep_frame=bool(list3))
+            algorithm = "AHD" if demosaic in OWN_DEMOSAIC else demosaic
+            pixels, turns = self._decode_libraw(algorithm, keep_frame=bool(list3))
         if list3:
             where = f"{self.path} OpcodeList3"
             pixels = opcodes.apply_list(pixels, list3, where, self._dng.code_max, 3)
@@ -274,6 +286,60 @@ class RawFile:
         stage2 += black
         np.rint(stage2, out=stage2)
         visible[...] = np.clip(stage2, 0, np.iinfo(visible.dtype).max, out=stage2)
+
+    def _bayer_pattern(self) -> np.ndarray | None:
+        """The 2 x 2 colour indices (0 R, 1 G, 2 B) of the visible CFA's top-left repeat, or
+        None when the sensor is not an RGB Bayer one (X-Trans, monochrome, linear)."""
+        raw = self._raw
+        if raw.raw_type != _rawpy().RawType.Flat or raw.raw_pattern is None:
+            return None
+        desc = raw.color_desc.decode(errors="replace")
+        colours = raw.raw_colors_visible[:2, :2]
+        if raw.raw_pattern.shape != (2, 2) or colours.shape != (2, 2):
+            return None
+        if not set(desc[:4]) <= set("RGB"):
+            return None
+        pattern = np.array([["RGB".index(desc[c]) for c in row] for row in colours])
+        diagonal_greens = pattern[0, 0] == pattern[1, 1] == 1 or pattern[0, 1] == pattern[1, 0] == 1
+        if sorted(pattern.ravel().tolist()) != [0, 1, 1, 2] or not diagonal_greens:
+            return None
+        return pattern
+
+    def _decode_libraw_cfa(self, cfa_demosaic, pattern: np.ndarray) -> np.ndarray:
+        """LibRaw's visible CFA (with the stage-2 write-back for DNGs) minus black, over white
+        minus black, clipped to [0, 1] as LibRaw's 16-bit scaling does; divided by the
+        as-shot neutral, so that colour-difference demosaicing sees grey as grey (LibRaw
+        likewise scales by the white balance before it demosaics), demosaiced by
+        ``cfa_demosaic``, multiplied back to camera RGB, in the stored frame (the caller turns it as LibRaw
+        would, ``LIBRAW_FLIP_TURNS``)."""
+        if cfa_demosaic is None:
+            raise UnsupportedError(self.path, "lsquared's own demosaic needs the engine")
+        try:
+            self._check_not_empty()
+            if self._dng is not None and any(self._dng.opcode_lists[:2]):
+                self._write_stage2_into_libraw()
+            black = np.asarray(self._raw.black_level_per_channel, np.float32)
+            black = black[self._raw.raw_colors_visible[:2, :2]]
+            white = np.float32(self._raw.white_level)
+            cfa = self._raw.raw_image_visible.astype(np.float32)
+        except _rawpy().LibRawError as e:
+            raise InputError(self.path, f"corrupt or truncated image data: {e}") from None
+        scale = np.float32(1.0) / (white - black)
+        neutral = np.asarray(self.metadata.calibration.as_shot_neutral or (1, 1, 1), np.float32)
+        if not (np.all(np.isfinite(neutral)) and neutral.min() > 0):
+            neutral = np.ones(3, np.float32)
+        for dy in (0, 1):
+            for dx in (0, 1):
+                phase = cfa[dy::2, dx::2]
+                phase -= black[dy, dx]
+                phase *= scale[dy, dx]
+                np.clip(phase, 0.0, 1.0, out=phase)
+                phase /= neutral[pattern[dy, dx]]
+        rgb = cfa_demosaic(cfa, pattern)
+        del cfa
+        rgb *= neutral
+        np.clip(rgb, 0.0, 1.0, out=rgb)
+        return rgb
 
     def _decode_libraw(self, demosaic: str, keep_frame: bool = False):
         """LibRaw's demosaiced camera RGB and the turns still to apply: none when LibRaw

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from lsquared.errors import RecipeError
-from lsquared.io.raw import DEMOSAIC
+from lsquared.io.raw import DEMOSAIC, OWN_DEMOSAIC
 from lsquared.io.video import CODECS
 
 SCHEMA_VERSION = 1
@@ -155,7 +155,7 @@ class VideoSpec:
 #: field choices, checked on load: (section, key) -> valid values
 CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("input", "encoding"): INPUT_ENCODINGS,
-    ("demosaic", "algorithm"): DEMOSAIC,
+    ("demosaic", "algorithm"): DEMOSAIC + OWN_DEMOSAIC,
     ("white_balance", "mode"): WB_MODES,
     ("highlights", "mode"): HIGHLIGHT_MODES,
     ("lens", "source"): LENS_SOURCES,
