@@ -310,8 +310,8 @@ class RawFile:
         minus black, clipped to [0, 1] as LibRaw's 16-bit scaling does; divided by the
         as-shot neutral, so that colour-difference demosaicing sees grey as grey (LibRaw
         likewise scales by the white balance before it demosaics), demosaiced by
-        ``cfa_demosaic``, multiplied back to camera RGB, in the stored frame (the caller turns it as LibRaw
-        would, ``LIBRAW_FLIP_TURNS``)."""
+        ``cfa_demosaic``, multiplied back to camera RGB, in the stored frame (the caller
+        turns it as LibRaw would, ``LIBRAW_FLIP_TURNS``)."""
         if cfa_demosaic is None:
             raise UnsupportedError(self.path, "lsquared's own demosaic needs the engine")
         try:
