@@ -118,10 +118,14 @@ def developed(tmp_path_factory):
     return get
 
 
-@pytest.mark.parametrize("look", [True, False], ids=["look-on", "look-off"])
-@pytest.mark.parametrize("name", SAMPLES)
+@pytest.mark.parametrize(
+    ("name", "look"),
+    [(SAMPLES[0], True), (SAMPLES[0], False), (SAMPLES[1], True)],
+    ids=["bayer-look-on", "bayer-look-off", "linear-look-on"],
+)
 def test_final_rendering_matches_the_dng_sdk(name, look, developed, tmp_path):
-    """Median CIEDE2000 <= 1.0 over flat 32 x 32 blocks, after one global gain."""
+    """Median CIEDE2000 <= 1.0 over flat 32 x 32 blocks, after one global gain (the linear
+    raw carries the same profile as the Bayer one, so once with the LookTable is enough)."""
     ours, path = developed(name, look)
     before = sha256(path)
     sdk = sdk_xyz(path, tmp_path, look)
