@@ -7,7 +7,9 @@ integrated under an illuminant to CIE XYZ, seen through a "matrix camera" whose 
 per-channel radial warps (the DNG ``WarpRectilinear`` model, which gives lateral CA too) and
 vignetted, mosaiced to an RGGB Bayer pattern, given photon and read noise and a black
 level, quantised to 14 bits and written with tifffile. The truth (each patch's XYZ under
-the illuminant, Bradford-adapted to D65) comes back with the file.
+the illuminant, Bradford-adapted to D65) comes back with the file. In spectral mode the
+"matrix camera" gives way to a real sensor's spectral sensitivities and a profile fitted to
+them (see :func:`simulate`).
 """
 
 from __future__ import annotations

@@ -76,6 +76,7 @@ def test_camera_calibration_applies_only_with_matching_signatures(
         tags.append((50932, ASCII, 0, profile_signature, True))
     cal = write(tmp_path / "t.tif", tags)
     assert (cal.camera_calibrations == (tuple(cc.ravel()),)) is applies
+    assert any("ignored" in t for t in cal.tags) is not applies
 
 
 def test_hue_sat_map_and_look_table_are_read_in_file_order(tmp_path):

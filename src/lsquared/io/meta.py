@@ -165,7 +165,10 @@ def dng_calibration(exif: dict[str, Any]) -> ColorCalibration | None:
         if light is not None:
             found.append(f"IlluminantData{i}")
         lights.append(light)
-        cc = _tag(exif, f"CameraCalibration{i}", found, 9) if signature_ok else None
+        cc = _tag(exif, f"CameraCalibration{i}", found if signature_ok else [], 9)
+        if cc and not signature_ok:
+            found.append(f"CameraCalibration{i} (ignored: its signature is not the profile's)")
+            cc = None
         ccs.append(tuple(cc) if cc else IDENTITY9)
         fm = _tag(exif, f"ForwardMatrix{i}", found, 9)
         fms.append(tuple(fm) if fm else ())

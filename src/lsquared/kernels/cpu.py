@@ -374,16 +374,15 @@ def _hue_sat(lut, base: int, hue_n: int, sat_n: int, val_n: int, srgb: bool, r, 
     v0, vf = _hsm_axis(ve, val_n)
     v1 = min(v0 + 1, val_n - 1)
     shift = sscale = vscale = 0.0
-    for k in range(8):
-        vi, wv = (v1, vf) if k & 4 else (v0, 1.0 - vf)
-        hi, wh = (h1, hf) if k & 2 else (h0, 1.0 - hf)
-        si, ws = (s0 + 1, sf) if k & 1 else (s0, 1.0 - sf)
-        w = wv * wh * ws
-        o = base + ((vi * hue_n + hi) * sat_n + si) * 3
-        shift += w * lut[o]
-        sscale += w * lut[o + 1]
-        vscale += w * lut[o + 2]
-    h = (h + shift * (6.0 / 360.0)) % 6.0
+    for vi, wv in ((v0, 1.0 - vf), (v1, vf)):  # the 8 corners, 2 per saturation pair
+        for hi, wh in ((h0, 1.0 - hf), (h1, hf)):
+            o = base + ((vi * hue_n + hi) * sat_n + s0) * 3
+            w0, w1 = wv * wh * (1.0 - sf), wv * wh * sf
+            shift += w0 * lut[o] + w1 * lut[o + 3]
+            sscale += w0 * lut[o + 1] + w1 * lut[o + 4]
+            vscale += w0 * lut[o + 2] + w1 * lut[o + 5]
+    h += shift * (6.0 / 360.0)
+    h -= 6.0 * math.floor(h / 6.0)  # into [0, 6) (floor: cheaper than numba's float %)
     s = s * sscale if s > 1.0 else min(s * sscale, 1.0)
     if srgb and val_n > 1:
         v = _curve(K_SRGB_DECODE, _curve(K_SRGB_ENCODE, v, 0.0, 0.0, 0.0) * vscale, 0.0, 0.0, 0.0)

@@ -17,7 +17,7 @@ from lsquared.errors import InputError, RecipeError
 from lsquared.image import Encoding, Image
 from lsquared.io.raw import CAMERA_RAW
 from lsquared.looks.lut import Lut
-from lsquared.metadata import Metadata
+from lsquared.metadata import ColorCalibration, Metadata
 from lsquared.optics import profile as optics
 from lsquared.optics.profile import LensProfile
 from lsquared.pipeline.ops import (
@@ -216,7 +216,7 @@ def stage_camera(ctx: CompileContext, working: Encoding) -> None:
     ctx.encoding = working
 
 
-def _profile_note(cal, white_xy, gain: float) -> str:
+def _profile_note(cal: ColorCalibration, white_xy: np.ndarray, gain: float) -> str:
     """--explain: which matrices, illuminants and weights, exposure, and every tag read."""
     weights = cam.illuminant_weights(cal, white_xy)
     lights = "; ".join(
@@ -236,7 +236,7 @@ def _profile_note(cal, white_xy, gain: float) -> str:
     )
 
 
-def _tables_note(cal, hue_sat: bool, look_wanted: bool) -> str:
+def _tables_note(cal: ColorCalibration, hue_sat: bool, look_wanted: bool) -> str:
     parts = []
     if hue_sat:
         hue, sat, val = cal.hue_sat_maps[0].dims

@@ -91,7 +91,7 @@ def forward_matrix(illuminant: str) -> np.ndarray:
 def color_matrix(illuminant: str) -> np.ndarray:
     """The written ColorMatrix: the reference camera plus a deliberate error, scaled so that
     the illuminant's white has its largest camera channel at 1 (as converters write it)."""
-    m = REFERENCE_CAMERA + COLOR_MATRIX_ERROR * (1 if illuminant == "A" else -0.7)
+    m = REFERENCE_CAMERA + COLOR_MATRIX_ERROR * {"A": 1.0, "D65": -0.7}.get(illuminant, 0.4)
     return m / (m @ xy_to_xyz(illuminant_xy(illuminant))).max()
 
 
@@ -192,6 +192,7 @@ def write_chart_dng(
     look_dims: tuple[int, int, int] | None = None,
     profile_from: Path | None = None,
     profile_look: bool = True,
+    third_illuminant: str | None = None,
 ) -> Chart:
     """Write the chart shot under ``illuminant``; ``gains`` are the four per-site gain grids
     (R, G1, G2, B of the RGGB pattern; the raw is divided by them, so applying the GainMaps
@@ -200,6 +201,9 @@ def write_chart_dng(
     when they have value divisions); ``profile_from`` replaces the colour profile by a real
     DNG's (its matrices, HueSatMap and, with ``profile_look``, LookTable; the raw stays this
     chart's);
+    ``third_illuminant`` adds a DNG 1.6 third calibration illuminant, LightSource 255
+    ("other") with its chromaticity in IlluminantData3, and its ColorMatrix3,
+    CameraCalibration3, ForwardMatrix3 (and ProfileHueSatMapData3 with ``hue_sat_dims``);
     ``linear_render_copy`` adds an identity ProfileToneCurve and
     DefaultBlackRender = None so that Adobe's DNG SDK renders linearly."""
     import tifffile
@@ -263,10 +267,22 @@ def write_chart_dng(
         (50719, LONG, 2, (CROP, CROP), True),  # DefaultCropOrigin: demosaic padding
         (50720, LONG, 2, (width - 2 * CROP, height - 2 * CROP), True),  # DefaultCropSize
     ]
+    maps = ((50938, 0.0), (50939, 0.7))  # ProfileHueSatMapData1, 2
+    if third_illuminant is not None:
+        x, y = illuminant_xy(third_illuminant)
+        data = struct.pack("<H4I", 0, round(x * 1e6), 1_000_000, round(y * 1e6), 1_000_000)
+        tags += [
+            (52529, SHORT, 1, (255,), True),  # CalibrationIlluminant3: other
+            (52535, UNDEFINED, len(data), data, True),  # IlluminantData3: x, y
+            (52531, SRATIONAL, 9, _rationals(color_matrix(third_illuminant), True), True),
+            (52530, SRATIONAL, 9, _rationals(CROSS_TALK, True), True),  # CameraCalibration3
+            (52532, SRATIONAL, 9, _rationals(forward_matrix(third_illuminant), True), True),
+        ]
+        maps += ((52537, 1.6),)  # ProfileHueSatMapData3
     if hue_sat_dims is not None:
         n = int(np.prod(hue_sat_dims)) * 3
         tags.append((50937, LONG, 3, hue_sat_dims, True))  # ProfileHueSatMapDims
-        for tag, phase in ((50938, 0.0), (50939, 0.7)):  # ProfileHueSatMapData1, 2
+        for tag, phase in maps:
             table = profile_table(hue_sat_dims, 1.0 if phase else 0.6, phase)
             tags.append((tag, FLOAT, n, tuple(table.ravel()), True))
         tags.append((51107, LONG, 1, (int(hue_sat_dims[2] > 1),), True))  # ...Encoding

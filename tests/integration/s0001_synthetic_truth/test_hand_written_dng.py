@@ -152,6 +152,21 @@ def test_hue_sat_map_and_look_table_match_the_dng_sdk(tmp_path, hue_sat_dims, lo
         assert np.median(delta_e_after_gain(ours, with_look)) > 0.5
 
 
+@pytest.mark.parametrize("illuminant", ["D50", 4000.0, "FL11"], ids=str)
+def test_three_illuminants_match_the_dng_sdk(tmp_path, illuminant):
+    """A DNG 1.6 triple-illuminant profile (A, D65 and FL11 as "other" with IlluminantData)
+    with three HueSatMaps: the weights, matrices and tables for whites between them agree
+    with Adobe's rendering (median CIEDE2000 <= 0.05, max <= 0.3)."""
+    tools()
+    tables = {"third_illuminant": "FL11", "hue_sat_dims": (36, 8, 1)}
+    chart = write_chart_dng(tmp_path / "chart.dng", illuminant, **tables)
+    ours = develop_xyz(chart.path, chart)
+    de = delta_e_after_gain(ours, sdk_xyz(tmp_path, chart, **tables))
+    print(f"\nthree illuminants, shot under {illuminant}, lsquared vs the DNG SDK: CIEDE2000 "
+          f"median {np.median(de):.3f}, max {de.max():.3f}")  # fmt: skip
+    assert np.median(de) <= 0.05 and de.max() <= 0.3, de.round(3)
+
+
 @pytest.mark.parametrize("look", [True, False], ids=["look-on", "look-off"])
 def test_a_real_cameras_profile_matches_the_dng_sdk(tmp_path, samples, look):
     """The Sony A7R IV profile Adobe wrote into its sample DNG (ColorMatrix/ForwardMatrix
