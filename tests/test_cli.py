@@ -345,3 +345,25 @@ def test_kernel_cache_check(monkeypatch, tmp_path, sim_dng, capsys):
     monkeypatch.setattr(common, "interactive", lambda: False)
     common.announce_first_compile()  # not a terminal: quiet
     assert capsys.readouterr().err == ""
+
+
+def test_an_unexpected_exception_is_one_line_too(monkeypatch, capsys):
+    import typer
+
+    from lsquared.cli import common
+
+    app = typer.Typer()
+
+    @app.command()
+    def boom() -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setitem(common.state, "debug", False)
+    with pytest.raises(SystemExit) as stop:
+        common.run_app(app, [])
+    assert stop.value.code == common.EXIT_INTERNAL
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ZeroDivisionError: a bug" in err and "Traceback" not in err
+    monkeypatch.setitem(common.state, "debug", True)
+    with pytest.raises(ZeroDivisionError):
+        common.run_app(app, [])
