@@ -367,3 +367,19 @@ def test_an_unexpected_exception_is_one_line_too(monkeypatch, capsys):
     monkeypatch.setitem(common.state, "debug", True)
     with pytest.raises(ZeroDivisionError):
         common.run_app(app, [])
+
+
+def test_output_paths(tmp_path):
+    from lsquared import engine
+    from lsquared.errors import OutputError
+    from lsquared.pipeline.recipe import Recipe
+
+    jpg = Recipe().replace("output", format="jpg")
+    src = tmp_path / "P1.RW2"
+    assert engine.output_path_for(src, tmp_path / "a.jpg", jpg, False) == tmp_path / "a.jpg"
+    assert engine.output_path_for(src, tmp_path / "new", jpg, False) == tmp_path / "new/P1.jpg"
+    assert engine.output_path_for(src, tmp_path, jpg, True) == tmp_path / "P1.jpg"
+    with pytest.raises(OutputError, match="several inputs"):
+        engine.output_path_for(src, tmp_path / "a.jpg", jpg, True)
+    with pytest.raises(OutputError, match=r"\.png"):
+        engine.output_path_for(src, tmp_path / "a.png", jpg, False)

@@ -495,8 +495,8 @@ def output_path_for(source: Path, out: Path, recipe: Recipe, many: bool) -> Path
     """``out`` itself for one input, else ``out/<stem><suffix>`` (a folder, created if
     missing, as ``lsq batch`` does)."""
     if is_folder_target(out, many):
-        if out.exists() and not out.is_dir():
-            raise OutputError(out, "is a file, but several inputs need an output folder")
+        if not out.is_dir() and (out.exists() or out.suffix.lower() in stills.SUFFIX_FORMATS):
+            raise OutputError(out, "several inputs need an output folder, not a file")
         return out / f"{source.stem}{stills.SUFFIX[recipe.output.format]}"
     stills.format_for(out, recipe.output.format)
     return out
