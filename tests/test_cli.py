@@ -302,6 +302,7 @@ def test_lens_identify_canon(samples):
     result = run_lsq("lens", "identify", samples / "raw" / "canon_eos_6d_linear.dng")
     assert result.returncode == 0, result.stderr
     assert "camera:  Canon EOS 6D\n" in result.stdout
+    assert "setting: 65 mm, f/5.6\n" in result.stdout
 
 
 def test_first_run_says_kernels_are_compiling(tmp_path, sim_dng):

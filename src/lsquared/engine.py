@@ -296,7 +296,7 @@ def identify_lens(path: str | Path) -> list[str]:
         f"file:    {path}",
         f"camera:  {optics_profile.maker_and_model(source.make, source.model)}",
         f"lens:    {source.lens_model or 'not recorded'}",
-        f"setting: {source.focal_length_mm or '?'} mm, f/{source.aperture_f or '?'}",
+        f"setting: {_number(source.focal_length_mm)} mm, f/{_number(source.aperture_f)}",
         f"source:  {lens.note}",
     ]
     panasonic = rw2.from_exif(exif, f"{path} 0x0119")
@@ -314,6 +314,11 @@ def identify_lens(path: str | Path) -> list[str]:
             f"(checksum verified; {use})"
         )
     return lines
+
+
+def _number(value: float | None) -> str:
+    """A recorded setting as people write it (65 mm, f/5.6); ``?`` when not recorded."""
+    return f"{value:g}" if value else "?"
 
 
 def input_encoding(name: str) -> Encoding:
