@@ -302,6 +302,7 @@ def test_lens_identify_canon(samples):
     result = run_lsq("lens", "identify", samples / "raw" / "canon_eos_6d_linear.dng")
     assert result.returncode == 0, result.stderr
     assert "camera:  Canon EOS 6D\n" in result.stdout
+    assert "setting: 65 mm, f/5.6\n" in result.stdout
 
 
 def test_first_run_says_kernels_are_compiling(tmp_path, sim_dng):
@@ -345,3 +346,41 @@ def test_kernel_cache_check(monkeypatch, tmp_path, sim_dng, capsys):
     monkeypatch.setattr(common, "interactive", lambda: False)
     common.announce_first_compile()  # not a terminal: quiet
     assert capsys.readouterr().err == ""
+
+
+def test_an_unexpected_exception_is_one_line_too(monkeypatch, capsys):
+    import typer
+
+    from lsquared.cli import common
+
+    app = typer.Typer()
+
+    @app.command()
+    def boom() -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setitem(common.state, "debug", False)
+    with pytest.raises(SystemExit) as stop:
+        common.run_app(app, [])
+    assert stop.value.code == common.EXIT_INTERNAL
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ZeroDivisionError: a bug" in err and "Traceback" not in err
+    monkeypatch.setitem(common.state, "debug", True)
+    with pytest.raises(ZeroDivisionError):
+        common.run_app(app, [])
+
+
+def test_output_paths(tmp_path):
+    from lsquared import engine
+    from lsquared.errors import OutputError
+    from lsquared.pipeline.recipe import Recipe
+
+    jpg = Recipe().replace("output", format="jpg")
+    src = tmp_path / "P1.RW2"
+    assert engine.output_path_for(src, tmp_path / "a.jpg", jpg, False) == tmp_path / "a.jpg"
+    assert engine.output_path_for(src, tmp_path / "new", jpg, False) == tmp_path / "new/P1.jpg"
+    assert engine.output_path_for(src, tmp_path, jpg, True) == tmp_path / "P1.jpg"
+    with pytest.raises(OutputError, match="several inputs"):
+        engine.output_path_for(src, tmp_path / "a.jpg", jpg, True)
+    with pytest.raises(OutputError, match=r"\.png"):
+        engine.output_path_for(src, tmp_path / "a.png", jpg, False)

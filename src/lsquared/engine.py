@@ -354,7 +354,7 @@ def identify_lens(path: str | Path) -> list[str]:
         f"file:    {path}",
         f"camera:  {optics_profile.maker_and_model(source.make, source.model)}",
         f"lens:    {source.lens_model or 'not recorded'}",
-        f"setting: {source.focal_length_mm or '?'} mm, f/{source.aperture_f or '?'}",
+        f"setting: {_number(source.focal_length_mm)} mm, f/{_number(source.aperture_f)}",
         f"source:  {lens.note}",
     ]
     panasonic = rw2.from_exif(exif, f"{path} 0x0119")
@@ -372,6 +372,11 @@ def identify_lens(path: str | Path) -> list[str]:
             f"(checksum verified; {use})"
         )
     return lines
+
+
+def _number(value: float | None) -> str:
+    """A recorded setting as people write it (65 mm, f/5.6); ``?`` when not recorded."""
+    return f"{value:g}" if value else "?"
 
 
 def input_encoding(name: str) -> Encoding:
@@ -573,8 +578,8 @@ def output_path_for(source: Path, out: Path, recipe: Recipe, many: bool) -> Path
     """``out`` itself for one input, else ``out/<stem><suffix>`` (a folder, created if
     missing, as ``lsq batch`` does)."""
     if is_folder_target(out, many):
-        if out.exists() and not out.is_dir():
-            raise OutputError(out, "is a file, but several inputs need an output folder")
+        if not out.is_dir() and (out.exists() or out.suffix.lower() in stills.SUFFIX_FORMATS):
+            raise OutputError(out, "several inputs need an output folder, not a file")
         return out / f"{source.stem}{stills.SUFFIX[recipe.output.format]}"
     stills.format_for(out, recipe.output.format)
     return out

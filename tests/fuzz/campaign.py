@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,13 +43,28 @@ class Summary:
         self.failures += other.failures
 
 
+@contextlib.contextmanager
+def _native_stderr_quiet() -> Iterator[None]:
+    """Keep what C libraries print about bad input (Exiv2, lensfun, FFmpeg) out of the
+    campaign's report; the cases' outcomes are judged from exceptions, not from that."""
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def run(target_name: str, cases: int, seed: int, keep: Path | None = None) -> Summary:
     """``cases`` hypothesis-generated cases of one target (random generation only: no
     example database, no shrinking, so a failure is kept as found, under ``keep``)."""
     target = BY_NAME[target_name]
     summary = Summary(target_name)
     strategy = target.strategy()
-    with tempfile.TemporaryDirectory(prefix="lsq-fuzz-") as work:
+    with tempfile.TemporaryDirectory(prefix="lsq-fuzz-") as work, _native_stderr_quiet():
 
         @hypothesis_seed(seed)
         @settings(

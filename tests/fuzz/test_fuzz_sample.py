@@ -48,3 +48,33 @@ def test_fuzz_sample(target):
     summary = run(target.name, 12, seed=1)
     assert summary.cases >= 1
     assert not summary.failures, summary.failures
+
+
+def test_found_rw2_scale_word_divides_by_zero():
+    """Found by the campaign: a DistortionInfo with valid checksums and scale word -32768
+    raised ZeroDivisionError."""
+    from lsquared.errors import InputError
+    from lsquared.io import rw2
+
+    values = list(seeds.RW2_VALUES)
+    values[5] = -32768
+    with pytest.raises(InputError, match="scale word"):
+        rw2.parse(seeds.rw2_blob(values), "x.rw2")
+
+
+def test_found_video_tags_and_unknown_codec(tmp_path):
+    """Found by the campaign: a container tag that is not UTF-8 raised UnicodeDecodeError
+    from PyAV, and a video stream whose codec FFmpeg does not know AttributeError."""
+    from tests.fuzz.targets import BY_NAME
+
+    data = bytearray(seeds.clip_bytes(".mp4"))
+    stsd = next(o for o, _ in seeds.boxes(bytes(data)) if data[o + 4 : o + 8] == b"stsd")
+    assert data[stsd + 20 : stsd + 24] == b"avc1"  # the video track's sample entry comes first
+    data[stsd + 20 : stsd + 24] = b"zzzz"
+    outcome = run_case(BY_NAME["mp4"], bytes(data), tmp_path)
+    assert outcome.status in ("ok", "error"), outcome.detail
+    data = bytearray(seeds.clip_bytes(".mp4"))
+    encoder = data.index(b"Lavf")  # the muxer's encoder tag, in udta/meta/ilst
+    data[encoder + 1] = 0xB7  # not UTF-8
+    outcome = run_case(BY_NAME["mp4"], bytes(data), tmp_path)
+    assert outcome.status == "ok", outcome.detail

@@ -59,7 +59,7 @@ def main_options(
 
     Exit codes: 0 done; 1 some files of a batch failed; 2 a usage or input error (also a
     lens that lens find or lens show does not know), printed as one line (lsq --debug ...
-    shows a traceback).
+    shows a traceback); 3 an internal error (a bug).
 
     Example: lsq develop P1000123.RW2 -o P1000123.jpg --space srgb
     """

@@ -21,6 +21,7 @@ from typer._click.exceptions import (  # typer vendors its click as typer._click
 from lsquared.errors import LsqError, LsqWarning
 
 EXIT_USAGE_OR_INPUT = 2
+EXIT_INTERNAL = 3  # an exception lsquared did not expect: a bug to report
 
 state = {"debug": False}
 
@@ -45,7 +46,8 @@ def usage_line(error: ClickException) -> str:
 
 def run_app(app: typer.Typer, args: list[str] | None = None) -> None:
     """Run the CLI with click's own error printing replaced by one ``lsq:`` line and exit
-    code 2 for every usage error; ``lsq`` or a group alone prints its help."""
+    code 2 for every usage error; ``lsq`` or a group alone prints its help. An unexpected
+    exception is one line too, with exit code 3 (``--debug`` shows its traceback)."""
     command = typer.main.get_command(app)
     try:
         code = command.main(args=args, prog_name="lsq", standalone_mode=False)
@@ -58,6 +60,12 @@ def run_app(app: typer.Typer, args: list[str] | None = None) -> None:
     except typer.Abort:
         typer.echo("lsq: interrupted", err=True)
         code = 130
+    except Exception as e:  # a bug: still one line, the traceback only with --debug
+        if state["debug"]:
+            raise
+        problem = " ".join(f"{type(e).__name__}: {e}".split())
+        typer.echo(f"lsq: internal error: {problem} (lsq --debug ... shows where)", err=True)
+        code = EXIT_INTERNAL
     sys.exit(code if isinstance(code, int) else 0)
 
 

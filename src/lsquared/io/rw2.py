@@ -88,6 +88,8 @@ def parse(data: bytes, where: str = "RW2 0x0119") -> Rw2Distortion:
     if not checksum_ok(data):
         raise InputError(where, "DistortionInfo checksum does not match")
     v = struct.unpack("<16h", data)
+    if v[5] == -32768:  # the scale 1 / (1 + v / 32768) would divide by zero
+        raise InputError(where, "DistortionInfo scale word is -32768 (an infinite scale)")
     return Rw2Distortion(
         param02=v[2] / 32768, param04=v[4] / 32768, param08=v[8] / 32768,
         param09=v[9] / 32768, param11=v[11] / 32768, scale=1 / (1 + v[5] / 32768),
