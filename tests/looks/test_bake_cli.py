@@ -45,3 +45,26 @@ def test_look_and_lut_together_are_refused_with_one_line(tmp_path, sim_dng):
     result = run_lsq("develop", sim_dng.path, "-o", out, "--look", "warm-classic", "--lut", lut)
     assert result.returncode == 2 and not out.exists()
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("lsq: [look]: ")
+
+
+def test_report_prints_the_fidelity_of_the_file_written(tmp_path):
+    out = tmp_path / "n.cube"
+    result = run_lsq("lut", "bake", "--look", "neutral", "-o", out, "--report")
+    assert result.returncode == 0, result.stderr
+    (line,) = [ln for ln in result.stdout.splitlines() if ln.strip().startswith("tetrahedral")]
+    p99, peak = float(line.split()[2]), float(line.split()[4])
+    assert 0.0 < p99 <= 0.5 and p99 <= peak <= 2.0
+    assert "beyond" not in result.stderr
+
+
+def test_report_warns_where_a_harsh_recipe_cannot_survive_17_points(tmp_path):
+    """A steep grade (slope 3 in ACEScct) is more than 17 nodes can carry: the report says
+    so, and where."""
+    recipe = tmp_path / "harsh.toml"
+    recipe.write_text(
+        "schema = 1\n[grade]\nslope = [3.0, 3.0, 3.0]\noffset = [-0.827, -0.827, -0.827]\n"
+    )
+    result = run_lsq("lut", "bake", "--recipe", recipe, "-o", tmp_path / "h.vlt", "--report")
+    assert result.returncode == 0, result.stderr
+    assert "trilinear" in result.stdout
+    assert "beyond p99 1.5 / max 4 for a .vlt, mostly in " in result.stderr

@@ -159,7 +159,7 @@ def grade(
     duration: float | None = typer.Option(None, "--duration", help="Seconds to grade."),
     stills: int = typer.Option(0, "--stills", help="Also write N evenly spaced PNG stills."),
     fast: bool = typer.Option(
-        False, "--fast", help="Through the recipe baked into a 65^3 LUT (within ~10/1023)."
+        False, "--fast", help="Through the recipe baked into a 65^3 LUT (within ~5/1023)."
     ),
 ) -> None:
     """Grade a V-Log, L-Log or Rec.709 clip with a look, a LUT or a recipe.

@@ -103,14 +103,19 @@ def lut_bake(
     ),
     out: Path = typer.Option(..., "-o", "--out", help="FILE.cube or FILE.vlt"),
     exact_nodes: bool = typer.Option(
-        False, "--exact-nodes", help="A .cube's nodes sample the recipe exactly (not fitted)."
+        False, "--exact-nodes", help="Nodes sample the recipe exactly (not fitted)."
+    ),
+    report: bool = typer.Option(
+        False, "--report", help="Print how closely the LUT written follows the recipe."
     ),
 ) -> None:
     """Bake input decoding + look + Rec.709 display encoding into one LUT for a camera
-    (LUMIX Real Time LUT: .vlt) or an editor (.cube). A .cube's node values are fitted so
-    that tetrahedral interpolation follows the recipe closely; a .vlt samples it exactly.
+    (LUMIX Real Time LUT: .vlt) or an editor (.cube). Node values are fitted to how the LUT
+    is interpolated: a .cube to tetrahedral, a .vlt to trilinear and tetrahedral at once,
+    weighted by where footage lies. --report measures the file written against the recipe
+    (CIEDE2000 p99 and max on footage-like colours, Rec.709 display).
 
-    Example: lsq lut bake --look teal-orange --input vlog --size 33 -o TealOrange.cube
+    Example: lsq lut bake --look teal-orange --input vlog -o TealOrange.vlt --report
     """
     from lsquared import engine
     from lsquared.errors import RecipeError
@@ -134,14 +139,41 @@ def lut_bake(
             else engine.with_look_name(rc.Recipe(), look or "neutral")
         )
         recipe = recipe.replace("output", space="rec709")
+        typer.echo(f"baking {size}^3 for {input_name} input (fitting the nodes)...", err=True)
         lut = engine.bake_lut(
-            recipe, input_name, size, "vlt12" if vlt else "uniform", fit=not (vlt or exact_nodes)
+            recipe, input_name, size, "vlt12" if vlt else "uniform", fit=not exact_nodes
         )
         if vlt:  # the .vlt header is fixed; the provenance comment is ours, not the user's
             lut = lut.with_(comments=())
         _, _, notes = write_lut(lut, out)
-    _report(notes)
-    typer.echo(f"wrote {out}")
+        _report(notes)
+        typer.echo(f"wrote {out}")
+        if report:
+            _print_fidelity(recipe, input_name, out)
+
+
+def _print_fidelity(recipe, input_name: str, path: Path) -> None:
+    """The fidelity figures of the LUT file at ``path`` (read back), and a note when they
+    miss what a bake of that format should reach."""
+    from lsquared import engine
+    from lsquared.looks.files import read_lut
+
+    kind = path.suffix.lower().lstrip(".")
+    methods = ("tetrahedral", "trilinear") if kind == "vlt" else ("tetrahedral",)
+    typer.echo("measuring the LUT written against the recipe...", err=True)
+    found = engine.lut_fidelity(recipe, input_name, read_lut(path), methods)
+    p99_bound, max_bound = engine.FIDELITY_BOUNDS[kind]
+    typer.echo(
+        f"fidelity of {path.name} against the recipe (CIEDE2000, Rec.709/BT.1886 display, "
+        f"footage-like {input_name} colours):"
+    )
+    for f in found:
+        typer.echo(f"  {f.interpolation:12s} p99 {f.p99:.2f}  max {f.max:.2f}")
+        if f.p99 > p99_bound or f.max > max_bound:
+            _report([
+                f"{f.interpolation}: beyond p99 {p99_bound:g} / max {max_bound:g} for a .{kind}, "
+                f"mostly in {f.worst_in}"
+            ])  # fmt: skip
 
 
 @lut_app.command("apply")
