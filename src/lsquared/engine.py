@@ -424,16 +424,23 @@ def _tone_region(display: np.ndarray) -> np.ndarray:
     )
 
 
-def lut_fidelity(recipe: Recipe, input_name: str, lut: Lut, methods=("tetrahedral",)) -> list:
-    """:class:`Fidelity` of ``lut`` against ``recipe`` for each interpolation method, on
-    footage-like colours drawn apart from those a bake is fitted on."""
+def lut_fidelity(
+    reference: Recipe | Lut, input_name: str, lut: Lut, methods=("tetrahedral",)
+) -> list:
+    """:class:`Fidelity` of ``lut`` against ``reference`` (a recipe rendering Rec.709, or
+    the LUT it was converted from, applied tetrahedrally and taken as Rec.709 display code
+    values) for each interpolation method, on footage-like colours of ``input_name`` drawn
+    apart from those a bake is fitted on."""
     from lsquared.color import scene, transfer
 
-    if recipe.output.space != "rec709":
-        raise RecipeError("[output] space", "fidelity is measured for rec709 output only")
     codes = footage_codes(input_name, seed=7)
-    processor = compile(recipe, Metadata(), input_encoding(input_name), renderer="reference")
-    exact = processor.apply_array(codes.astype(np.float32)[:, None, :])[:, 0]
+    if isinstance(reference, Lut):
+        exact = lut_apply(reference, codes)
+    elif reference.output.space != "rec709":
+        raise RecipeError("[output] space", "fidelity is measured for rec709 output only")
+    else:
+        processor = compile(reference, Metadata(), input_encoding(input_name), renderer="reference")
+        exact = processor.apply_array(codes.astype(np.float32)[:, None, :])[:, 0]
 
     def lab(display: np.ndarray) -> np.ndarray:
         linear = transfer.bt1886_decode(np.clip(display, 0.0, 1.0))

@@ -3,11 +3,14 @@ file is refused rather than applied in an order nobody stated."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from lsquared import engine
 from lsquared.errors import RecipeError
+from lsquared.looks import cube
 from lsquared.looks.files import read_lut
+from lsquared.looks.lut import Lut
 from lsquared.pipeline.recipe import Recipe
 from tests.conftest import run_lsq
 
@@ -67,4 +70,20 @@ def test_report_warns_where_a_harsh_recipe_cannot_survive_17_points(tmp_path):
     result = run_lsq("lut", "bake", "--recipe", recipe, "-o", tmp_path / "h.vlt", "--report")
     assert result.returncode == 0, result.stderr
     assert "trilinear" in result.stdout
+    assert "beyond p99 1.5 / max 4 for a .vlt, mostly in " in result.stderr
+
+
+def test_convert_report_says_where_a_user_lut_cannot_survive_17_points(tmp_path):
+    """A user's 33^3 LUT with a steep shadow contrast (a logistic step at V-Log 0.3, 1/60
+    wide) loses it at 17 points: the report measures the .vlt against the .cube and warns,
+    naming the region."""
+    g = np.linspace(0, 1, 33)
+    grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1)
+    table = 1 / (1 + np.exp(-(grid - 0.3) * 60))
+    src = tmp_path / "steep.cube"
+    src.write_text(cube.dumps(Lut(table=table)))
+    result = run_lsq("lut", "convert", src, tmp_path / "steep.vlt", "--input", "vlog",
+                     "--report")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "against steep.cube" in result.stdout and "trilinear" in result.stdout
     assert "beyond p99 1.5 / max 4 for a .vlt, mostly in " in result.stderr

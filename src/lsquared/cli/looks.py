@@ -78,17 +78,30 @@ def lut_convert(
     src: Path = typer.Argument(..., help="Input .cube or .vlt."),
     dst: Path = typer.Argument(..., help="Output .cube or .vlt."),
     size: int | None = typer.Option(None, "--size", help="Resample to N points per axis."),
+    report: bool = typer.Option(
+        False, "--report", help="Print how closely the file written follows the input LUT."
+    ),
+    input_name: str = typer.Option(
+        "vlog", "--input", help="With --report: what the LUT expects (vlog, llog, rec709)."
+    ),
 ) -> None:
     """Convert between .cube and .vlt, resampling when sizes differ; reports clamping.
+    --report measures the file written against the input LUT (CIEDE2000 on footage-like
+    colours, taking the output as Rec.709 display code values) and says where a LUT cannot
+    survive 17 points.
 
-    Example: lsq lut convert MyLook.cube MyLook.vlt
+    Example: lsq lut convert MyLook.cube MyLook.vlt --input vlog --report
     """
     from lsquared.looks.files import read_lut, write_lut
 
     with errors_as_one_line():
-        _, _, notes = write_lut(read_lut(src), dst, size)
-    _report(notes)
-    typer.echo(f"wrote {dst}")
+        _check_input(input_name)
+        source = read_lut(src)
+        _, _, notes = write_lut(source, dst, size)
+        _report(notes)
+        typer.echo(f"wrote {dst}")
+        if report:
+            _print_fidelity(source, input_name, dst, src.name)
 
 
 @lut_app.command("bake")
@@ -123,8 +136,7 @@ def lut_bake(
     from lsquared.pipeline import recipe as rc
 
     with errors_as_one_line():
-        if input_name not in ("vlog", "llog", "rec709"):
-            raise RecipeError("--input", f"{input_name!r}: choose vlog, llog or rec709")
+        _check_input(input_name)
         vlt = out.suffix.lower() == ".vlt"
         if vlt and size not in (None, 17):
             raise RecipeError("--size", f"{size}: a .vlt is always 17 points; omit --size")
@@ -149,22 +161,29 @@ def lut_bake(
         _report(notes)
         typer.echo(f"wrote {out}")
         if report:
-            _print_fidelity(recipe, input_name, out)
+            _print_fidelity(recipe, input_name, out, "the recipe")
 
 
-def _print_fidelity(recipe, input_name: str, path: Path) -> None:
-    """The fidelity figures of the LUT file at ``path`` (read back), and a note when they
-    miss what a bake of that format should reach."""
+def _check_input(input_name: str) -> None:
+    from lsquared.errors import RecipeError
+
+    if input_name not in ("vlog", "llog", "rec709"):
+        raise RecipeError("--input", f"{input_name!r}: choose vlog, llog or rec709")
+
+
+def _print_fidelity(reference, input_name: str, path: Path, against: str) -> None:
+    """The fidelity figures of the LUT file at ``path`` (read back) against ``reference``
+    (a recipe or a LUT), and a note when they miss what a bake of that format reaches."""
     from lsquared import engine
     from lsquared.looks.files import read_lut
 
     kind = path.suffix.lower().lstrip(".")
     methods = ("tetrahedral", "trilinear") if kind == "vlt" else ("tetrahedral",)
-    typer.echo("measuring the LUT written against the recipe...", err=True)
-    found = engine.lut_fidelity(recipe, input_name, read_lut(path), methods)
+    typer.echo(f"measuring the LUT written against {against}...", err=True)
+    found = engine.lut_fidelity(reference, input_name, read_lut(path), methods)
     p99_bound, max_bound = engine.FIDELITY_BOUNDS[kind]
     typer.echo(
-        f"fidelity of {path.name} against the recipe (CIEDE2000, Rec.709/BT.1886 display, "
+        f"fidelity of {path.name} against {against} (CIEDE2000, Rec.709/BT.1886 display, "
         f"footage-like {input_name} colours):"
     )
     for f in found:
