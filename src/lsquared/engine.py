@@ -7,6 +7,7 @@ The CLI and the batch runner call only this.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 import warnings
@@ -29,7 +30,7 @@ from lsquared.errors import (
 )
 from lsquared.image import Encoding, Image
 from lsquared.io import raw, stills
-from lsquared.io.atomic import check_writable_target
+from lsquared.io.atomic import atomic_output, check_writable_target
 from lsquared.kernels import get_renderer
 from lsquared.looks import catalog
 from lsquared.looks.files import read_lut
@@ -456,6 +457,65 @@ def lut_fidelity(
     return found
 
 
+def bake_cache_dir() -> Path | None:
+    """Where bakes are kept between runs: ``LSQ_BAKE_CACHE`` (``off`` for nowhere), else
+    ``$XDG_CACHE_HOME/lsquared/bakes`` (``~/.cache`` by default)."""
+    import os
+
+    chosen = os.environ.get("LSQ_BAKE_CACHE")
+    if chosen == "off":
+        return None
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "lsquared" / "bakes"
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """A hash of lsquared's own source and look files, so that a bake made by other code
+    (an upgrade, or a working copy being edited) is never reused."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted([*package.rglob("*.py"), *package.rglob("*.toml")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def bake_key(recipe: Recipe, input_name: str, size: int) -> str:
+    """What a bake depends on: lsquared's code, the recipe with its look resolved, the
+    input, the size, and the bytes of a LUT file the recipe names."""
+    recipe = resolve_look(recipe)
+    lut_bytes = Path(recipe.look.lut).read_bytes() if recipe.look.lut else b""
+    lut_hash = hashlib.sha256(lut_bytes).hexdigest()
+    made_of = (__version__, _code_fingerprint(), recipe, input_name, size, lut_hash)
+    return hashlib.sha256(pickle.dumps(made_of)).hexdigest()
+
+
+def cached_bake_lut(recipe: Recipe, input_name: str, size: int) -> Lut:
+    """:func:`bake_lut` (uniform, fitted), kept on disk (:func:`bake_cache_dir`) so that the
+    next clip with the same recipe, input and LUT file starts at once. An unreadable entry
+    is baked again; a cache that cannot be written is skipped."""
+    folder = bake_cache_dir()
+    path = folder / f"{bake_key(recipe, input_name, size)}.npy" if folder else None
+    if path is not None and path.is_file():
+        try:
+            table = np.load(path, allow_pickle=False)
+            if table.shape == (size, size, size, 3):
+                return Lut(table=table, title=f"cached bake {path.name}")
+        except (OSError, ValueError):
+            pass
+    lut = bake_lut(recipe, input_name, size)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_output(path) as tmp, open(tmp, "wb") as f:
+                np.save(f, lut.table)
+        except (OSError, OutputError):
+            pass
+    return lut
+
+
 #: lattice size of ``lsq grade --fast``
 FAST_LUT_SIZE = 65
 
@@ -468,7 +528,7 @@ def baked_processor(
     exact pipeline. Measured at 65^3 over the V-Log cube: within 5/1023 of the exact
     recipe for every built-in look (tests/integration/s0004); input outside [0, 1] is
     clamped to the LUT's domain, where the exact pipeline would extrapolate."""
-    lut = bake_lut(recipe, input_name, size)
+    lut = cached_bake_lut(recipe, input_name, size)
     point = tuple(lut_ops(lut, f"the recipe baked into a {size}^3 LUT"))
     note = f"fast: the recipe baked into a {size}^3 LUT (tetrahedral), not run exactly"
     return replace(
