@@ -87,3 +87,20 @@ def test_convert_report_says_where_a_user_lut_cannot_survive_17_points(tmp_path)
     assert result.returncode == 0, result.stderr
     assert "against steep.cube" in result.stdout and "trilinear" in result.stdout
     assert "beyond p99 1.5 / max 4 for a .vlt, mostly in " in result.stderr
+
+
+def test_look_export_to_recipe_and_cube(tmp_path):
+    """The recipe export reloads as the look; the cube export is what lut bake writes."""
+    from lsquared.pipeline import recipe as rc
+
+    toml = tmp_path / "t.toml"
+    assert run_lsq("look", "export", "teal-orange", "--to", "recipe", "-o", toml).returncode == 0
+    loaded = rc.load(toml)
+    builtin = engine.with_look_name(Recipe(), "teal-orange")
+    assert loaded.grade == builtin.grade and loaded.display == builtin.display
+    exported, baked = tmp_path / "e.cube", tmp_path / "b.cube"
+    assert run_lsq("look", "export", "teal-orange", "--to", "cube", "-o", exported).returncode == 0
+    assert run_lsq("lut", "bake", "--look", "teal-orange", "-o", baked).returncode == 0
+    assert np.array_equal(read_lut(exported).table, read_lut(baked).table)
+    wrong = run_lsq("look", "export", "teal-orange", "--to", "vlt", "-o", tmp_path / "x.cube")
+    assert wrong.returncode == 2 and "writes a .vlt file" in wrong.stderr

@@ -42,6 +42,54 @@ def look_show(name: str = typer.Argument(..., help="A built-in look's name.")) -
         typer.echo(catalog.get(name).text, nl=False)
 
 
+@look_app.command("export")
+def look_export(
+    name: str = typer.Argument(..., help="A built-in look's name."),
+    to: str = typer.Option(..., "--to", help="vlt (camera), cube (editor) or recipe (TOML)."),
+    out: Path = typer.Option(..., "-o", "--out", help="The file to write."),
+    input_name: str = typer.Option("vlog", "--input", help="For LUTs: vlog, llog or rec709."),
+) -> None:
+    """Export a look as a camera LUT (.vlt, 17^3), an editor LUT (.cube, 33^3) or its
+    recipe (TOML), baked as `lsq lut bake` does.
+
+    Example: lsq look export teal-orange --to vlt -o TealOrange.vlt
+    """
+    from lsquared import engine
+    from lsquared.errors import RecipeError
+    from lsquared.io.atomic import atomic_output
+    from lsquared.looks import catalog
+    from lsquared.pipeline.recipe import Recipe
+
+    with errors_as_one_line():
+        look = catalog.get(name)
+        kinds = {"vlt": ".vlt", "cube": ".cube", "recipe": ".toml"}
+        if to.lower() not in kinds:
+            raise RecipeError("--to", f"{to!r}: choose vlt, cube or recipe")
+        if out.suffix.lower() != kinds[to.lower()]:
+            raise RecipeError("-o", f"{out}: --to {to} writes a {kinds[to.lower()]} file")
+        if to.lower() == "recipe":
+            with atomic_output(out) as tmp:
+                tmp.write_text(look.text, encoding="utf-8")
+        else:
+            _check_input(input_name)
+            recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), name)
+            _bake_to(recipe, input_name, 17 if to.lower() == "vlt" else 33, out)
+    typer.echo(f"wrote {out}")
+
+
+def _bake_to(recipe, input_name: str, size: int, out: Path, fit: bool = True) -> None:
+    """Bake ``recipe`` for ``input_name`` and write it to ``out`` (.vlt or .cube)."""
+    from lsquared import engine
+    from lsquared.looks.files import write_lut
+
+    vlt = out.suffix.lower() == ".vlt"
+    typer.echo(f"baking {size}^3 for {input_name} input (fitting the nodes)...", err=True)
+    lut = engine.bake_lut(recipe, input_name, size, "vlt12" if vlt else "uniform", fit=fit)
+    if vlt:  # the .vlt header is fixed; the provenance comment is ours, not the user's
+        lut = lut.with_(comments=())
+    _report(write_lut(lut, out)[2])
+
+
 @lut_app.command("info")
 def lut_info(path: Path = typer.Argument(..., help="A .cube or .vlt file.")) -> None:
     """Describe a LUT: format, size, domain, value range, title and comments.
@@ -132,7 +180,6 @@ def lut_bake(
     """
     from lsquared import engine
     from lsquared.errors import RecipeError
-    from lsquared.looks.files import write_lut
     from lsquared.pipeline import recipe as rc
 
     with errors_as_one_line():
@@ -151,14 +198,7 @@ def lut_bake(
             else engine.with_look_name(rc.Recipe(), look or "neutral")
         )
         recipe = recipe.replace("output", space="rec709")
-        typer.echo(f"baking {size}^3 for {input_name} input (fitting the nodes)...", err=True)
-        lut = engine.bake_lut(
-            recipe, input_name, size, "vlt12" if vlt else "uniform", fit=not exact_nodes
-        )
-        if vlt:  # the .vlt header is fixed; the provenance comment is ours, not the user's
-            lut = lut.with_(comments=())
-        _, _, notes = write_lut(lut, out)
-        _report(notes)
+        _bake_to(recipe, input_name, size, out, fit=not exact_nodes)
         typer.echo(f"wrote {out}")
         if report:
             _print_fidelity(recipe, input_name, out, "the recipe")
