@@ -55,19 +55,26 @@ STILL_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".exr")
 
 
 def resolve_look(recipe: Recipe) -> Recipe:
-    """Merge the built-in look named by ``[look] name`` into the recipe. A built-in look
-    and a LUT file together are refused: both render for display, so neither order is
-    what a user can assume (a recipe's own ``[grade]`` does run before its LUT)."""
+    """Merge the look named by ``[look] name`` into the recipe (a user look made from a LUT
+    sets ``[look] lut`` and ``lut_input``). A look and another LUT file together are
+    refused: both render for display, so neither order is what a user can assume (a
+    recipe's own ``[grade]`` does run before its LUT)."""
     if not recipe.look.name:
         return recipe
-    if recipe.look.lut:
+    look = catalog.get(recipe.look.name)
+    own = look.lut_path()
+    if recipe.look.lut and (own is None or Path(recipe.look.lut) != own):
         raise RecipeError(
             "[look]",
             f"the look {recipe.look.name!r} (--look) and the LUT {recipe.look.lut} (--lut) "
             "both render for display; give one, or a recipe whose [grade] runs before its LUT",
         )
-    look = catalog.get(recipe.look.name)
-    return with_look(recipe, look.name, look.table(), f"look {look.name}")
+    table = look.table()
+    section = table.pop("look", None)
+    if own is not None:
+        lut_input = section.get("lut_input", "vlog")
+        recipe = recipe.replace("look", lut=str(own), lut_input=lut_input)
+    return with_look(recipe, look.name, table, f"look {look.name}")
 
 
 def validate_recipe(recipe: Recipe) -> None:

@@ -42,6 +42,40 @@ def look_show(name: str = typer.Argument(..., help="A built-in look's name.")) -
         typer.echo(catalog.get(name).text, nl=False)
 
 
+@look_app.command("import")
+def look_import(
+    source: Path | None = typer.Argument(None, help="A .cube or .vlt LUT file."),
+    name: str = typer.Option(..., "--name", help="The new look's name (lower case, - and _)."),
+    input_name: str = typer.Option("vlog", "--input", help="What the LUT expects: vlog..."),
+    recipe_file: Path | None = typer.Option(
+        None, "--recipe", help="Or a recipe whose [grade] and [display] make the look."
+    ),
+) -> None:
+    """Make a user look from a LUT file or a recipe; it then works as a built-in one does
+    (--look NAME for photos and clips, lut bake, look export). Kept in LSQ_LOOKS or
+    ~/.config/lsquared/looks.
+
+    Example: lsq look import MyGrade.cube --input vlog --name my-grade
+    """
+    from lsquared.errors import RecipeError
+    from lsquared.looks import catalog
+    from lsquared.looks.files import read_lut
+
+    with errors_as_one_line():
+        if (source is None) == (recipe_file is None):
+            raise RecipeError("--recipe", "give a LUT file or --recipe TOML (one of them)")
+        if recipe_file is not None:
+            from lsquared.pipeline import recipe as rc
+
+            rc.load(recipe_file)  # refuse what is not a valid recipe
+            path = catalog.import_recipe(recipe_file, name)
+        else:
+            _check_input(input_name)
+            read_lut(source)  # refuse what is not a LUT, with its line
+            path = catalog.import_lut(source, name, input_name)
+    typer.echo(f"look {name}: {path}")
+
+
 @look_app.command("export")
 def look_export(
     name: str = typer.Argument(..., help="A built-in look's name."),
