@@ -243,6 +243,7 @@ def _ffmpeg_ms_per_frame(
 def job_lut(args) -> None:
     """A 33^3 LUT on a 3840x2160 float32 frame: lsquared's kernel, ffmpeg lut3d, OpenColorIO;
     then the fused V-Log -> look -> Rec.709 pass against one plain copy of the frame."""
+    import numba
     import numpy as np
     import PyOpenColorIO as OCIO
 
@@ -254,7 +255,7 @@ def job_lut(args) -> None:
     from lsquared.pipeline.recipe import Recipe
 
     work = Path(tempfile.mkdtemp(prefix="lsq-bench-"))
-    w, h, frames = 3840, 2160, 8
+    (w, h), frames = map(int, args.frame.split("x")), 8
     rng = np.random.default_rng(0)
     frame = rng.random((h, w, 3), dtype=np.float32)
     recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), "teal-orange")
@@ -283,20 +284,52 @@ def job_lut(args) -> None:
             for _ in range(args.repeat)
         )
         peers["ffmpeg lut3d"] = filt - base
-    print("\nlut: 33^3 tetrahedral on one 3840x2160 float32 frame, best of runs")
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)  # OpenColorIO's applyRGB runs on one thread: like for like
+    ours_one = _best_ms(lambda: renderer.run(program, frame), args.repeat * 3)
+    numba.set_num_threads(threads)
+    copy = _best_ms(lambda: np.copyto(np.empty_like(frame), frame), args.repeat * 3)
+    print(f"\nlut: 33^3 tetrahedral on one {w}x{h} float32 frame, best of runs")
+    print(
+        f"kernel {ours:.1f} ms on {threads} threads, {ours_one:.1f} ms on 1 thread (OpenColorIO "
+        f"{ocio:.1f} ms on 1: {ocio / ours_one:.2f}x); a plain copy of the frame (the memory "
+        f"floor) {copy:.1f} ms"
+    )
     print(f"{'job':10} {'lsquared_ms':>11}  {'peer':16} {'peer_ms':>8} {'ratio':>7}")
     for name, ms in peers.items():
         print(f"{'lut':10} {ours:11.1f}  {name:16} {ms:8.1f} {ms / ours:6.2f}x")
     vlog_proc = engine.compile(recipe, engine.Metadata(), engine.input_encoding("vlog"))
     vlog_proc.apply_array(frame[:8])
     fused = _best_ms(lambda: vlog_proc.apply_array(frame), args.repeat * 3)
-    dst = np.empty_like(frame)
-    copy = _best_ms(lambda: np.copyto(dst, frame), args.repeat * 3)
     print(
         f"fused V-Log -> teal-orange -> Rec.709 (exact, no LUT): {fused:.1f} ms; "
         f"one plain copy of the frame: {copy:.1f} ms; ratio {fused / copy:.1f}x a copy"
     )
+    if ffmpeg:
+        _whole_command_lut(args, ffmpeg, work, frame, cube)
     shutil.rmtree(work, ignore_errors=True)
+
+
+def _whole_command_lut(args, ffmpeg: str, work: Path, frame, cube: Path) -> None:
+    """``lsq lut apply`` against ``ffmpeg -vf lut3d`` as whole processes (start-up, TIFF
+    reading and writing included) on a 16-bit TIFF of the frame."""
+    import numpy as np
+    import tifffile
+
+    source = work / "frame16.tif"
+    tifffile.imwrite(source, (frame * 65535 + 0.5).astype(np.uint16), photometric="rgb")
+    ours = measure(
+        [sys.executable, "-m", "lsquared", "lut", "apply", str(source), "--lut", str(cube),
+         "-o", str(work / "ours.tif")],
+        args.repeat,
+    )  # fmt: skip
+    theirs = measure(
+        [ffmpeg, "-v", "error", "-y", "-i", str(source), "-vf",
+         f"lut3d=file={cube}:interp=tetrahedral", "-pix_fmt", "rgb48le", str(work / "ff.tif")],
+        args.repeat,
+    )  # fmt: skip
+    h, w = frame.shape[:2]
+    report(f"lut apply {w}x{h} 16-bit TIFF", ours, {"ffmpeg lut3d": theirs})
 
 
 def job_lens(args) -> None:
@@ -595,6 +628,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="grade: clip length")
     parser.add_argument("--preset", default="ultrafast", help="grade: x265 preset for both")
     parser.add_argument("--files", type=int, default=24, help="batch: number of DNGs")
+    parser.add_argument("--frame", default="3840x2160", help="lut: frame size WxH")
     parser.add_argument("--width", type=int, default=None, help="batch, develop, demosaic: DNG width")
     parser.add_argument("--height", type=int, default=None, help="batch, develop, demosaic: DNG height")
     parser.add_argument("--shots", type=int, default=12, help="calibrate: chessboard shots")

@@ -17,11 +17,13 @@ from lsquared.pipeline.ops import (
     ClampOp,
     CurveOp,
     GamutCompressOp,
+    HighlightLimitOp,
     HighlightOp,
     Lut1DOp,
     Lut3DOp,
     MatrixOp,
     Program,
+    ShadowToeOp,
 )
 
 RNG = np.random.default_rng(7)
@@ -85,6 +87,19 @@ def test_gamut_compression_and_cdl():
         np.testing.assert_allclose(fast, ref, rtol=1e-6, atol=1e-6)
     inside = np.array([[[1.0, 0.5, 0.8]]], np.float32)  # d <= 0.5: untouched
     np.testing.assert_array_equal(_run_both([GamutCompressOp(0.75, 0.9)], inside)[0], inside)
+
+
+def test_shadow_toe_and_highlight_limit():
+    """The two rendering ops built for lattices, on wide, negative and zero colours; and
+    what they promise: grey 0.18 kept by the toe, nothing reaching 1 through the limit."""
+    wide = np.concatenate([PIXELS.reshape(-1, 3) * 3 - 1, np.zeros((1, 3))]).astype(np.float32)
+    for ops in ([ShadowToeOp(0.02, (0.27, 0.67, 0.06))], [HighlightLimitOp(0.9, 1.0)]):
+        fast, ref = _run_both(ops, wide[:, None, :])
+        np.testing.assert_allclose(fast, ref, rtol=1e-6, atol=1e-7)
+    grey = np.full((1, 1, 3), 0.18, np.float32)
+    np.testing.assert_allclose(_run_both([ShadowToeOp(0.02)], grey)[0], grey, rtol=1e-6)
+    limited = _run_both([HighlightLimitOp(0.9, 1.0)], np.abs(wide[:, None, :]) * 4)[0]
+    assert limited.max() < 1.0
 
 
 @settings(max_examples=25, deadline=None)

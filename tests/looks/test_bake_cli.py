@@ -3,11 +3,14 @@ file is refused rather than applied in an order nobody stated."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from lsquared import engine
 from lsquared.errors import RecipeError
+from lsquared.looks import cube
 from lsquared.looks.files import read_lut
+from lsquared.looks.lut import Lut
 from lsquared.pipeline.recipe import Recipe
 from tests.conftest import run_lsq
 
@@ -45,3 +48,59 @@ def test_look_and_lut_together_are_refused_with_one_line(tmp_path, sim_dng):
     result = run_lsq("develop", sim_dng.path, "-o", out, "--look", "warm-classic", "--lut", lut)
     assert result.returncode == 2 and not out.exists()
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("lsq: [look]: ")
+
+
+def test_report_prints_the_fidelity_of_the_file_written(tmp_path):
+    out = tmp_path / "n.cube"
+    result = run_lsq("lut", "bake", "--look", "neutral", "-o", out, "--report")
+    assert result.returncode == 0, result.stderr
+    (line,) = [ln for ln in result.stdout.splitlines() if ln.strip().startswith("tetrahedral")]
+    p99, peak = float(line.split()[2]), float(line.split()[4])
+    assert 0.0 < p99 <= 0.5 and p99 <= peak <= 2.0
+    assert "beyond" not in result.stderr
+
+
+def test_report_warns_where_a_harsh_recipe_cannot_survive_17_points(tmp_path):
+    """A steep grade (slope 3 in ACEScct) is more than 17 nodes can carry: the report says
+    so, and where."""
+    recipe = tmp_path / "harsh.toml"
+    recipe.write_text(
+        "schema = 1\n[grade]\nslope = [3.0, 3.0, 3.0]\noffset = [-0.827, -0.827, -0.827]\n"
+    )
+    result = run_lsq("lut", "bake", "--recipe", recipe, "-o", tmp_path / "h.vlt", "--report")
+    assert result.returncode == 0, result.stderr
+    assert "trilinear" in result.stdout
+    assert "beyond p99 1.5 / max 4 for a .vlt, mostly in " in result.stderr
+
+
+def test_convert_report_says_where_a_user_lut_cannot_survive_17_points(tmp_path):
+    """A user's 33^3 LUT with a steep shadow contrast (a logistic step at V-Log 0.3, 1/60
+    wide) loses it at 17 points: the report measures the .vlt against the .cube and warns,
+    naming the region."""
+    g = np.linspace(0, 1, 33)
+    grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1)
+    table = 1 / (1 + np.exp(-(grid - 0.3) * 60))
+    src = tmp_path / "steep.cube"
+    src.write_text(cube.dumps(Lut(table=table)))
+    result = run_lsq("lut", "convert", src, tmp_path / "steep.vlt", "--input", "vlog",
+                     "--report")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "against steep.cube" in result.stdout and "trilinear" in result.stdout
+    assert "beyond p99 1.5 / max 4 for a .vlt, mostly in " in result.stderr
+
+
+def test_look_export_to_recipe_and_cube(tmp_path):
+    """The recipe export reloads as the look; the cube export is what lut bake writes."""
+    from lsquared.pipeline import recipe as rc
+
+    toml = tmp_path / "t.toml"
+    assert run_lsq("look", "export", "teal-orange", "--to", "recipe", "-o", toml).returncode == 0
+    loaded = rc.load(toml)
+    builtin = engine.with_look_name(Recipe(), "teal-orange")
+    assert loaded.grade == builtin.grade and loaded.display == builtin.display
+    exported, baked = tmp_path / "e.cube", tmp_path / "b.cube"
+    assert run_lsq("look", "export", "teal-orange", "--to", "cube", "-o", exported).returncode == 0
+    assert run_lsq("lut", "bake", "--look", "teal-orange", "-o", baked).returncode == 0
+    assert np.array_equal(read_lut(exported).table, read_lut(baked).table)
+    wrong = run_lsq("look", "export", "teal-orange", "--to", "vlt", "-o", tmp_path / "x.cube")
+    assert wrong.returncode == 2 and "writes a .vlt file" in wrong.stderr

@@ -258,7 +258,7 @@ def grade(
         0, "--stills", help="Also write N evenly spaced PNG stills, OUT_t<seconds>_f<frame>.png."
     ),
     fast: bool = typer.Option(
-        False, "--fast", help="Through the recipe baked into a 65^3 LUT (within ~10/1023)."
+        False, "--fast", help="Through the recipe baked into a 65^3 LUT (within ~5/1023)."
     ),
     explain: bool = typer.Option(False, "--explain", help="Print the input chosen and the ops."),
 ) -> None:

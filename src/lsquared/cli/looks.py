@@ -42,6 +42,88 @@ def look_show(name: str = typer.Argument(..., help="A built-in look's name.")) -
         typer.echo(catalog.get(name).text, nl=False)
 
 
+@look_app.command("import")
+def look_import(
+    source: Path | None = typer.Argument(None, help="A .cube or .vlt LUT file."),
+    name: str = typer.Option(..., "--name", help="The new look's name (lower case, - and _)."),
+    input_name: str = typer.Option("vlog", "--input", help="What the LUT expects: vlog..."),
+    recipe_file: Path | None = typer.Option(
+        None, "--recipe", help="Or a recipe whose [grade] and [display] make the look."
+    ),
+) -> None:
+    """Make a user look from a LUT file or a recipe; it then works as a built-in one does
+    (--look NAME for photos and clips, lut bake, look export). Kept in LSQ_LOOKS or
+    ~/.config/lsquared/looks.
+
+    Example: lsq look import MyGrade.cube --input vlog --name my-grade
+    """
+    from lsquared.errors import RecipeError
+    from lsquared.looks import catalog
+    from lsquared.looks.files import read_lut
+
+    with errors_as_one_line():
+        if (source is None) == (recipe_file is None):
+            raise RecipeError("--recipe", "give a LUT file or --recipe TOML (one of them)")
+        if recipe_file is not None:
+            from lsquared.pipeline import recipe as rc
+
+            rc.load(recipe_file)  # refuse what is not a valid recipe
+            path = catalog.import_recipe(recipe_file, name)
+        else:
+            _check_input(input_name)
+            read_lut(source)  # refuse what is not a LUT, with its line
+            path = catalog.import_lut(source, name, input_name)
+    typer.echo(f"look {name}: {path}")
+
+
+@look_app.command("export")
+def look_export(
+    name: str = typer.Argument(..., help="A built-in look's name."),
+    to: str = typer.Option(..., "--to", help="vlt (camera), cube (editor) or recipe (TOML)."),
+    out: Path = typer.Option(..., "-o", "--out", help="The file to write."),
+    input_name: str = typer.Option("vlog", "--input", help="For LUTs: vlog, llog or rec709."),
+) -> None:
+    """Export a look as a camera LUT (.vlt, 17^3), an editor LUT (.cube, 33^3) or its
+    recipe (TOML), baked as `lsq lut bake` does.
+
+    Example: lsq look export teal-orange --to vlt -o TealOrange.vlt
+    """
+    from lsquared import engine
+    from lsquared.errors import RecipeError
+    from lsquared.io.atomic import atomic_output
+    from lsquared.looks import catalog
+    from lsquared.pipeline.recipe import Recipe
+
+    with errors_as_one_line():
+        look = catalog.get(name)
+        kinds = {"vlt": ".vlt", "cube": ".cube", "recipe": ".toml"}
+        if to.lower() not in kinds:
+            raise RecipeError("--to", f"{to!r}: choose vlt, cube or recipe")
+        if out.suffix.lower() != kinds[to.lower()]:
+            raise RecipeError("-o", f"{out}: --to {to} writes a {kinds[to.lower()]} file")
+        if to.lower() == "recipe":
+            with atomic_output(out) as tmp:
+                tmp.write_text(look.text, encoding="utf-8")
+        else:
+            _check_input(input_name)
+            recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), name)
+            _bake_to(recipe, input_name, 17 if to.lower() == "vlt" else 33, out)
+    typer.echo(f"wrote {out}")
+
+
+def _bake_to(recipe, input_name: str, size: int, out: Path, fit: bool = True) -> None:
+    """Bake ``recipe`` for ``input_name`` and write it to ``out`` (.vlt or .cube)."""
+    from lsquared import engine
+    from lsquared.looks.files import write_lut
+
+    vlt = out.suffix.lower() == ".vlt"
+    typer.echo(f"baking {size}^3 for {input_name} input (fitting the nodes)...", err=True)
+    lut = engine.bake_lut(recipe, input_name, size, "vlt12" if vlt else "uniform", fit=fit)
+    if vlt:  # the .vlt header is fixed; the provenance comment is ours, not the user's
+        lut = lut.with_(comments=())
+    _report(write_lut(lut, out)[2])
+
+
 @lut_app.command("info")
 def lut_info(path: Path = typer.Argument(..., help="A .cube or .vlt file.")) -> None:
     """Describe a LUT: format, size, domain, value range, title and comments.
@@ -78,17 +160,30 @@ def lut_convert(
     src: Path = typer.Argument(..., help="Input .cube or .vlt."),
     dst: Path = typer.Argument(..., help="Output .cube or .vlt."),
     size: int | None = typer.Option(None, "--size", help="Resample to N points per axis."),
+    report: bool = typer.Option(
+        False, "--report", help="Print how closely the file written follows the input LUT."
+    ),
+    input_name: str = typer.Option(
+        "vlog", "--input", help="With --report: what the LUT expects (vlog, llog, rec709)."
+    ),
 ) -> None:
     """Convert between .cube and .vlt, resampling when sizes differ; reports clamping.
+    --report measures the file written against the input LUT (CIEDE2000 on footage-like
+    colours, taking the output as Rec.709 display code values) and says where a LUT cannot
+    survive 17 points.
 
-    Example: lsq lut convert MyLook.cube MyLook.vlt
+    Example: lsq lut convert MyLook.cube MyLook.vlt --input vlog --report
     """
     from lsquared.looks.files import read_lut, write_lut
 
     with errors_as_one_line():
-        _, _, notes = write_lut(read_lut(src), dst, size)
-    _report(notes)
-    typer.echo(f"wrote {dst}")
+        _check_input(input_name)
+        source = read_lut(src)
+        _, _, notes = write_lut(source, dst, size)
+        _report(notes)
+        typer.echo(f"wrote {dst}")
+        if report:
+            _print_fidelity(source, input_name, dst, src.name)
 
 
 @lut_app.command("bake")
@@ -103,23 +198,26 @@ def lut_bake(
     ),
     out: Path = typer.Option(..., "-o", "--out", help="FILE.cube or FILE.vlt"),
     exact_nodes: bool = typer.Option(
-        False, "--exact-nodes", help="A .cube's nodes sample the recipe exactly (not fitted)."
+        False, "--exact-nodes", help="Nodes sample the recipe exactly (not fitted)."
+    ),
+    report: bool = typer.Option(
+        False, "--report", help="Print how closely the LUT written follows the recipe."
     ),
 ) -> None:
     """Bake input decoding + look + Rec.709 display encoding into one LUT for a camera
-    (LUMIX Real Time LUT: .vlt) or an editor (.cube). A .cube's node values are fitted so
-    that tetrahedral interpolation follows the recipe closely; a .vlt samples it exactly.
+    (LUMIX Real Time LUT: .vlt) or an editor (.cube). Node values are fitted to how the LUT
+    is interpolated: a .cube to tetrahedral, a .vlt to trilinear and tetrahedral at once,
+    weighted by where footage lies. --report measures the file written against the recipe
+    (CIEDE2000 p99 and max on footage-like colours, Rec.709 display).
 
-    Example: lsq lut bake --look teal-orange --input vlog --size 33 -o TealOrange.cube
+    Example: lsq lut bake --look teal-orange --input vlog -o TealOrange.vlt --report
     """
     from lsquared import engine
     from lsquared.errors import RecipeError
-    from lsquared.looks.files import write_lut
     from lsquared.pipeline import recipe as rc
 
     with errors_as_one_line():
-        if input_name not in ("vlog", "llog", "rec709"):
-            raise RecipeError("--input", f"{input_name!r}: choose vlog, llog or rec709")
+        _check_input(input_name)
         vlt = out.suffix.lower() == ".vlt"
         if vlt and size not in (None, 17):
             raise RecipeError("--size", f"{size}: a .vlt is always 17 points; omit --size")
@@ -134,14 +232,41 @@ def lut_bake(
             else engine.with_look_name(rc.Recipe(), look or "neutral")
         )
         recipe = recipe.replace("output", space="rec709")
-        lut = engine.bake_lut(
-            recipe, input_name, size, "vlt12" if vlt else "uniform", fit=not (vlt or exact_nodes)
-        )
-        if vlt:  # the .vlt header is fixed; the provenance comment is ours, not the user's
-            lut = lut.with_(comments=())
-        _, _, notes = write_lut(lut, out)
-    _report(notes)
-    typer.echo(f"wrote {out}")
+        _bake_to(recipe, input_name, size, out, fit=not exact_nodes)
+        typer.echo(f"wrote {out}")
+        if report:
+            _print_fidelity(recipe, input_name, out, "the recipe")
+
+
+def _check_input(input_name: str) -> None:
+    from lsquared.errors import RecipeError
+
+    if input_name not in ("vlog", "llog", "rec709"):
+        raise RecipeError("--input", f"{input_name!r}: choose vlog, llog or rec709")
+
+
+def _print_fidelity(reference, input_name: str, path: Path, against: str) -> None:
+    """The fidelity figures of the LUT file at ``path`` (read back) against ``reference``
+    (a recipe or a LUT), and a note when they miss what a bake of that format reaches."""
+    from lsquared import engine
+    from lsquared.looks.files import read_lut
+
+    kind = path.suffix.lower().lstrip(".")
+    methods = ("tetrahedral", "trilinear") if kind == "vlt" else ("tetrahedral",)
+    typer.echo(f"measuring the LUT written against {against}...", err=True)
+    found = engine.lut_fidelity(reference, input_name, read_lut(path), methods)
+    p99_bound, max_bound = engine.FIDELITY_BOUNDS[kind]
+    typer.echo(
+        f"fidelity of {path.name} against {against} (CIEDE2000, Rec.709/BT.1886 display, "
+        f"footage-like {input_name} colours):"
+    )
+    for f in found:
+        typer.echo(f"  {f.interpolation:12s} p99 {f.p99:.2f}  max {f.max:.2f}")
+        if f.p99 > p99_bound or f.max > max_bound:
+            _report([
+                f"{f.interpolation}: beyond p99 {p99_bound:g} / max {max_bound:g} for a .{kind}, "
+                f"mostly in {f.worst_in}"
+            ])  # fmt: skip
 
 
 @lut_app.command("apply")

@@ -246,7 +246,10 @@ TRANSFER_FUNCTIONS: dict[str, tuple[Callable, Callable]] = {
 }
 
 
-TONE_TOE = 0.01  # scene-linear level below which the toe rolls the shadows into black
+#: scene-linear level below which the toe takes a channel smoothly to black (it only needs to
+#: make negative values meet 0 with slope 0; the shadows' roll-off is the luminance toe the
+#: compiler puts before the tone curve, which keeps dark colours' channel ratios)
+TONE_TOE = 0.002
 
 
 def tone_curve(x, contrast: float = 1.15):
@@ -255,7 +258,7 @@ def tone_curve(x, contrast: float = 1.15):
 
     A Naka-Rushton (Michaelis-Menten) curve x^n / (x^n + k) (Naka & Rushton 1966; Reinhard
     et al., "Photographic tone reproduction", SIGGRAPH 2002) times a toe x^2 / (x^2 + t^2)
-    with t = 0.005 (about -5 EV from mid grey). k is chosen so that mid grey stays put,
+    with t = :data:`TONE_TOE`. k is chosen so that mid grey stays put,
     f(0.18) = 0.18; highlights approach 1 smoothly and never clip; ``contrast`` is n.
     The toe makes the display-encoded result smooth (C1, slope 0) at black, so that a 3D
     LUT baked from the rendering can follow it; negative (out-of-gamut) values map to 0.

@@ -38,15 +38,29 @@ from lsquared.pipeline.ops import (
     ClampOp,
     CurveOp,
     GamutCompressOp,
+    HighlightLimitOp,
     HighlightOp,
     HueSatMapOp,
     Lut1DOp,
     Lut3DOp,
     MatrixOp,
     Program,
+    ShadowToeOp,
 )
 
-OP_MATRIX, OP_CURVE, OP_CLAMP, OP_HIGHLIGHT, OP_LUT3D, OP_LUT1D, OP_CDL, OP_GAMUT, OP_HSM = range(9)
+(
+    OP_MATRIX,
+    OP_CURVE,
+    OP_CLAMP,
+    OP_HIGHLIGHT,
+    OP_LUT3D,
+    OP_LUT1D,
+    OP_CDL,
+    OP_GAMUT,
+    OP_TOE,
+    OP_LIMIT,
+    OP_HSM,
+) = range(11)
 LUMA_R, LUMA_G, LUMA_B = CDL_LUMA
 CURVE_CODE = {name: i for i, name in enumerate(CURVE_KINDS)}
 (
@@ -464,6 +478,16 @@ def _apply_op(code, p, prm, lut, r, g, b):
             luma + sat * (g - luma),
             luma + sat * (b - luma),
         )
+    elif code == OP_TOE:
+        y = prm[p] * r + prm[p + 1] * g + prm[p + 2] * b
+        f = prm[p + 3] * y * y / (y * y + prm[p + 4]) if y > 0.0 else 0.0
+        r, g, b = r * f, g * f, b * f
+    elif code == OP_LIMIT:
+        t, span, eps = prm[p], prm[p + 1], prm[p + 2]
+        m = _smooth_max(_smooth_max(r, g, eps), b, eps)
+        if m > t:
+            f = (t + span * math.tanh((m - t) / span)) / m
+            r, g, b = r * f, g * f, b * f
     elif code == OP_LUT1D:
         base, n = int(prm[p]), int(prm[p + 1])
         r = _lut1d(lut, base, n, r, prm[p + 2], prm[p + 5], 0)
@@ -645,12 +669,14 @@ def assemble(ops, fast_curves: bool = True) -> tuple[np.ndarray, ...]:
             prm.extend([0.0 if op.mode == "clip" else 1.0, *op.clip])
         elif isinstance(op, CdlOp):
             prm.extend([*op.slope, *op.offset, *op.power, op.saturation])
-        elif isinstance(op, GamutCompressOp):
+        elif isinstance(op, GamutCompressOp | HighlightLimitOp):
             prm.extend([op.threshold, op.limit - op.threshold, op.smoothing])
         elif isinstance(op, HueSatMapOp):
             prm.extend([lut_len, *op.divisions, 1.0 if op.srgb_value else 0.0])
             luts.append(np.ascontiguousarray(op.table, dtype=np.float32).ravel())
             lut_len += op.table.size
+        elif isinstance(op, ShadowToeOp):
+            prm.extend([*op.weights, op.scale, op.width**2])
         else:  # LUTs
             table = np.ascontiguousarray(op.table, dtype=np.float32).ravel()
             n = op.table.shape[0]
@@ -671,7 +697,8 @@ def _code_of(op) -> int:
     for cls, code in (
         (MatrixOp, OP_MATRIX), (CurveOp, OP_CURVE), (ClampOp, OP_CLAMP),
         (HighlightOp, OP_HIGHLIGHT), (Lut3DOp, OP_LUT3D), (Lut1DOp, OP_LUT1D), (CdlOp, OP_CDL),
-        (GamutCompressOp, OP_GAMUT), (HueSatMapOp, OP_HSM),
+        (GamutCompressOp, OP_GAMUT), (ShadowToeOp, OP_TOE),
+        (HighlightLimitOp, OP_LIMIT), (HueSatMapOp, OP_HSM),
     ):  # fmt: skip
         if isinstance(op, cls):
             return code

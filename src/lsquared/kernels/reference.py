@@ -14,12 +14,14 @@ from lsquared.pipeline.ops import (
     ClampOp,
     CurveOp,
     GamutCompressOp,
+    HighlightLimitOp,
     HighlightOp,
     HueSatMapOp,
     Lut1DOp,
     Lut3DOp,
     MatrixOp,
     Program,
+    ShadowToeOp,
 )
 
 
@@ -126,6 +128,19 @@ def hue_sat_map(rgb: np.ndarray, op: HueSatMapOp) -> np.ndarray:
     return np.where(ok[..., None], hsv_to_rgb(h2, s2, v2), rgb)
 
 
+def shadow_toe(rgb: np.ndarray, op: ShadowToeOp) -> np.ndarray:
+    y2 = np.maximum(rgb @ np.asarray(op.weights), 0.0) ** 2
+    return rgb * (op.scale * y2 / (y2 + op.width**2))[..., None]
+
+
+def highlight_limit(rgb: np.ndarray, op: HighlightLimitOp) -> np.ndarray:
+    r, g, b = rgb[..., 0:1], rgb[..., 1:2], rgb[..., 2:3]
+    m = smooth_max(smooth_max(r, g, op.smoothing), b, op.smoothing)
+    t, span = op.threshold, op.limit - op.threshold
+    safe = np.where(m > t, m, 1.0)
+    return np.where(m > t, rgb * (t + span * np.tanh((m - t) / span)) / safe, rgb)
+
+
 def apply_point(op, rgb: np.ndarray) -> np.ndarray:
     if isinstance(op, MatrixOp):
         return rgb @ op.array.T
@@ -139,6 +154,10 @@ def apply_point(op, rgb: np.ndarray) -> np.ndarray:
         return cdl(rgb, op)
     if isinstance(op, GamutCompressOp):
         return gamut_compress(rgb, op)
+    if isinstance(op, ShadowToeOp):
+        return shadow_toe(rgb, op)
+    if isinstance(op, HighlightLimitOp):
+        return highlight_limit(rgb, op)
     if isinstance(op, Lut3DOp):
         return lut_math.interp_3d(rgb, op.table, op.domain_min, op.domain_max, op.interpolation)
     if isinstance(op, Lut1DOp):

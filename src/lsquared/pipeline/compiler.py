@@ -26,6 +26,7 @@ from lsquared.pipeline.ops import (
     CurveOp,
     GainMapOp,
     GamutCompressOp,
+    HighlightLimitOp,
     HighlightOp,
     HueSatMapOp,
     Lut1DOp,
@@ -34,6 +35,7 @@ from lsquared.pipeline.ops import (
     Program,
     RemapOp,
     Renderer,
+    ShadowToeOp,
 )
 from lsquared.pipeline.recipe import DISPLAY_SPACES, LUT_INPUTS, Recipe
 
@@ -65,6 +67,16 @@ GRADING_ENCODING = Encoding("ap1", "acescct", "ACES")
 #: ridge of ~80 000 display codes per unit of V-Log input, measured on faded-film).
 #: Distances from neutral up to 0.8 are kept; beyond, compressed below 1 (nothing negative).
 GRADING_GAMUT = (0.8, 1.0)
+#: (threshold, limit) of the gamut compression into the display's primaries
+DISPLAY_GAMUT = (0.65, 0.97)
+#: the display rendering's tone curve runs per channel in linear AP1 (as the ACES RRT does):
+#: in V-Gamut/AP1 a colourful highlight has no channel near zero, so the rendering stays
+#: smooth in log code values, where a lattice samples it; in display primaries it did not
+RENDERING_ENCODING = Encoding("ap1", "linear", "ACES")
+#: AP1 luminance weights (the Y row of AP1 -> XYZ, SMPTE ST 2065-1 / ACES TB-2014-004)
+AP1_LUMINANCE = (0.2722287168, 0.6740817658, 0.0536895174)
+#: width of the shadow roll-off in scene-linear luminance (about -3.2 EV from mid grey)
+SHADOW_TOE = 0.02
 #: LUT input names -> the encoding a LUT expects (the input encodings, plus ACEScct)
 LUT_INPUT_ENCODINGS: dict[str, Encoding] = {
     name: INPUT_ENCODINGS.get(name, GRADING_ENCODING) for name in LUT_INPUTS
@@ -391,16 +403,33 @@ def stage_output(ctx: CompileContext) -> Encoding:
         ctx.emit(ClampOp(0.0, 1.0, "display gamut"))
     elif display:
         contrast = ctx.recipe.display.contrast
-        ctx.convert_to(Encoding(target.primaries, "linear"))
+        ctx.convert_to(RENDERING_ENCODING)
         ctx.emit(
-            GamutCompressOp(why="display gamut"),
-            f"gamut compression in {target.primaries}: distance from neutral beyond 0.75 "
-            "compressed smoothly below 0.9 (out-of-gamut colours come back inside)",
+            GamutCompressOp(*GRADING_GAMUT, why="into AP1 for the rendering"),
+            "display rendering in AP1 (per channel, as ACES's): colours outside AP1 compressed "
+            "inside it first",
+        )
+        ctx.emit(
+            ShadowToeOp(SHADOW_TOE, AP1_LUMINANCE, "shadow roll-off"),
+            f"shadow roll-off on AP1 luminance (Y^2 / (Y^2 + {SHADOW_TOE:g}^2), channel ratios "
+            "kept, mid grey kept)",
         )
         ctx.emit(
             CurveOp("tone", contrast, "display rendering"),
-            f"display rendering: tone curve in {target.primaries} primaries (Naka-Rushton, "
-            f"contrast {contrast:.2f}, mid grey 0.18 kept, highlights roll off, toe to black)",
+            f"tone curve per AP1 channel (Naka-Rushton, contrast {contrast:.2f}, mid grey 0.18 "
+            "kept, highlights roll off)",
+        )
+        ctx.convert_to(Encoding(target.primaries, "linear"))
+        ctx.emit(
+            GamutCompressOp(*DISPLAY_GAMUT, why="display gamut"),
+            f"gamut compression in {target.primaries}: distance from neutral beyond "
+            f"{DISPLAY_GAMUT[0]:g} compressed smoothly below {DISPLAY_GAMUT[1]:g} (out-of-gamut "
+            "colours come back inside)",
+        )
+        ctx.emit(
+            HighlightLimitOp(why="display white"),
+            "highlight limit: a smooth maximum of the channels beyond 0.9 rolled off below 1 "
+            "(channel ratios kept; no clip)",
         )
     ctx.convert_to(target)
     kind = "display-referred" if display else "scene-referred"
@@ -511,6 +540,10 @@ def _op_summary(op) -> str:
         return f"ASC CDL (sat {op.saturation:g})"
     if isinstance(op, GamutCompressOp):
         return f"gamut compression ({op.threshold:g} -> {op.limit:g})"
+    if isinstance(op, ShadowToeOp):
+        return f"shadow roll-off (width {op.width:g})"
+    if isinstance(op, HighlightLimitOp):
+        return f"highlight limit ({op.threshold:g} -> {op.limit:g})"
     if isinstance(op, Lut3DOp):
         return f"3D LUT {op.table.shape[0]}^3 {op.interpolation}"
     if isinstance(op, Lut1DOp):

@@ -121,6 +121,39 @@ class GamutCompressOp:
     smoothing: float = 0.1  # width of the smooth maximum, relative to the channels
 
 
+@dataclass(frozen=True)
+class ShadowToeOp:
+    """A soft shadow roll-off on luminance, the same factor on every channel:
+    c' = c s Y^2 / (Y^2 + w^2) with Y = weights . rgb (0 where Y <= 0) and s = (g^2 + w^2) / g^2
+    keeping grey g = 0.18 where it was. Smooth (C1) at black, where a clip or an offset
+    would leave a kink, and it keeps the channels' ratios, so dark colours do not gain the
+    saturation a per-channel toe gives them (which a 3D LUT's lattice cannot follow)."""
+
+    width: float = 0.01
+    weights: tuple[float, float, float] = (1 / 3, 1 / 3, 1 / 3)
+    why: str = ""
+    grey: float = 0.18
+
+    @property
+    def scale(self) -> float:
+        return (self.grey**2 + self.width**2) / self.grey**2
+
+
+@dataclass(frozen=True)
+class HighlightLimitOp:
+    """A soft limit of display-linear values below 1, the same factor on every channel:
+    with m a smooth maximum of the channels, m' = t + (L - t) tanh((m - t) / (L - t)) above
+    ``threshold`` t (C1 there), and every channel times m' / m. A rendering in wide
+    primaries can give a display channel above 1 for a bright saturated colour; this keeps
+    it inside without the clip (a kink) that quantising would otherwise apply, and keeps
+    the colour's channel ratios."""
+
+    threshold: float = 0.9
+    limit: float = 1.0
+    why: str = ""
+    smoothing: float = 0.02
+
+
 @dataclass(frozen=True, eq=False)
 class Lut3DOp:
     """A 3D LUT, ``table[r, g, b] -> rgb`` (index order r, g, b), on
@@ -185,6 +218,7 @@ PointOp = (
     | HighlightOp
     | CdlOp
     | GamutCompressOp
+    | ShadowToeOp
     | Lut3DOp
     | Lut1DOp
     | HueSatMapOp

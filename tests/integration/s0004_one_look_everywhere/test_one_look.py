@@ -12,9 +12,75 @@ from lsquared.looks import catalog
 from lsquared.looks import lut as lut_math
 from lsquared.looks.files import read_lut, write_lut
 from lsquared.pipeline.recipe import Recipe
+from tests.integration.s0004_one_look_everywhere import natural
 
 OCIO = pytest.importorskip("PyOpenColorIO")
 LOOKS = catalog.names()
+INTERPOLATIONS = {"tetrahedral": OCIO.INTERP_TETRAHEDRAL, "trilinear": OCIO.INTERP_LINEAR}
+
+
+def _ocio_apply(transform, x: np.ndarray) -> np.ndarray:
+    y = np.ascontiguousarray(x, dtype=np.float32).copy()
+    OCIO.Config.CreateRaw().getProcessor(transform).getDefaultCPUProcessor().applyRGB(y)
+    return y
+
+
+def _ocio_vlt(lut, interpolation) -> OCIO.GroupTransform:
+    """A .vlt read back, as OpenColorIO transforms: a 4096-entry 1D LUT putting each 12-bit
+    code at its lattice position (nodes 0, 256, ..., 3840, 4095), then the 17^3 table."""
+    codes = np.arange(4096) / 4095
+    nodes = np.minimum(np.arange(17) * 256, 4095) / 4095
+    position = np.interp(codes, nodes, np.linspace(0, 1, 17))
+    shaper = OCIO.Lut1DTransform()
+    shaper.setLength(4096)
+    for i, v in enumerate(position):
+        shaper.setValue(i, v, v, v)
+    table = OCIO.Lut3DTransform()
+    table.setGridSize(17)
+    table.setInterpolation(interpolation)
+    for r in range(17):
+        for g in range(17):
+            for b in range(17):
+                table.setValue(r, g, b, *lut.table[r, g, b])
+    return OCIO.GroupTransform([shaper, table])
+
+
+@pytest.fixture(scope="module")
+def frames():
+    return natural.natural_vlog()
+
+
+@pytest.mark.parametrize("look", LOOKS)
+def test_bakes_on_natural_vlog_frames(tmp_path, frames, look):
+    """Issue 14's promise, judged where people look: natural V-Log frames (ColorChecker
+    spectra and a textured scene at -2/0/+2 EV), each look rendered exactly and through its
+    bakes, CIEDE2000 on a Rec.709/BT.1886 display. The 33^3 .cube in OpenColorIO: p99 <= 0.5,
+    max <= 2; the 65^3 bake ``--fast`` grades through: p99 <= 0.5; the 17^3 .vlt read back
+    (12-bit), tetrahedral and trilinear in OpenColorIO: p99 <= 1.5, max <= 4."""
+    recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), look)
+    exact = engine.compile(
+        recipe, engine.Metadata(), engine.input_encoding("vlog"), renderer="reference"
+    ).apply_array(frames[:, None, :])[:, 0]
+    cube = tmp_path / f"{look}.cube"
+    write_lut(engine.bake_lut(recipe, "vlog", 33), cube)
+    in_ocio = OCIO.FileTransform(src=str(cube), interpolation=OCIO.INTERP_TETRAHEDRAL)
+    de = natural.display_delta_e(exact, _ocio_apply(in_ocio, frames))
+    print(f"{look} .cube: p99 {np.percentile(de, 99):.2f} max {de.max():.2f}")
+    assert np.percentile(de, 99) <= 0.5 and de.max() <= 2.0, (np.percentile(de, 99), de.max())
+    fast = engine.baked_processor(
+        engine.compile(recipe, engine.Metadata(), engine.input_encoding("vlog")), recipe, "vlog"
+    )  # what `lsq grade --fast` runs
+    de = natural.display_delta_e(exact, fast.apply_array(frames[:, None, :])[:, 0])
+    print(f"{look} --fast 65^3: p99 {np.percentile(de, 99):.2f} max {de.max():.2f}")
+    assert np.percentile(de, 99) <= 0.5
+    vlt = tmp_path / f"{look}.vlt"
+    write_lut(engine.bake_lut(recipe, "vlog", 17, "vlt12"), vlt)
+    back = read_lut(vlt)
+    for name, interpolation in INTERPOLATIONS.items():
+        de = natural.display_delta_e(exact, _ocio_apply(_ocio_vlt(back, interpolation), frames))
+        p99 = np.percentile(de, 99)
+        print(f"{look} .vlt {name}: p99 {p99:.2f} max {de.max():.2f}")
+        assert p99 <= 1.5 and de.max() <= 4.0, (name, p99, de.max())
 
 
 def _display_lab(rec709_bt1886: np.ndarray) -> np.ndarray:
@@ -45,7 +111,8 @@ def test_photo_and_vlog_video_agree(chart, look):
 @pytest.mark.parametrize("look", LOOKS)
 def test_baked_cube_in_ocio_equals_baked_lut_in_lsquared(tmp_path, look):
     """The 33^3 .cube an editor gets renders in OpenColorIO exactly as lsquared renders it,
-    and the .vlt read back holds the bake at its 12-bit nodes within half a 12-bit step."""
+    and an unfitted .vlt read back holds the recipe at its 12-bit nodes within half a
+    12-bit step."""
     recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), look)
     path = tmp_path / f"{look}.cube"
     write_lut(engine.bake_lut(recipe, "vlog", 33), path)
@@ -58,7 +125,7 @@ def test_baked_cube_in_ocio_equals_baked_lut_in_lsquared(tmp_path, look):
     y = x.copy()
     proc.applyRGB(y)
     assert np.abs(y - lut_math.apply(read_lut(path), x)).max() <= 1e-5
-    baked = engine.bake_lut(recipe, "vlog", 17, "vlt12")
+    baked = engine.bake_lut(recipe, "vlog", 17, "vlt12", fit=False)
     write_lut(baked, tmp_path / f"{look}.vlt")
     back = read_lut(tmp_path / f"{look}.vlt")
     assert np.abs(back.table - np.clip(baked.table, 0, 1)).max() <= 0.5 / 4095 + 1e-9
@@ -72,24 +139,29 @@ def test_baked_cube_in_ocio_equals_baked_lut_in_lsquared(tmp_path, look):
 
 
 def test_recipe_vs_baked_luts_on_the_neutral_ramp(tmp_path):
-    """Measured, not yet the issue's 2/1023: on a dense neutral V-Log ramp the baked 33^3
-    cube and 17^3 .vlt stay within 5/1023 of the recipe for the neutral look."""
+    """On a dense neutral V-Log ramp the baked 33^3 cube stays within 5/1023 of the recipe
+    for the neutral look, and so does the 17^3 .vlt from the shadows up (display code 0.06,
+    V-Log 0.19); below, in the cell above V-Log black, where the shadow roll-off bends most
+    and CIEDE2000 weighs code values least, its perceptual fit allows up to 25/1023."""
     recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), "neutral")
     proc = engine.compile(recipe, engine.Metadata(), engine.input_encoding("vlog"))
     ramp = np.repeat(np.linspace(0, 1, 4096)[:, None], 3, 1).astype(np.float32)
     exact = proc.apply_array(ramp[:, None, :])[:, 0]
     cube = engine.bake_lut(recipe, "vlog", 33)
-    vlt = engine.bake_lut(recipe, "vlog", 17, "vlt12")
+    vlt = write_lut(engine.bake_lut(recipe, "vlog", 17, "vlt12"), tmp_path / "n.vlt")[0]
     assert np.abs(lut_math.apply(cube, ramp) - exact).max() * 1023 <= 5.0
-    assert np.abs(lut_math.apply(vlt, ramp) - exact).max() * 1023 <= 5.0
+    vlt_error = np.abs(lut_math.apply(read_lut(vlt), ramp) - exact).max(1) * 1023
+    assert vlt_error[ramp[:, 0] >= 0.19].max() <= 5.0
+    assert vlt_error.max() <= 25.0
 
 
 @pytest.mark.parametrize("look", LOOKS)
 def test_baked_cubes_follow_the_recipe_over_the_whole_vlog_cube(look):
-    """Measured bounds, not yet the issue's 2/1023 everywhere: over uniformly random V-Log
-    code values, 90 % of the 33^3 bake is within 2/1023 of the recipe and all of it within
-    32/1023; a 65^3 bake within 10/1023. Before the look's AP1 compression ahead of the
-    grade, faded-film missed by 412/1023 on a ridge of out-of-AP1 colours."""
+    """Over uniformly random V-Log code values (most of them colours no camera records),
+    90 % of the 33^3 bake is within 2/1023 of the recipe and all of it within 16/1023; a
+    65^3 bake (``--fast``) within 5/1023. Before the rendering was built for lattices: 32
+    and 10/1023; before the look's AP1 compression ahead of the grade, faded-film missed by
+    412/1023 on a ridge of out-of-AP1 colours."""
     recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), look)
     proc = engine.compile(recipe, engine.Metadata(), engine.input_encoding("vlog"))
     x = np.random.default_rng(5).random((100_000, 3)).astype(np.float32)
@@ -97,5 +169,5 @@ def test_baked_cubes_follow_the_recipe_over_the_whole_vlog_cube(look):
     err33 = np.abs(lut_math.apply(engine.bake_lut(recipe, "vlog", 33), x) - exact).max(1)
     err65 = np.abs(lut_math.apply(engine.bake_lut(recipe, "vlog", 65), x) - exact).max(1)
     assert np.percentile(err33, 90) * 1023 <= 2.0
-    assert err33.max() * 1023 <= 32.0
-    assert err65.max() * 1023 <= 10.0
+    assert err33.max() * 1023 <= 16.0
+    assert err65.max() * 1023 <= 5.0
