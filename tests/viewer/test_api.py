@@ -126,6 +126,8 @@ def test_crop_is_the_full_resolution_render_cut(client):
     full = _pixels(client.get("/tok/api/render/f0?w=300&h=200"))
     crop = _pixels(client.get("/tok/api/crop/f0?x=40&y=30&cw=64&ch=48"))
     np.testing.assert_array_equal(crop, full[30:78, 40:104])
+    corner = _pixels(client.get("/tok/api/crop/f0?cx=1&cy=1&cw=64&ch=48"))
+    np.testing.assert_array_equal(corner, full[-48:, -64:])  # kept inside the frame
 
 
 def test_clip_frame_is_the_graded_frame(client, folder):

@@ -293,8 +293,8 @@ class Session:
             full_h, full_w = pixels.shape[:2]
             if centre is not None:
                 x, y = round(centre[0] * full_w - w / 2), round(centre[1] * full_h - h / 2)
-            x, y = min(max(0, x), full_w - 1), min(max(0, y), full_h - 1)
-            w, h = max(1, min(w, full_w - x, 2048)), max(1, min(h, full_h - y, 2048))
+            w, h = min(w, full_w, 2048), min(h, full_h, 2048)  # moved inside, not cut
+            x, y = min(max(0, x), full_w - w), min(max(0, y), full_h - h)
             processor = compiled((full_w, full_h))
             if processor.program.geometry:
                 whole = self._renders.get(

@@ -54,6 +54,7 @@ function loadImage(img, url) {
 async function update() {
   if (!state.file || !state.recipe) return;
   const ticket = ++state.pending;
+  const key = `${state.file.id}:${state.recipe.id}:${state.frame}`;  // what this update shows
   const rid = state.recipe.id;
   status("rendering…");
   document.body.dataset.rendered = "";
@@ -67,7 +68,7 @@ async function update() {
     layout();
     const { notes } = await api(`notes/${state.file.id}`);
     status([`${state.file.name} ${$("after").naturalWidth}×${$("after").naturalHeight}`, ...notes].join(" · "));
-    document.body.dataset.rendered = `${state.file.id}:${rid}:${state.frame}`;
+    document.body.dataset.rendered = key;
   } catch (error) {
     if (ticket === state.pending) status(error.message);
   }
@@ -117,13 +118,13 @@ function setupViewport() {
 }
 
 async function updateCrop() {
-  // The viewport's centre, as fractions of the preview (the server scales to full resolution).
-  const after = $("after");
-  const box = $("viewport");
-  const ratio = window.devicePixelRatio || 1;
+  // The viewport's centre, as fractions of the shown image (the server scales them to the
+  // full resolution and keeps the crop inside the frame).
+  const image = $("after").getBoundingClientRect();
+  const box = $("viewport").getBoundingClientRect();
   const clamp = (v) => Math.min(1, Math.max(0, v));
-  const cx = clamp(((box.clientWidth / 2 - state.panX) * ratio / state.zoom) / after.naturalWidth);
-  const cy = clamp(((box.clientHeight / 2 - state.panY) * ratio / state.zoom) / after.naturalHeight);
+  const cx = clamp((box.left + box.width / 2 - image.left) / image.width);
+  const cy = clamp((box.top + box.height / 2 - image.top) / image.height);
   const size = "cw=512&ch=384";
   await loadImage($("crop"), `api/crop/${state.file.id}?recipe=${state.recipe.id}&frame=${state.frame}&cx=${cx}&cy=${cy}&${size}`);
 }
