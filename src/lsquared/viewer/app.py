@@ -29,7 +29,7 @@ MAX_SIDE = 8192
 def bmp_bytes(pixels: np.ndarray) -> bytes:
     """8-bit RGB or grey pixels as an uncompressed BMP with no colour tags (shown as the
     code values). Uncompressed: the page is served on the loopback interface, where
-    compressing (PNG: tens to hundreds of ms per preview) costs more than sending."""
+    compressing (PNG) costs more time than sending the bytes."""
     from PIL import Image as PILImage
 
     buffer = io.BytesIO()

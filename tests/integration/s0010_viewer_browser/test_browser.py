@@ -30,10 +30,13 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--window-size=1500,1100", "--force-device-scale-factor=1")  # fmt: skip
 
 webdriver = pytest.importorskip("selenium.webdriver")
-pytestmark = pytest.mark.skipif(
-    not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()),
-    reason="Chromium or chromedriver not installed (apt-get install chromium chromium-driver)",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (Path(CHROMIUM).is_file() and Path(CHROMEDRIVER).is_file()),
+        reason="Chromium or chromedriver not installed (apt-get install chromium chromium-driver)",
+    ),
+]
 
 
 def artefacts() -> Path:
