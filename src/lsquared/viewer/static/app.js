@@ -46,7 +46,8 @@ const renderUrl = (rid) => `api/render/${state.file.id}?${query(rid)}`;
 function loadImage(img, url) {
   return new Promise((resolve, reject) => {
     img.onload = () => resolve(img);
-    img.onerror = () => reject(new Error("render failed: " + url));
+    img.onerror = () => fetch(url).then((r) => r.json()).then(  // the API's one-line error
+      (body) => reject(new Error(body.error)), () => reject(new Error("render failed: " + url)));
     img.src = url;
   });
 }
