@@ -218,3 +218,12 @@ def test_a_lut_file_given_is_a_look(tmp_path):
     assert np.abs(session.render("f0", rid, 90, 60).astype(int) - plain).max() > 4
     with pytest.raises(LookupError):
         session.change_recipe(rid, {}, "lut:f0")  # a RAW is not a LUT
+
+
+def test_thumbnails_do_not_push_out_the_decode_in_use(folder, tmp_path):
+    session = Session(collect([folder]), tmp_path)
+    rid = session.default_id
+    thumb = session.render("f0", rid, 120, 80)
+    assert thumb.shape == (80, 120, 3) and len(session._decoded._items) == 0
+    session.render("f0", rid, 300, 200)
+    assert len(session._decoded._items) == 1

@@ -404,7 +404,7 @@ async function start() {
     const b = document.createElement("button");
     b.dataset.id = file.id;
     b.title = file.name;
-    b.innerHTML = `<img alt="${file.name}" src="api/render/${file.id}?recipe=${recipe.id}&w=120&h=80">`;
+    b.innerHTML = `<img alt="${file.name}" loading="lazy" src="api/render/${file.id}?recipe=${recipe.id}&w=120&h=80">`;
     b.onclick = () => selectFile(file);
     $("filmstrip").append(b);
   }
