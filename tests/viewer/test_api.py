@@ -227,3 +227,14 @@ def test_thumbnails_do_not_push_out_the_decode_in_use(folder, tmp_path):
     assert thumb.shape == (80, 120, 3) and len(session._decoded._items) == 0
     session.render("f0", rid, 300, 200)
     assert len(session._decoded._items) == 1
+
+
+def test_encodings_and_looks_lists(client):
+    from lsquared.looks import catalog
+    from lsquared.pipeline import recipe as rc
+
+    enc = client.get("/tok/api/encodings").json()
+    assert set(enc["output"]) == set(rc.OUTPUT_SPACES) and "vlog" in enc["input"]
+    assert set(enc["video_output"]) == set(engine.VIDEO_TAGS)
+    looks = client.get("/tok/api/looks").json()
+    assert [look["name"] for look in looks["builtin"]] == catalog.names()
