@@ -142,7 +142,7 @@ function setupScopes(matrices) {
     };
     $("scope-picks").append(label);
   }
-  for (const id of ["matrix", "hist-log", "zebra-level"]) $(id).onchange = () => updateScopes(state.recipe.id);
+  for (const id of ["matrix", "hist-log", "zebra-level", "wave-scale"]) $(id).onchange = () => updateScopes(state.recipe.id);
 }
 
 async function updateScopes(rid) {
@@ -197,10 +197,13 @@ function overlay(box, img, kind, graticule) {
     g.beginPath(); g.moveTo(c, c); g.lineTo(c + c * Math.cos(a), c - c * Math.sin(a)); g.stroke();
     return;
   }
-  for (let ire = 0; ire <= 100; ire += 10) {  // 0-100 IRE over codes 0-255
-    const y = (1 - ire / 100) * (canvas.height - 1);
+  // Rows are code values 255 (top) to 0; 100 IRE is code 255 on these full-range pixels.
+  const code = $("wave-scale").value === "code";
+  const marks = code ? [0, 32, 64, 96, 128, 160, 192, 224, 255] : [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
+  for (const mark of marks) {
+    const y = (1 - mark / (code ? 255 : 100)) * (canvas.height - 1);
     g.beginPath(); g.moveTo(0, y); g.lineTo(canvas.width, y); g.stroke();
-    g.fillText(String(ire), 2, Math.max(9, y - 1));
+    g.fillText(String(mark), 2, Math.max(9, y - 1));
   }
 }
 
