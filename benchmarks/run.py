@@ -576,16 +576,16 @@ def job_view(args) -> None:
     raw_w, raw_h = round(6000 * scale), round(4000 * scale)
     clip_w, clip_h = round(3840 * scale) // 2 * 2, round(2160 * scale) // 2 * 2
     simulate(work / "raw.dng", width=raw_w, height=raw_h)
-    _write_clip(work / "clip.mov", clip_w, clip_h, 2)
+    _write_clip(work / "clip.mkv", clip_w, clip_h, 2)
     client = TestClient(create_app(Session(collect([work]), work), token="t"))
     files = {f["name"]: f["id"] for f in client.get("/t/api/files").json()["files"]}
     view = "w=1600&h=1000"
     print(f"\nview: preview ({view}) + waveform + vectorscope + histogram after a control change")
     for name, size, goal in (("raw.dng", f"{raw_w}x{raw_h} RAW", 150),
-                             ("clip.mov", f"{clip_w}x{clip_h} frame", 100)):  # fmt: skip
+                             ("clip.mkv", f"{clip_w}x{clip_h} frame", 100)):  # fmt: skip
         fid = files[name]
         base = client.get("/t/api/recipe").json()["id"]
-        if name == "clip.mov":
+        if name == "clip.mkv":
             base = client.post("/t/api/recipe", json={"base": base, "changes": {
                 "input": {"encoding": "vlog"}, "output": {"space": "rec709"}}}).json()["id"]  # fmt: skip
         client.get(f"/t/api/render/{fid}?recipe={base}&{view}")  # decode, read, first compile

@@ -126,6 +126,8 @@ def test_crop_is_the_full_resolution_render_cut(client):
     full = _pixels(client.get("/tok/api/render/f0?w=300&h=200"))
     crop = _pixels(client.get("/tok/api/crop/f0?x=40&y=30&cw=64&ch=48"))
     np.testing.assert_array_equal(crop, full[30:78, 40:104])
+    corner = _pixels(client.get("/tok/api/crop/f0?cx=1&cy=1&cw=64&ch=48"))
+    np.testing.assert_array_equal(corner, full[-48:, -64:])  # kept inside the frame
 
 
 def test_clip_frame_is_the_graded_frame(client, folder):
@@ -216,3 +218,23 @@ def test_a_lut_file_given_is_a_look(tmp_path):
     assert np.abs(session.render("f0", rid, 90, 60).astype(int) - plain).max() > 4
     with pytest.raises(LookupError):
         session.change_recipe(rid, {}, "lut:f0")  # a RAW is not a LUT
+
+
+def test_thumbnails_do_not_push_out_the_decode_in_use(folder, tmp_path):
+    session = Session(collect([folder]), tmp_path)
+    rid = session.default_id
+    thumb = session.render("f0", rid, 120, 80)
+    assert thumb.shape == (80, 120, 3) and len(session._decoded._items) == 0
+    session.render("f0", rid, 300, 200)
+    assert len(session._decoded._items) == 1
+
+
+def test_encodings_and_looks_lists(client):
+    from lsquared.looks import catalog
+    from lsquared.pipeline import recipe as rc
+
+    enc = client.get("/tok/api/encodings").json()
+    assert set(enc["output"]) == set(rc.OUTPUT_SPACES) and "vlog" in enc["input"]
+    assert set(enc["video_output"]) == set(engine.VIDEO_TAGS)
+    looks = client.get("/tok/api/looks").json()
+    assert [look["name"] for look in looks["builtin"]] == catalog.names()

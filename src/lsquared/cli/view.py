@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import typer
@@ -34,7 +35,5 @@ def view(
         recipe = rc.load(recipe_file) if recipe_file else rc.Recipe()
         if look:
             recipe = engine.with_look_name(recipe, look)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has shut down
             serve(paths, recipe, port, export_dir, open_browser=not no_browser)
-        except KeyboardInterrupt:
-            pass

@@ -29,7 +29,7 @@ MAX_SIDE = 8192
 def bmp_bytes(pixels: np.ndarray) -> bytes:
     """8-bit RGB or grey pixels as an uncompressed BMP with no colour tags (shown as the
     code values). Uncompressed: the page is served on the loopback interface, where
-    compressing (PNG: tens to hundreds of ms per preview) costs more than sending."""
+    compressing (PNG) costs more time than sending the bytes."""
     from PIL import Image as PILImage
 
     buffer = io.BytesIO()
@@ -111,15 +111,14 @@ def create_app(session: Session, token: str | None = None) -> TokenGuard:
 
     def encodings(request: Request) -> Response:
         from lsquared.batch.plan import VIDEO_CONTAINERS
-        from lsquared.engine import VIDEO_TAGS
+        from lsquared.color.encodings import names
 
         return JSONResponse({
-            "input": list(rc.INPUT_ENCODINGS), "output": list(rc.OUTPUT_SPACES),
-            "video_output": list(VIDEO_TAGS), "lut_input": list(rc.LUT_INPUTS),
-            "lut_output": list(rc.DISPLAY_SPACES), "working": list(rc.WORKING_SPACES),
-            "lens_source": list(rc.LENS_SOURCES), "wb_mode": list(rc.WB_MODES),
-            "still_format": list(rc.OUTPUT_FORMATS), "codec": list(VIDEO_CONTAINERS),
-            "scope_matrix": list(scopes.LUMA_WEIGHTS),
+            "input": names("input"), "output": names("output"), "video_output": names("video"),
+            "lut_input": names("lut_input"), "lut_output": names("display"),
+            "working": names("working"), "lens_source": list(rc.LENS_SOURCES),
+            "wb_mode": list(rc.WB_MODES), "still_format": list(rc.OUTPUT_FORMATS),
+            "codec": list(VIDEO_CONTAINERS), "scope_matrix": list(scopes.LUMA_WEIGHTS),
         })  # fmt: skip
 
     async def recipe_set(request: Request) -> Response:

@@ -30,6 +30,9 @@ from lsquared.pipeline.compiler import Processor
 from lsquared.viewer import frames
 from lsquared.viewer.files import Entry
 
+#: previews this small (the filmstrip's) do not keep their file's decode cached
+THUMBNAIL = 256
+
 
 class NotFound(LsqError, LookupError):
     """An id the viewer does not know (a file, recipe or job): HTTP 404."""
@@ -42,8 +45,12 @@ class Lru:
         self.size = size
         self._items: OrderedDict = OrderedDict()
 
-    def get(self, key, make: Callable):
+    def get(self, key, make: Callable, keep: bool = True):
+        """The value for ``key``, made by ``make()`` on a miss (and kept unless ``keep`` is
+        false: a one-off that should not push out what is in use)."""
         if key not in self._items:
+            if not keep:
+                return make()
             self._items[key] = make()
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
@@ -238,10 +245,10 @@ class Session:
                 self._clips[file_id] = frames.open_clip(entry.path)
             return self._clips[file_id]
 
-    def decoded(self, entry: Entry, recipe: rc.Recipe) -> Image:
+    def decoded(self, entry: Entry, recipe: rc.Recipe, keep: bool = True) -> Image:
         """The file decoded at full resolution (cached per file, encoding and demosaic)."""
         key = (entry.id, recipe.input.encoding, recipe.demosaic.algorithm)
-        return self._decoded.get(key, lambda: engine.load_source(entry.path, recipe))
+        return self._decoded.get(key, lambda: engine.load_source(entry.path, recipe), keep)
 
     def frame(self, entry: Entry, index: int) -> np.ndarray:
         clip = self.clip(entry.id)
@@ -249,14 +256,14 @@ class Session:
             (entry.id, index), lambda: frames.read_frame(entry.path, clip, index)
         )
 
-    def _source(self, entry: Entry, recipe: rc.Recipe, index: int):
+    def _source(self, entry: Entry, recipe: rc.Recipe, index: int, keep: bool = True):
         """(full-resolution pixels, Processor compiled at a given size: a function)."""
         if entry.kind == "clip":
             clip = self.clip(entry.id)
             processor, *_ = engine.clip_processor(entry.path, clip.info, recipe, "auto",
                                                     self.processors)  # fmt: skip
             return self.frame(entry, index), lambda size: processor
-        image = self.decoded(entry, recipe)
+        image = self.decoded(entry, recipe, keep)
 
         def compiled(size: tuple[int, int]) -> Processor:
             metadata = image.metadata.with_(image_size=size)  # lens maps at that size
@@ -269,8 +276,9 @@ class Session:
         output space, as ``lsq develop --format png8`` writes it at that size)."""
         entry = self.entry(file_id)
         recipe = self.get_recipe(rid)
+        thumbnail = max(max_w, max_h) <= THUMBNAIL
         with self._lock, self.noting(file_id):
-            pixels, compiled = self._source(entry, recipe, index)
+            pixels, compiled = self._source(entry, recipe, index, keep=not thumbnail)
             size = fit_size(pixels.shape[1], pixels.shape[0], max_w, max_h)
 
             def make() -> np.ndarray:
@@ -293,8 +301,8 @@ class Session:
             full_h, full_w = pixels.shape[:2]
             if centre is not None:
                 x, y = round(centre[0] * full_w - w / 2), round(centre[1] * full_h - h / 2)
-            x, y = min(max(0, x), full_w - 1), min(max(0, y), full_h - 1)
-            w, h = max(1, min(w, full_w - x, 2048)), max(1, min(h, full_h - y, 2048))
+            w, h = min(w, full_w, 2048), min(h, full_h, 2048)  # moved inside, not cut
+            x, y = min(max(0, x), full_w - w), min(max(0, y), full_h - h)
             processor = compiled((full_w, full_h))
             if processor.program.geometry:
                 whole = self._renders.get(

@@ -46,7 +46,8 @@ const renderUrl = (rid) => `api/render/${state.file.id}?${query(rid)}`;
 function loadImage(img, url) {
   return new Promise((resolve, reject) => {
     img.onload = () => resolve(img);
-    img.onerror = () => reject(new Error("render failed: " + url));
+    img.onerror = () => fetch(url).then((r) => r.json()).then(  // the API's one-line error
+      (body) => reject(new Error(body.error)), () => reject(new Error("render failed: " + url)));
     img.src = url;
   });
 }
@@ -54,6 +55,7 @@ function loadImage(img, url) {
 async function update() {
   if (!state.file || !state.recipe) return;
   const ticket = ++state.pending;
+  const key = `${state.file.id}:${state.recipe.id}:${state.frame}`;  // what this update shows
   const rid = state.recipe.id;
   status("rendering…");
   document.body.dataset.rendered = "";
@@ -67,7 +69,7 @@ async function update() {
     layout();
     const { notes } = await api(`notes/${state.file.id}`);
     status([`${state.file.name} ${$("after").naturalWidth}×${$("after").naturalHeight}`, ...notes].join(" · "));
-    document.body.dataset.rendered = `${state.file.id}:${rid}:${state.frame}`;
+    document.body.dataset.rendered = key;
   } catch (error) {
     if (ticket === state.pending) status(error.message);
   }
@@ -117,13 +119,13 @@ function setupViewport() {
 }
 
 async function updateCrop() {
-  // The viewport's centre, as fractions of the preview (the server scales to full resolution).
-  const after = $("after");
-  const box = $("viewport");
-  const ratio = window.devicePixelRatio || 1;
+  // The viewport's centre, as fractions of the shown image (the server scales them to the
+  // full resolution and keeps the crop inside the frame).
+  const image = $("after").getBoundingClientRect();
+  const box = $("viewport").getBoundingClientRect();
   const clamp = (v) => Math.min(1, Math.max(0, v));
-  const cx = clamp(((box.clientWidth / 2 - state.panX) * ratio / state.zoom) / after.naturalWidth);
-  const cy = clamp(((box.clientHeight / 2 - state.panY) * ratio / state.zoom) / after.naturalHeight);
+  const cx = clamp((box.left + box.width / 2 - image.left) / image.width);
+  const cy = clamp((box.top + box.height / 2 - image.top) / image.height);
   const size = "cw=512&ch=384";
   await loadImage($("crop"), `api/crop/${state.file.id}?recipe=${state.recipe.id}&frame=${state.frame}&cx=${cx}&cy=${cy}&${size}`);
 }
@@ -140,7 +142,7 @@ function setupScopes(matrices) {
     };
     $("scope-picks").append(label);
   }
-  for (const id of ["matrix", "hist-log", "zebra-level"]) $(id).onchange = () => updateScopes(state.recipe.id);
+  for (const id of ["matrix", "hist-log", "zebra-level", "wave-scale"]) $(id).onchange = () => updateScopes(state.recipe.id);
 }
 
 async function updateScopes(rid) {
@@ -195,10 +197,13 @@ function overlay(box, img, kind, graticule) {
     g.beginPath(); g.moveTo(c, c); g.lineTo(c + c * Math.cos(a), c - c * Math.sin(a)); g.stroke();
     return;
   }
-  for (let ire = 0; ire <= 100; ire += 10) {  // 0-100 IRE over codes 0-255
-    const y = (1 - ire / 100) * (canvas.height - 1);
+  // Rows are code values 255 (top) to 0; 100 IRE is code 255 on these full-range pixels.
+  const code = $("wave-scale").value === "code";
+  const marks = code ? [0, 32, 64, 96, 128, 160, 192, 224, 255] : [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
+  for (const mark of marks) {
+    const y = (1 - mark / (code ? 255 : 100)) * (canvas.height - 1);
     g.beginPath(); g.moveTo(0, y); g.lineTo(canvas.width, y); g.stroke();
-    g.fillText(String(ire), 2, Math.max(9, y - 1));
+    g.fillText(String(mark), 2, Math.max(9, y - 1));
   }
 }
 
@@ -402,7 +407,7 @@ async function start() {
     const b = document.createElement("button");
     b.dataset.id = file.id;
     b.title = file.name;
-    b.innerHTML = `<img alt="${file.name}" src="api/render/${file.id}?recipe=${recipe.id}&w=120&h=80">`;
+    b.innerHTML = `<img alt="${file.name}" loading="lazy" src="api/render/${file.id}?recipe=${recipe.id}&w=120&h=80">`;
     b.onclick = () => selectFile(file);
     $("filmstrip").append(b);
   }
