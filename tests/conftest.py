@@ -12,6 +12,19 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _bake_cache_in_a_temporary_folder(tmp_path_factory):
+    """The fast path's on-disk bake cache goes to a folder of this test session, not the
+    user's ~/.cache (subprocesses inherit the variable)."""
+    previous = os.environ.get("LSQ_BAKE_CACHE")
+    os.environ["LSQ_BAKE_CACHE"] = str(tmp_path_factory.mktemp("bake-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("LSQ_BAKE_CACHE", None)
+    else:
+        os.environ["LSQ_BAKE_CACHE"] = previous
+
+
 def samples_dir() -> Path | None:
     value = os.environ.get("LSQ_SAMPLES")
     return Path(value) if value and Path(value).is_dir() else None
