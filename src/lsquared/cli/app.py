@@ -152,6 +152,19 @@ def build_recipe(
     return recipe
 
 
+#: a clip option -> the recipe's ``[video]`` key it sets (``grade`` and ``batch``)
+CLIP_OPTIONS = {"codec": "--codec", "crf": "--crf", "preset": "--preset", "fast": "--fast"}
+
+
+def clip_options(recipe, **given):
+    """The recipe with the clip options that were given (not None) in its ``[video]``
+    section; an error names the option."""
+    for key, value in given.items():
+        if value is not None:
+            recipe = recipe.from_option(CLIP_OPTIONS[key], "video", **{key: value})
+    return recipe
+
+
 @app.command()
 def develop(
     inputs: list[Path] = typer.Argument(..., help="RAW files (RW2, DNG, any LibRaw reads)."),
@@ -240,25 +253,37 @@ def grade(
     out: Path = typer.Option(
         ..., "-o", "--out", help="Output clip: .mov, .mp4 or .mkv (prores: .mov/.mkv; ffv1: .mkv)."
     ),
-    input_name: str = typer.Option(
-        "auto", "--input", help="vlog, llog, rec709 or auto (the camera's metadata, else rec709)."
+    input_name: str | None = typer.Option(
+        None,
+        "--input",
+        help="auto (the recipe's input encoding, else the camera's metadata, else rec709), "
+        "vlog, llog, rec709, srgb, linear-srgb, linear-rec2020 or acescg.",
     ),
     look: str | None = typer.Option(None, "--look", help="A built-in look (lsq look list)."),
     lut: Path | None = typer.Option(None, "--lut", help="A .cube/.vlt LUT for the clip."),
     recipe_file: Path | None = typer.Option(None, "--recipe", help="Recipe TOML file."),
-    codec: str = typer.Option(
-        "h265", "--codec", help="h264, h265, prores, ffv1 or lossless (x264 4:4:4 qp 0)."
+    codec: str | None = typer.Option(
+        None,
+        "--codec",
+        help="h264, h265 (default), prores, ffv1 or lossless (x264 4:4:4 qp 0); else the "
+        "recipe's video codec.",
     ),
     crf: int | None = typer.Option(None, "--crf", help="Quality for h264/h265 (lower is better)."),
-    preset: str = typer.Option("medium", "--preset", help="x264/x265 preset."),
+    preset: str | None = typer.Option(None, "--preset", help="x264/x265 preset (medium)."),
     lens: str | None = typer.Option(None, "--lens", help="none (default for clips) or a source."),
+    lens_profile: Path | None = typer.Option(
+        None, "--lens-profile", help="A lensfun XML profile (implies --lens profile)."
+    ),
     start: float = typer.Option(0.0, "--start", help="Start time in seconds."),
     duration: float | None = typer.Option(None, "--duration", help="Seconds to grade."),
     stills: int = typer.Option(
         0, "--stills", help="Also write N evenly spaced PNG stills, OUT_t<seconds>_f<frame>.png."
     ),
-    fast: bool = typer.Option(
-        False, "--fast", help="Through the recipe baked into a 65^3 LUT (within ~5/1023)."
+    fast: bool | None = typer.Option(
+        None,
+        "--fast/--exact",
+        help="Through the recipe baked into a 65^3 LUT (within ~5/1023), or exact per pixel "
+        "(default; else the recipe's video settings).",
     ),
     explain: bool = typer.Option(False, "--explain", help="Print the input chosen and the ops."),
 ) -> None:
@@ -275,10 +300,16 @@ def grade(
 
     with errors_as_one_line():
         recipe = build_recipe(
-            recipe_file, None, None, None, None, None, None, None, look, lut, None, lens
-        )
+            recipe_file, None, None, None, None, None, None, None, look, lut, None, lens,
+            lens_profile,
+        )  # fmt: skip
         if recipe_file is None:
             recipe = recipe.replace("output", space="rec709")
+        recipe = clip_options(recipe, codec=codec, crf=crf, preset=preset, fast=fast)
+        if input_name is not None:
+            input_name = recipe.from_option("--input", "input", encoding=input_name).input.encoding
+        codec, crf, preset, fast = (recipe.video.codec, recipe.video.crf, recipe.video.preset,
+                                    recipe.video.fast)  # fmt: skip
         video.check_output(out, codec)
         info = video.probe(source)
         total = graded_frame_count(info.frames or 0, float(info.rate or 0), start, duration)
@@ -292,8 +323,8 @@ def grade(
                     stills_io.write_image(still, graded(), "png16", inputs=[source])
 
             result = engine.grade_file(
-                source, out, recipe, input_name, codec, crf, preset, start, duration, on_frame,
-                fast=fast,
+                source, out, recipe, input_name or "auto", codec, crf, preset, start, duration,
+                on_frame, fast=fast,
             )  # fmt: skip
         if explain:
             typer.echo(

@@ -87,16 +87,12 @@ VIDEO_OPTIONS = {"--videos": ("video", "codec"), "--input": ("input", "encoding"
 
 
 def _video_recipe(recipe: Recipe, options: dict[str, object]) -> Recipe:
-    """The clips' recipe: the options given (not None) in place of its keys."""
-    from lsquared.errors import RecipeError
-
+    """The clips' recipe: the options given (not None) in place of its keys; an error
+    names the option ("--videos: 'x' is not valid ...")."""
     for option, value in options.items():
         if value is not None:
             section, key = VIDEO_OPTIONS[option]
-            try:
-                recipe = recipe.replace(section, **{key: value})
-            except RecipeError as e:  # "[video] codec: 'x' is not valid..." -> "--videos: ..."
-                raise RecipeError(option, e.problem.split(": ", 1)[-1]) from None
+            recipe = recipe.from_option(option, section, **{key: value})
     return recipe
 
 
