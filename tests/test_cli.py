@@ -16,7 +16,8 @@ LEAVES = [
     ["develop"], ["demo"], ["grade"], ["batch"], ["look", "list"], ["look", "show"],
     ["lut", "info"], ["lut", "convert"], ["lut", "bake"], ["lut", "apply"],
     ["lens", "list"], ["lens", "find"], ["lens", "show"], ["lens", "identify"],
-    ["lens", "import-db"],
+    ["lens", "import-db"], ["lens", "calibrate"], ["look", "import"], ["look", "export"],
+    ["view"],
 ]  # fmt: skip
 COMMANDS = [[], ["look"], ["lut"], ["lens"], *LEAVES]
 
@@ -257,6 +258,18 @@ def test_lens_profile_option(tmp_path, sim_dng):
         run_lsq("develop", sim_dng.path, "-o", out, "--lens-profile", tmp_path / "nope.xml")
     )
     assert "nope.xml" in line
+    rejected = tmp_path / "nomount.xml"  # lensfun prints its own warning on stderr for this
+    rejected.write_text(LENS_XML.replace("    <mount>Leica L</mount>\n", ""))
+    line = _one_line_exit_2(run_lsq("develop", sim_dng.path, "-o", out, "--lens-profile", rejected))
+    assert "nomount.xml" in line
+
+
+def test_look_and_input_names_ignore_case_in_lut_bake(tmp_path):
+    out = tmp_path / "t.cube"
+    result = run_lsq("lut", "bake", "--look", "Teal-Orange", "--input", "VLog", "--size", "17",
+                     "-o", out)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert out.is_file()
 
 
 def test_develop_creates_a_missing_output_folder(tmp_path, sim_dng):

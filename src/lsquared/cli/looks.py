@@ -70,7 +70,7 @@ def look_import(
             rc.load(recipe_file)  # refuse what is not a valid recipe
             path = catalog.import_recipe(recipe_file, name)
         else:
-            _check_input(input_name)
+            input_name = _check_input(input_name)
             read_lut(source)  # refuse what is not a LUT, with its line
             path = catalog.import_lut(source, name, input_name)
     typer.echo(f"look {name}: {path}")
@@ -105,7 +105,7 @@ def look_export(
             with atomic_output(out) as tmp:
                 tmp.write_text(look.text, encoding="utf-8")
         else:
-            _check_input(input_name)
+            input_name = _check_input(input_name)
             recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), name)
             _bake_to(recipe, input_name, 17 if to.lower() == "vlt" else 33, out)
     typer.echo(f"wrote {out}")
@@ -177,7 +177,7 @@ def lut_convert(
     from lsquared.looks.files import read_lut, write_lut
 
     with errors_as_one_line():
-        _check_input(input_name)
+        input_name = _check_input(input_name)
         source = read_lut(src)
         _, _, notes = write_lut(source, dst, size)
         _report(notes)
@@ -217,7 +217,7 @@ def lut_bake(
     from lsquared.pipeline import recipe as rc
 
     with errors_as_one_line():
-        _check_input(input_name)
+        input_name = _check_input(input_name)
         vlt = out.suffix.lower() == ".vlt"
         if vlt and size not in (None, 17):
             raise RecipeError("--size", f"{size}: a .vlt is always 17 points; omit --size")
@@ -238,11 +238,13 @@ def lut_bake(
             _print_fidelity(recipe, input_name, out, "the recipe")
 
 
-def _check_input(input_name: str) -> None:
+def _check_input(input_name: str) -> str:
+    """The ``--input`` of a look or LUT command, in lower case (what it names, in any case)."""
     from lsquared.errors import RecipeError
 
-    if input_name not in ("vlog", "llog", "rec709"):
+    if input_name.lower() not in ("vlog", "llog", "rec709"):
         raise RecipeError("--input", f"{input_name!r}: choose vlog, llog or rec709")
+    return input_name.lower()
 
 
 def _print_fidelity(reference, input_name: str, path: Path, against: str) -> None:

@@ -23,9 +23,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
-import os
-import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,6 +31,7 @@ import numpy as np
 from lsquared.errors import InputError, UnsupportedError
 from lsquared.image import Encoding, Image
 from lsquared.io import dngraw, meta, opcodes
+from lsquared.io.native import native_stderr_silenced
 from lsquared.metadata import ColorCalibration, Metadata
 
 DEMOSAIC = ("AHD", "AAHD", "DCB", "DHT", "PPG", "VNG", "LINEAR")
@@ -95,27 +93,10 @@ def supported_demosaic() -> tuple[str, ...]:
     return tuple(a for a in DEMOSAIC if rawpy.DemosaicAlgorithm[a].isSupported)
 
 
-@contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
-    """LibRaw reports data errors by printing to the C ``stderr``; keep that off the user's
-    terminal (our one-line error says what went wrong) by pointing fd 2 at /dev/null while
-    LibRaw runs."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 def _open_checked(path: Path):
     rawpy = _rawpy()
     try:
-        with _native_stderr_silenced():
+        with native_stderr_silenced():
             return rawpy.imread(str(path))
     except rawpy.LibRawFileUnsupportedError:
         raise InputError(path, "not a RAW file LibRaw can read") from None
@@ -361,7 +342,7 @@ class RawFile:
                 self._write_stage2_into_libraw()
             if _decode_threads is not None:
                 _apply_openmp_threads(_decode_threads)
-            with _native_stderr_silenced():
+            with native_stderr_silenced():
                 rgb16 = self._raw.postprocess(
                     demosaic_algorithm=rawpy.DemosaicAlgorithm[demosaic],
                     output_color=rawpy.ColorSpace.raw,

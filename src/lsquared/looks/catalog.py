@@ -65,7 +65,8 @@ def _look(name: str, text: str, folder: Path | None) -> Look:
 
 
 def get(name: str) -> Look:
-    """A look by name (built-in first); RecipeError lists the valid names."""
+    """A look by name, in any case (built-in first); RecipeError lists the valid names."""
+    name = name.lower()
     path = _files() / f"{name}.toml"
     if path.is_file():
         return _look(name, path.read_text(encoding="utf-8"), None)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from lsquared.errors import LensError
 from lsquared.io.atomic import atomic_output
+from lsquared.io.native import native_stderr_silenced
 
 MOUNT_ALIASES = {"L": "Leica L", "M": "Leica M", "MFT": "Micro 4/3 System"}
 ATTRIBUTION = """Lens profiles from the lensfun database (https://lensfun.github.io),
@@ -181,7 +182,10 @@ def lookup_in_file(path: str | Path, model: str | None) -> object:
         converted = Path(tmp) / path.name
         converted.write_bytes(data)
         try:
-            db = lensfunpy.Database(paths=[str(converted)], load_common=False, load_bundled=False)
+            with native_stderr_silenced():  # lensfun's own warnings on entries it rejects
+                db = lensfunpy.Database(
+                    paths=[str(converted)], load_common=False, load_bundled=False
+                )
         except lensfunpy.XMLFormatError:
             raise LensError(
                 path, "lensfun rejected the profile (not a valid lens database)"
