@@ -181,11 +181,16 @@ class RawFile:
         except rawpy.LibRawError as e:
             self.close()
             raise InputError(path, f"corrupt RAW metadata: {e}") from None
-        if self._dng is not None:
-            lens_opcodes = self._dng.lens_opcodes()
+        md = meta.metadata_from_exif(path, exif)
+        if self._dng is not None:  # in the upright frame the decoded image will have
+            quarter, mirror = self._turns(md.orientation)
+            width, height = self._dng.active_size
+            lens_opcodes = tuple(
+                opcodes.turned(op, quarter, mirror, width, height)
+                for op in self._dng.lens_opcodes()
+            )
         else:
             lens_opcodes = meta.opcode_lists(path, exif)
-        md = meta.metadata_from_exif(path, exif)
         self.metadata: Metadata = md.with_(
             calibration=calibration,
             image_size=self._output_size(md.orientation),
@@ -229,7 +234,8 @@ class RawFile:
         (cfa H x W, pattern 2 x 2 -> H x W x 3) demosaics what LibRaw cannot read."""
         list3 = self._dng.pixel_opcodes() if self._dng is not None else ()
         if self._own:
-            pixels, turns = self._decode_own(cfa_demosaic), self._own_turns()
+            pixels = self._decode_own(cfa_demosaic)
+            turns = self._turns(self.metadata.orientation)
         else:  # list 3's areas are in the stored frame: LibRaw turns afterwards, here
             pixels, turns = self._decode_libraw(demosaic, keep_frame=bool(list3))
         if list3:
@@ -239,10 +245,13 @@ class RawFile:
         md = self.metadata.with_(grey_world_neutral=grey_world_neutral(pixels))
         return Image(pixels, CAMERA_RAW, md)
 
-    def _own_turns(self) -> tuple[int, bool]:
+    def _turns(self, orientation: int) -> tuple[int, bool]:
         """Quarter turns counter-clockwise and a left-right mirror (applied first) that make
-        the stored frame upright, from the EXIF Orientation (TIFF 6.0, tag 274)."""
-        return ORIENTATION_TURNS.get(self.metadata.orientation, (0, False))
+        the stored frame upright: from the EXIF Orientation (TIFF 6.0, tag 274) for the own
+        decode, LibRaw's ``flip`` otherwise."""
+        if self._raw is not None:
+            return LIBRAW_FLIP_TURNS.get(self._raw.sizes.flip, (0, False))
+        return ORIENTATION_TURNS.get(orientation, (0, False))
 
     def _decode_own(self, cfa_demosaic) -> np.ndarray:
         """tifffile + imagecodecs decode, the stage-2 image, demosaiced if CFA."""
