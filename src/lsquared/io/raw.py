@@ -197,6 +197,19 @@ class RawFile:
             lens_opcodes=lens_opcodes,
         )
 
+    def opcode_notes(self) -> tuple[str, ...]:
+        """What decoding applies of the DNG's opcode lists, one line per list (``--explain``);
+        list 3's lens opcodes are the lens stage's and named there."""
+        if self._dng is None:
+            return ()
+        stages = ("the stored values", "the linearised CFA data", "camera RGB")
+        notes = []
+        for n, (ops, stage) in enumerate(zip(self._dng.opcode_lists, stages, strict=True), 1):
+            applied = [op.name for op in ops if n != 3 or op.id not in opcodes.LENS_IDS]
+            if applied:
+                notes.append(f"raw: OpcodeList{n} on {stage}: {', '.join(applied)}")
+        return tuple(notes)
+
     def _output_size(self, orientation: int) -> tuple[int, int]:
         """(width, height) of the decoded image: LibRaw's, or the DNG's active area after
         any TrimBounds in list 3."""
