@@ -773,13 +773,18 @@ def _decode_and_compile(
     with raw.open_raw(source) as rawfile:
         if recipe.white_balance.mode == "auto":
             image = rawfile.decode(recipe.demosaic.algorithm, _cfa_demosaic(recipe))
-            return image, build(recipe, image.metadata, image.encoding, renderer)
-        with ThreadPoolExecutor(1, thread_name_prefix="lsq-decode") as pool:
-            decoding = pool.submit(rawfile.decode, recipe.demosaic.algorithm, _cfa_demosaic(recipe))
-            try:
-                processor = build(recipe, rawfile.metadata, raw.CAMERA_RAW, renderer)
-            finally:
-                image = decoding.result()
+            processor = build(recipe, image.metadata, image.encoding, renderer)
+        else:
+            with ThreadPoolExecutor(1, thread_name_prefix="lsq-decode") as pool:
+                decoding = pool.submit(
+                    rawfile.decode, recipe.demosaic.algorithm, _cfa_demosaic(recipe)
+                )
+                try:
+                    processor = build(recipe, rawfile.metadata, raw.CAMERA_RAW, renderer)
+                finally:
+                    image = decoding.result()
+        if rawfile.opcode_notes():  # applied while decoding: said in --explain too
+            processor = replace(processor, notes=(*processor.notes, *rawfile.opcode_notes()))
     return image, processor
 
 

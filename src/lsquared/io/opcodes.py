@@ -546,3 +546,41 @@ def apply_list(
         else:
             raise ValueError(f"{op.name} cannot be applied to pixels here")
     return image
+
+
+def turned(op: Opcode, quarter: int, mirror: bool, width: int, height: int) -> Opcode:
+    """A list-3 lens opcode of a ``width`` x ``height`` stored image, re-expressed for the
+    image turned upright (mirrored left-right first, then ``quarter`` turns counter-clockwise,
+    as numpy's rot90). The optical centre moves with the pixels: a warp's as a pixel index
+    (the SDK evaluates warps at indices), a vignette's as a point of [0, W] x [0, H] (it is
+    evaluated at pixel centres); a warp's tangential terms (kt1, kt0) turn as a vector."""
+    if op.id not in LENS_IDS or (quarter % 4 == 0 and not mirror):
+        return op
+    index = op.id != FIX_VIGNETTE_RADIAL
+    x, y = op.params["center"][0] * width, op.params["center"][1] * height
+    linear = np.eye(2)
+    if mirror:
+        x = (width - 1 - x) if index else (width - x)
+        linear = np.diag([-1.0, 1.0]) @ linear
+    for _ in range(quarter % 4):
+        x, y = y, ((width - 1 - x) if index else (width - x))
+        width, height = height, width
+        linear = np.array([[0.0, 1.0], [-1.0, 0.0]]) @ linear
+    params = dict(op.params, center=(x / width, y / height))
+    if op.id == WARP_RECTILINEAR:
+        params["planes"] = [
+            (*plane[:4], *_turned_tangential(plane[4], plane[5], linear))
+            for plane in params["planes"]
+        ]
+    elif op.id == WARP_RECTILINEAR2:
+        params["planes"] = [
+            dict(plane, tangential=_turned_tangential(*plane["tangential"], linear))
+            for plane in params["planes"]
+        ]
+    return Opcode(op.id, op.flags, params)
+
+
+def _turned_tangential(kt0: float, kt1: float, linear: np.ndarray) -> tuple[float, float]:
+    """(kt0, kt1) after the image turns: (kt1, kt0) is the decentring vector in (h, v)."""
+    h, v = linear @ np.array([kt1, kt0])
+    return float(v), float(h)

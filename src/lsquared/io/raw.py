@@ -168,16 +168,34 @@ class RawFile:
         except rawpy.LibRawError as e:
             self.close()
             raise InputError(path, f"corrupt RAW metadata: {e}") from None
-        if self._dng is not None:
-            lens_opcodes = self._dng.lens_opcodes()
+        md = meta.metadata_from_exif(path, exif)
+        if self._dng is not None:  # in the upright frame the decoded image will have
+            quarter, mirror = self._turns(md.orientation)
+            width, height = self._dng.active_size
+            lens_opcodes = tuple(
+                opcodes.turned(op, quarter, mirror, width, height)
+                for op in self._dng.lens_opcodes()
+            )
         else:
             lens_opcodes = meta.opcode_lists(path, exif)
-        md = meta.metadata_from_exif(path, exif)
         self.metadata: Metadata = md.with_(
             calibration=calibration,
             image_size=self._output_size(md.orientation),
             lens_opcodes=lens_opcodes,
         )
+
+    def opcode_notes(self) -> tuple[str, ...]:
+        """What decoding applies of the DNG's opcode lists, one line per list (``--explain``);
+        list 3's lens opcodes are the lens stage's and named there."""
+        if self._dng is None:
+            return ()
+        stages = ("the stored values", "the linearised CFA data", "camera RGB")
+        notes = []
+        for n, (ops, stage) in enumerate(zip(self._dng.opcode_lists, stages, strict=True), 1):
+            applied = [op.name for op in ops if n != 3 or op.id not in opcodes.LENS_IDS]
+            if applied:
+                notes.append(f"raw: OpcodeList{n} on {stage}: {', '.join(applied)}")
+        return tuple(notes)
 
     def _output_size(self, orientation: int) -> tuple[int, int]:
         """(width, height) of the decoded image: LibRaw's, or the DNG's active area after
@@ -218,10 +236,11 @@ class RawFile:
         list3 = self._dng.pixel_opcodes() if self._dng is not None else ()
         pattern = self._bayer_pattern() if not self._own and demosaic in OWN_DEMOSAIC else None
         if self._own:
-            pixels, turns = self._decode_own(cfa_demosaic), self._own_turns()
+            pixels = self._decode_own(cfa_demosaic)
+            turns = self._turns(self.metadata.orientation)
         elif pattern is not None:  # the stored frame, like LibRaw's with keep_frame
             pixels = self._decode_libraw_cfa(cfa_demosaic, pattern)
-            turns = LIBRAW_FLIP_TURNS.get(self._raw.sizes.flip, (0, False))
+            turns = self._turns(self.metadata.orientation)
         else:  # list 3's areas are in the stored frame: LibRaw turns afterwards, here
             algorithm = "AHD" if demosaic in OWN_DEMOSAIC else demosaic
             pixels, turns = self._decode_libraw(algorithm, keep_frame=bool(list3))
@@ -232,10 +251,13 @@ class RawFile:
         md = self.metadata.with_(grey_world_neutral=grey_world_neutral(pixels))
         return Image(pixels, CAMERA_RAW, md)
 
-    def _own_turns(self) -> tuple[int, bool]:
+    def _turns(self, orientation: int) -> tuple[int, bool]:
         """Quarter turns counter-clockwise and a left-right mirror (applied first) that make
-        the stored frame upright, from the EXIF Orientation (TIFF 6.0, tag 274)."""
-        return ORIENTATION_TURNS.get(self.metadata.orientation, (0, False))
+        the stored frame upright: from the EXIF Orientation (TIFF 6.0, tag 274) for the own
+        decode, LibRaw's ``flip`` otherwise."""
+        if self._raw is not None:
+            return LIBRAW_FLIP_TURNS.get(self._raw.sizes.flip, (0, False))
+        return ORIENTATION_TURNS.get(orientation, (0, False))
 
     def _decode_own(self, cfa_demosaic) -> np.ndarray:
         """tifffile + imagecodecs decode, the stage-2 image, demosaiced if CFA."""

@@ -47,8 +47,9 @@ def test_the_sdk_reads_the_shaded_dng_without_a_warning(shaded_dng):
 def test_per_site_gain_maps_flatten_the_field(shaded_dng, tmp_path):
     out = tmp_path / "flat.tif"
     result = run_lsq("develop", shaded_dng, "-o", out, "--format", "tif32",
-                     "--space", "linear-rec2020", "--lens", "none")  # fmt: skip
+                     "--space", "linear-rec2020", "--lens", "none", "--explain")  # fmt: skip
     assert result.returncode == 0, result.stderr
+    assert "OpcodeList2 on the linearised CFA data: GainMap, GainMap" in result.stdout
     image = tifffile.imread(out)[8:-8, 8:-8]
     centre = image[H // 2 - 14 : H // 2 - 2, W // 2 - 14 : W // 2 - 2].mean(axis=(0, 1))
     for corner in (image[:12, :12], image[:12, -12:], image[-12:, :12], image[-12:, -12:]):
