@@ -275,3 +275,30 @@ def write_shot(path, rgb, lens_name, focal, aperture, make="Panasonic", model="D
             "Exif.Photo.FNumber": f"{round(aperture * 10)}/10",
         })  # fmt: skip
     return path
+
+
+#: line-chart shots: (angle of the lines in degrees, phase of the first line in spacings);
+#: four directions, so that every part of the frame has lines across its radius
+LINE_SHOTS = [(0.0, 0.0), (90.0, 0.3), (30.0, 0.6), (-60.0, 0.1)]
+
+
+def render_lines(
+    name, focal, w, h, angle, phase=0.0, spacing=0.06, width=0.012, blur=1.4, noise=0.004, seed=0
+) -> np.ndarray:
+    """A recorded shot of a printed chart of parallel dark lines (straight in the corrected
+    image) at ``angle`` degrees, ``spacing`` and ``width`` as fractions of the frame width,
+    filling the frame; anti-aliased over the pixel's footprint, blurred, with noise."""
+    maps = inverse_maps(name, focal, w, h)
+    t = np.radians(angle)
+    normal = np.array([-np.sin(t), np.cos(t)])
+    out = np.empty((h, w, 3), np.float32)
+    for c in range(3):
+        ux, uy = maps[c]
+        d = ((ux - (w - 1) / 2) * normal[0] + (uy - (h - 1) / 2) * normal[1]) / (spacing * w)
+        d = d - phase
+        dist = np.abs(d - np.round(d)) * spacing * w  # pixels from the nearest line's axis
+        ink = np.clip(width * w / 2 - dist + 0.5, 0, 1)  # box of the line's width, 1 px ramp
+        out[..., c] = ndimage.gaussian_filter(0.85 - 0.75 * ink, blur)
+    rng = np.random.default_rng(seed)
+    out += rng.normal(0, 1, out.shape).astype(np.float32) * noise * np.sqrt(out)
+    return np.clip(out, 0, 1)

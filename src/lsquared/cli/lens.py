@@ -153,7 +153,7 @@ def _print_fits(result) -> None:
 @lens_app.command("calibrate")
 def lens_calibrate(
     shots: list[Path] = typer.Argument(
-        ..., help="Chessboard and flat-field shots (RAW, TIFF, PNG, JPEG)."
+        ..., help="Chessboard, straight-line and flat-field shots (RAW, TIFF, PNG, JPEG)."
     ),
     output: Path = typer.Option(..., "-o", "--output", help="The lensfun XML profile to write."),
     lens: str | None = typer.Option(None, "--lens", help="Lens model, when EXIF lacks it."),
@@ -181,7 +181,8 @@ def lens_calibrate(
     ),
 ) -> None:
     """Make a lensfun profile for a lens: distortion and TCA from chessboard shots,
-    vignetting from flat fields (several apertures), or distortion from RAW + JPEG pairs.
+    distortion from shots of straight lines (a line chart, a building), vignetting from
+    flat fields (several apertures), or distortion from RAW + JPEG pairs.
     Unusable shots are named with the reason; exit 1 when some were, 2 when nothing fits.
 
     Example: lsq lens calibrate chart/*.RW2 flat/*.RW2 --board 9x6 -o my-lens.xml --report rep

@@ -203,6 +203,8 @@ def test_bad_shots_are_named_and_the_fit_goes_on(bad_shots):
     for key, reason in reasons.items():
         assert any(ln.startswith(f"lsq: {bad[key]}: ") and reason in ln for ln in lines), key
     assert any(ln.startswith(f"lsq: {cs.ZOOM}: too few focal lengths") for ln in lines)
+    # neither a board nor lines: the line names both searches
+    assert any(f"lsq: {bad['nochart']}: " in ln and "long straight lines" in ln for ln in lines)
     assert out.is_file() and len(_loaded_all(out)) == 2  # the prime and the zoom
 
 
