@@ -131,7 +131,7 @@ def _print_fits(result) -> None:
             terms = " ".join(f"{t:+.6f}" for t in d.terms)
             typer.echo(
                 f"  distortion {d.model:6s} {focal:g} mm  {terms}  residual {d.rms_px:.3f} px RMS,"
-                f" {d.max_px:.3f} max ({d.used} corners, {d.dropped} dropped)"
+                f" {d.max_px:.3f} max ({d.used} points, {d.dropped} dropped)"
             )
         for pair in lens.pairs:
             typer.echo(
@@ -142,6 +142,13 @@ def _print_fits(result) -> None:
             terms = " ".join(f"{v:.6f}" for v in t.terms)
             typer.echo(
                 f"  tca        {t.model:6s} {focal:g} mm  {terms}  residual {t.rms_px:.3f} px"
+            )
+        for focal, (ours, theirs) in sorted(lens.tca_not_corrected.items()):
+            raw = "/".join(f"{v:+.3f}" for v in ours.peak_px)
+            jpeg = "/".join(f"{v:+.3f}" for v in theirs.peak_px)
+            typer.echo(
+                f"  tca        {focal:g} mm  not corrected by the JPEGs (largest red/blue shift"
+                f" {raw} px in the RAWs, {jpeg} px in the JPEGs): none written"
             )
         for (focal, aperture), v in sorted(lens.vignetting.items()):
             terms = " ".join(f"{k:+.4f}" for k in v.terms)

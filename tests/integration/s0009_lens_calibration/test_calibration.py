@@ -137,14 +137,14 @@ def test_develop_uses_the_profile(calibrated, sim_dng, tmp_path):
 
 @pytest.fixture(scope="module")
 def jpeg_pairs(tmp_path_factory):
-    """Two RAW + in-camera JPEG pairs of textured scenes: the 'RAW' is the uncorrected
-    recorded view (16-bit linear TIFF with EXIF, lateral CA, blur, noise); the JPEG the
-    ideal view zoomed 3 % to hide the borders, resized to 1200 x 800, defocused and
-    compressed at quality 90."""
+    """Two RAW + in-camera JPEG pairs of scenes with sharp-edged shapes: the 'RAW' is the
+    uncorrected recorded view (16-bit linear TIFF with EXIF, lateral CA, blur, noise); the
+    JPEG the ideal view (distortion and TCA corrected) zoomed 3 % to hide the borders,
+    resized to 1200 x 800, defocused and compressed at quality 90 (4:2:0)."""
     folder = tmp_path_factory.mktemp("pairs")
     files = []
     for seed in (1, 2):
-        scene = cs.texture(W, H, seed)
+        scene = cs.texture(W, H, seed, edges=True)
         files.append(cs.write_shot(folder / f"P{seed}.tif",
                                    cs.render_scene(LENS, FOCAL, W, H, scene, seed=seed),
                                    LENS, FOCAL, 5.6))  # fmt: skip
@@ -167,6 +167,32 @@ def test_from_jpeg_recovers_the_distortion_on_24mp(jpeg_pairs):
 
     err = np.hypot(*np.moveaxis(points(fitted) - points(cs.lens(LENS)), -1, 0))
     assert np.sqrt(np.mean(err**2)) <= 0.2, (np.sqrt(np.mean(err**2)), err.max())
+    # the JPEGs correct TCA: the RAWs' lateral colour is written, red and blue against
+    # green within 0.05 px of the true profile's through lensfun's Modifier
+    assert "tca        poly3" in result.stdout
+    fitted_rgb = _modifier_points(fitted, FOCAL, BW, BH, xs, ys)
+    truth_rgb = _modifier_points(cs.lens(LENS), FOCAL, BW, BH, xs, ys)
+    for c in (0, 2):
+        lateral = (fitted_rgb[..., c, :] - fitted_rgb[..., 1, :]) - (
+            truth_rgb[..., c, :] - truth_rgb[..., 1, :]
+        )
+        assert np.hypot(*np.moveaxis(lateral, -1, 0)).max() <= 0.05, c
+
+
+def test_a_jpeg_that_keeps_the_lateral_colour_gives_no_tca(tmp_path):
+    """The camera corrected the distortion only (green's map for every channel): the
+    JPEG keeps the lens's lateral colour, no TCA is written and the output says so."""
+    scene = cs.texture(W, H, 4, edges=True)
+    files = [
+        cs.write_shot(tmp_path / "P4.tif", cs.render_scene(LENS, FOCAL, W, H, scene, seed=4),
+                      LENS, FOCAL, 5.6),
+        cs.camera_jpeg(tmp_path / "P4.jpg", W, H, scene, 1200, 800, keeps_tca=(LENS, FOCAL)),
+    ]  # fmt: skip
+    out = tmp_path / "kept.xml"
+    result = run_lsq("lens", "calibrate", "--from-jpeg", *files, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert "not corrected by the JPEGs" in result.stdout, result.stdout
+    assert _loaded(out).interpolate_tca(FOCAL) is None
 
 
 @pytest.fixture(scope="module")

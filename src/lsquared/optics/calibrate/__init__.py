@@ -92,6 +92,8 @@ class LensResult:
     vignetting: dict[tuple[float, float], fit.VignettingFit] = field(default_factory=dict)
     shots: dict[str, list[Path]] = field(default_factory=dict)  # chart | flat-field -> used
     pairs: list = field(default_factory=list)  # from-JPEG: fromjpeg.PairFit per pair used
+    #: from-JPEG: focal lengths whose JPEGs do not correct TCA: (RAW's fit, JPEG's fit)
+    tca_not_corrected: dict[float, tuple[fit.TcaFit, fit.TcaFit]] = field(default_factory=dict)
 
 
 @dataclass

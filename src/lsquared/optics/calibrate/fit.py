@@ -197,22 +197,23 @@ class TcaFit:
     terms: tuple[float, ...]  # lensfun order: linear (kr, kb); poly3 (vr, vb, cr, cb, br, bb)
     rms_px: float  # red and blue residuals after the fit
     used: int
-    #: red and blue shift against green at the frame's corner (pixels, along the radius),
-    #: and the standard error of each from the fit's residuals
-    corner_px: tuple[float, float] = (0.0, 0.0)
-    corner_sigma_px: tuple[float, float] = (0.0, 0.0)
+    #: red's and blue's largest shift against green over the frame (pixels, along the
+    #: radius), and the standard error of each from the fit's residuals
+    peak_px: tuple[float, float] = (0.0, 0.0)
+    peak_sigma_px: tuple[float, float] = (0.0, 0.0)
+    floor_px: float = 0.0  # TCA_MIN of the frame's half diagonal
 
     @property
     def significant(self) -> bool:
-        """A shift at the corner of at least ``TCA_MIN_PX`` and ``TCA_SIGMAS`` standard
-        errors, in red or blue."""
+        """A peak shift of at least ``TCA_MIN`` of the half diagonal and ``TCA_SIGMAS``
+        standard errors, in red or blue."""
         return any(
-            abs(s) >= max(TCA_MIN_PX, TCA_SIGMAS * e)
-            for s, e in zip(self.corner_px, self.corner_sigma_px, strict=True)
+            abs(s) >= max(self.floor_px, TCA_SIGMAS * e)
+            for s, e in zip(self.peak_px, self.peak_sigma_px, strict=True)
         )
 
 
-TCA_MIN_PX = 0.05
+TCA_MIN = 5e-5  # 0.18 px on a 6000 x 4000 frame
 TCA_SIGMAS = 5.0
 
 
@@ -220,7 +221,7 @@ def fit_tca(
     frame: Frame, green: np.ndarray, red: np.ndarray, blue: np.ndarray, model: str = "poly3"
 ) -> TcaFit:
     """lensfun's TCA terms from matching recorded positions (N, 2) of the three channels;
-    the corner shifts' standard errors from the least-squares covariance
+    the peak shifts' standard errors from the least-squares covariance
     ``sigma^2 (A^T A)^-1`` (sigma from the residuals)."""
     g = frame.normalised(green)
     r = np.hypot(*g.T)
@@ -228,9 +229,10 @@ def fit_tca(
     design = np.concatenate(
         [g[:, :1] * r[:, None] ** np.arange(powers), g[:, 1:] * r[:, None] ** np.arange(powers)]
     )
-    corner = np.hypot(frame.width - 1, frame.height - 1) / 2 / frame.scale
-    # radial shift at the corner, per unit of each term: (f(r) - 1) r, in pixels
-    gradient = corner ** np.arange(1, powers + 1) * frame.scale
+    half_diagonal = np.hypot(frame.width - 1, frame.height - 1) / 2
+    radii = np.linspace(0, half_diagonal / frame.scale, 64)
+    # radial shift (f(r) - 1) r in pixels per unit of each term (v - 1, c, b)
+    along = radii[:, None] ** np.arange(1, powers + 1) * frame.scale
     coefs, residuals, shifts, sigmas = [], [], [], []
     for other in (red, blue):
         target = frame.normalised(other)
@@ -239,12 +241,16 @@ def fit_tca(
         coefs.append(c)
         res = rhs - design @ c
         residuals.append(res * frame.scale)
-        cov = np.linalg.pinv(design.T @ design) * np.mean(res**2) * len(rhs) / max(
-            len(rhs) - powers, 1
+        cov = (
+            np.linalg.pinv(design.T @ design)
+            * np.mean(res**2)
+            * len(rhs)
+            / max(len(rhs) - powers, 1)
         )
-        shifts.append(float(((c[0] - 1) + c[1:] @ corner ** np.arange(1, powers)) * corner
-                            * frame.scale))  # fmt: skip
-        sigmas.append(float(np.sqrt(gradient @ cov @ gradient)))
+        shift = along @ (c - np.eye(powers)[0])
+        peak = int(np.argmax(np.abs(shift)))
+        shifts.append(float(shift[peak]))
+        sigmas.append(float(np.sqrt(along[peak] @ cov @ along[peak])))
     terms = (
         (coefs[0][0], coefs[1][0])
         if model == "linear"
@@ -253,7 +259,7 @@ def fit_tca(
     res = np.concatenate(residuals)
     return TcaFit(
         model, tuple(float(t) for t in terms), float(np.sqrt(np.mean(res**2)) * np.sqrt(2)),
-        len(g), (shifts[0], shifts[1]), (sigmas[0], sigmas[1]),
+        len(g), (shifts[0], shifts[1]), (sigmas[0], sigmas[1]), TCA_MIN * half_diagonal,
     )  # fmt: skip
 
 
