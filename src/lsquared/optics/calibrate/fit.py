@@ -5,7 +5,8 @@ against lensfun's Modifier): a corrected point u goes to the recorded point
 ``source_coordinates(profile, u)``, so a fit needs no inverse and uses lensfun's coordinate
 normalisation (r = 1 at half the shorter side, centre (W - 1)/2, (H - 1)/2) by
 construction. The profile is fitted for the frame it was shot on (calibration crop and
-aspect equal the image's), so lensfun's crop scaling ``cc`` is 1.
+aspect W / H, as the XML records them); lensfun's crop scaling ``cc`` is then 1 to within
+1e-4 (it takes the image's aspect as (W - 1) / (H - 1)), and the forward model includes it.
 
 - Distortion from a planar chart (Zhang 2000, "A flexible new technique for camera
   calibration", with lensfun's radial model in place of Brown's): every shot's board plane
