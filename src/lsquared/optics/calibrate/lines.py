@@ -24,11 +24,13 @@ MAX_BEND = 0.03  # largest distance from the chord, as a fraction of the length
 MAX_THICKNESS = 1.6  # edge pixels per pixel of length (a thin chain, no branches)
 POINTS_PER_LINE = 300  # the fit uses at most this many points of a line, evenly spread
 BORDER = 4  # pixels at the frame's edge, where the filters see the border
+SIZE = 2000  # longest side lines are found and placed at (area-averaged; a linear,
+# symmetric filter keeps edge positions, and Canny's fixed thresholds see soft 24 MP edges)
 
 
-def _edges(green: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Canny edge map of the gamma-encoded grey, the linear green smoothed by a Gaussian of
-    1 px, and its gradients."""
+def _edges(green: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Canny edge map of the gamma-encoded grey (the green smoothed by a Gaussian of 1 px)
+    and the smoothed green's gradients."""
     import cv2
 
     smooth = cv2.GaussianBlur(green.astype(np.float32), (0, 0), 1.0)
@@ -36,26 +38,26 @@ def _edges(green: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
     top = max(float(np.percentile(smooth, 99.5)), 1e-6)
     grey = ((np.clip(smooth / top, 0, 1) ** (1 / 2.2)) * 255 + 0.5).astype(np.uint8)
-    return cv2.Canny(grey, 30, 90, L2gradient=True), smooth, gx, gy
+    return cv2.Canny(grey, 30, 90, L2gradient=True), gx, gy
 
 
-PROFILE = np.arange(-2.0, 2.01, 0.5)  # samples across an edge, pixels along the gradient
+PROFILE = np.arange(-2.0, 2.01, 0.5)  # samples across an edge, in steps along the gradient
 
 
-def _subpixel(ys: np.ndarray, xs: np.ndarray, smooth: np.ndarray, gx, gy) -> np.ndarray:
-    """Edge pixels moved along the gradient to the inflection of a cubic fitted to the
-    intensity profile across the edge (at most one pixel)."""
+def _subpixel(points: np.ndarray, normals: np.ndarray, smooth: np.ndarray, step: float):
+    """Edge points (N, 2) moved along their normals to the inflection of a cubic fitted to
+    the intensity profile across the edge, sampled (bicubic, one call) every ``step``
+    pixels (at most one step)."""
     from scipy import ndimage
 
-    dx, dy = gx[ys, xs], gy[ys, xs]
-    norm = np.maximum(np.hypot(dx, dy), 1e-12)
-    nx, ny = dx / norm, dy / norm
-    samples = np.stack([ndimage.map_coordinates(smooth, [ys + t * ny, xs + t * nx], order=3,
-                                                mode="nearest") for t in PROFILE])  # fmt: skip
+    t = PROFILE[:, None] * step
+    xs = points[None, :, 0] + t * normals[None, :, 0]
+    ys = points[None, :, 1] + t * normals[None, :, 1]
+    samples = ndimage.map_coordinates(smooth, [ys, xs], order=3, mode="nearest")
     a3, a2, _, _ = np.linalg.lstsq(np.vander(PROFILE, 4), samples, rcond=None)[0]
     steep = np.abs(a3) > 1e-12
-    offset = np.clip(np.where(steep, -a2 / (3 * np.where(steep, a3, 1)), 0), -1, 1)
-    return np.stack([xs + offset * nx, ys + offset * ny], axis=-1)
+    offset = np.clip(np.where(steep, -a2 / (3 * np.where(steep, a3, 1)), 0), -1, 1) * step
+    return points + offset[:, None] * normals
 
 
 def _is_line(points: np.ndarray, min_length: float) -> bool:
@@ -72,10 +74,29 @@ def _is_line(points: np.ndarray, min_length: float) -> bool:
 
 def find_lines(rgb: np.ndarray) -> list[np.ndarray]:
     """Long straight-ish edges of the green channel: each (N, 2) recorded pixels (x, y),
-    at most ``POINTS_PER_LINE`` evenly spread points."""
+    at most ``POINTS_PER_LINE`` evenly spread points. Chains are found in the image
+    reduced to at most ``SIZE`` pixels on the long side; the points are placed at full
+    resolution (profile steps and smoothing scaled to match)."""
     import cv2
 
-    edges, smooth, gx, gy = _edges(rgb[..., 1])
+    from lsquared.optics.calibrate.chart import preview
+
+    small, f = preview(rgb[..., 1], SIZE)
+    chains, normals = _chains(small)
+    if not chains:
+        return []
+    smooth = cv2.GaussianBlur(np.ascontiguousarray(rgb[..., 1], np.float32), (0, 0), 1.0 / f)
+    points = (np.concatenate(chains) + 0.5) / f - 0.5
+    placed = _subpixel(points, np.concatenate(normals), smooth, 1.0 / f)
+    return np.split(placed, np.cumsum([len(c) for c in chains])[:-1])
+
+
+def _chains(green: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Pixel positions (x, y) of the long straight edge chains of an image, and the unit
+    gradient direction at each."""
+    import cv2
+
+    edges, gx, gy = _edges(green)
     count, labels = cv2.connectedComponents(edges, connectivity=8)
     ys, xs = np.nonzero(labels)
     h, w = labels.shape
@@ -85,16 +106,16 @@ def find_lines(rgb: np.ndarray) -> list[np.ndarray]:
     order = np.argsort(ids, kind="stable")
     ys, xs, ids = ys[order], xs[order], ids[order]
     starts = np.searchsorted(ids, np.arange(1, count + 1))
-    min_length = MIN_LENGTH * min(rgb.shape[:2])
-    chosen = []  # indices of the points kept, per line
+    min_length = MIN_LENGTH * min(green.shape)
+    chains, normals = [], []
     for i in range(count - 1):
         if starts[i + 1] - starts[i] < min_length:
             continue
         sel = np.arange(starts[i], starts[i + 1])
-        if _is_line(np.stack([xs[sel], ys[sel]], axis=-1).astype(np.float64), min_length):
-            chosen.append(sel[:: max(1, len(sel) // POINTS_PER_LINE)])
-    if not chosen:
-        return []
-    index = np.concatenate(chosen)
-    placed = _subpixel(ys[index], xs[index], smooth, gx, gy)
-    return np.split(placed, np.cumsum([len(c) for c in chosen])[:-1])
+        pts = np.stack([xs[sel], ys[sel]], axis=-1).astype(np.float64)
+        if _is_line(pts, min_length):
+            keep = slice(None, None, max(1, len(sel) // POINTS_PER_LINE))
+            g = np.stack([gx[ys[sel], xs[sel]], gy[ys[sel], xs[sel]]], axis=-1)[keep]
+            chains.append(pts[keep])
+            normals.append(g / np.maximum(np.hypot(*g.T), 1e-12)[:, None])
+    return chains, normals
