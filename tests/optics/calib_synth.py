@@ -204,13 +204,16 @@ def render_chart(name, focal, w, h, pose, blur=1.4, noise=0.004, seed=0) -> np.n
     return np.clip(out, 0, 1)
 
 
-def texture(w: int, h: int, seed: int = 0):
+def texture(w: int, h: int, seed: int = 0, edges: bool = False):
     """A scene with detail at several scales over the corrected plane (x from -0.25 w to
-    1.25 w): a function sampling it (cubic) at corrected positions."""
+    1.25 w): a function sampling it (cubic) at corrected positions. ``edges``: the detail
+    pushed through a steep sigmoid, shapes with sharp, high-contrast outlines (objects)."""
     rng = np.random.default_rng(seed)
     tw, th = int(0.75 * w), int(0.75 * h)  # half the resolution over 1.5 times the frame
     t = sum(wt * ndimage.gaussian_filter(rng.normal(size=(th, tw)), s)
             for s, wt in ((1.0, 0.5), (3.0, 1.5), (10.0, 4.0)))  # fmt: skip
+    if edges:
+        t = np.tanh(6 * (t - t.mean()) / t.std())
     t = 0.15 + 0.7 * (t - t.min()) / (t.max() - t.min())
 
     def sample(ux, uy):
@@ -228,20 +231,32 @@ def render_scene(name, focal, w, h, sample, blur=0.7, noise=0.003, seed=0) -> np
     return np.clip(out + rng.normal(0, noise, out.shape), 0, 1).astype(np.float32)
 
 
-def camera_jpeg(path, w, h, sample, jw, jh, zoom=1.03, blur=0.8, quality=90):
+def camera_jpeg(path, w, h, sample, jw, jh, zoom=1.03, blur=0.8, quality=90, keeps_tca=None):
     """The camera's corrected JPEG of the same scene: the ideal image, zoomed by ``zoom``
     to hide the borders, resized to jw x jh, defocused, sRGB-encoded, JPEG-compressed
-    (Pillow)."""
+    (Pillow, 4:2:0 chroma). ``keeps_tca`` = (lens, focal): the camera corrects only the
+    distortion (green's map applied to every channel), so each channel keeps the lens's
+    lateral colour."""
     from PIL import Image as PILImage
 
     k = (w / jw) / zoom
     qy, qx = np.mgrid[0:jh, 0:jw].astype(float)
     ux = (w - 1) / 2 + k * (qx - (jw - 1) / 2)
     uy = (h - 1) / 2 + k * (qy - (jh - 1) / 2)
-    v = ndimage.gaussian_filter(sample(ux, uy), blur)
+    if keeps_tca is None:
+        channels = [sample(ux, uy)] * 3
+    else:
+        green = _forward_splines(*keeps_tca, w, h)[1]
+        px, py = green[0].ev(uy, ux), green[1].ev(uy, ux)  # recorded green position
+        maps = inverse_maps(*keeps_tca, w, h)  # what each channel recorded there
+        channels = [
+            sample(*(ndimage.map_coordinates(maps[c, i], [py, px], order=1) for i in (0, 1)))
+            for c in range(3)
+        ]
+    v = np.stack([ndimage.gaussian_filter(ch, blur) for ch in channels], axis=-1)
     srgb = np.where(v <= 0.0031308, 12.92 * v, 1.055 * np.clip(v, 0, 1) ** (1 / 2.4) - 0.055)
-    rgb = np.repeat((np.clip(srgb, 0, 1) * 255 + 0.5).astype(np.uint8)[..., None], 3, axis=2)
-    PILImage.fromarray(rgb).save(path, quality=quality)
+    rgb = (np.clip(srgb, 0, 1) * 255 + 0.5).astype(np.uint8)
+    PILImage.fromarray(rgb).save(path, quality=quality, subsampling=2)  # 4:2:0
     return path
 
 
@@ -275,3 +290,30 @@ def write_shot(path, rgb, lens_name, focal, aperture, make="Panasonic", model="D
             "Exif.Photo.FNumber": f"{round(aperture * 10)}/10",
         })  # fmt: skip
     return path
+
+
+#: line-chart shots: (angle of the lines in degrees, phase of the first line in spacings);
+#: four directions, so that every part of the frame has lines across its radius
+LINE_SHOTS = [(0.0, 0.0), (90.0, 0.3), (30.0, 0.6), (-60.0, 0.1)]
+
+
+def render_lines(
+    name, focal, w, h, angle, phase=0.0, spacing=0.06, width=0.012, blur=1.4, noise=0.004, seed=0
+) -> np.ndarray:
+    """A recorded shot of a printed chart of parallel dark lines (straight in the corrected
+    image) at ``angle`` degrees, ``spacing`` and ``width`` as fractions of the frame width,
+    filling the frame; anti-aliased over the pixel's footprint, blurred, with noise."""
+    maps = inverse_maps(name, focal, w, h)
+    t = np.radians(angle)
+    normal = np.array([-np.sin(t), np.cos(t)])
+    out = np.empty((h, w, 3), np.float32)
+    for c in range(3):
+        ux, uy = maps[c]
+        d = ((ux - (w - 1) / 2) * normal[0] + (uy - (h - 1) / 2) * normal[1]) / (spacing * w)
+        d = d - phase
+        dist = np.abs(d - np.round(d)) * spacing * w  # pixels from the nearest line's axis
+        ink = np.clip(width * w / 2 - dist + 0.5, 0, 1)  # box of the line's width, 1 px ramp
+        out[..., c] = ndimage.gaussian_filter(0.85 - 0.75 * ink, blur)
+    rng = np.random.default_rng(seed)
+    out += rng.normal(0, 1, out.shape).astype(np.float32) * noise * np.sqrt(out)
+    return np.clip(out, 0, 1)

@@ -57,7 +57,7 @@ def test_fits_recover_lensfun_profiles_from_measured_corners(name, focal):
         for c in range(3):
             channels[c].append(rec[:, c])
     frame = fit.Frame(W, H)
-    d = fit.fit_chart_distortion(frame, views)
+    d = fit.fit_distortion(frame, views)
     r, g, b = (np.concatenate(c) for c in channels)
     t = fit.fit_tca(frame, g, r, b)
     dist, lateral = _map_errors(name, focal, (d.model, d.terms), (t.model, t.terms))
@@ -97,7 +97,7 @@ def test_poly3_model(tmp_path):
         rec = cs.true_coordinates(lens, 28.0, W, H, u[:, 0], u[:, 1],
                                   flags=lensfunpy.ModifyFlags.DISTORTION)  # fmt: skip
         views.append((_board(), rec[:, 1]))
-    d = fit.fit_chart_distortion(fit.Frame(W, H), views, "poly3")
+    d = fit.fit_distortion(fit.Frame(W, H), views, model="poly3")
     assert d.terms[0] == pytest.approx(-0.021, abs=2e-5)
 
 
@@ -164,3 +164,50 @@ def test_rendered_shots_give_the_true_profile(rendered, name, focal):
         gain = 1 / (1 + k1 * r**2 + k2 * r**4 + k3 * r**6)
         truth = cs.true_gain(name, focal, aperture, W, H)[::5, ::5]
         assert np.abs(gain / truth - 1).max() <= 0.01, aperture
+
+
+LINE_CASES = [(cs.ZOOM, 20.0), (cs.PRIMES[0], 24.0)]
+
+
+@pytest.fixture(scope="module")
+def line_shots(tmp_path_factory):
+    """Four shots of a printed chart of parallel dark lines (four directions) per case,
+    and one textured scene without lines, calibrated in one run of the Python API."""
+    from lsquared.optics import calibrate
+
+    folder = tmp_path_factory.mktemp("lines")
+    paths = []
+    for name, focal in LINE_CASES:
+        tag = f"{name.split('/')[0].replace(' ', '')}_{focal:g}"
+        for i, (angle, phase) in enumerate(cs.LINE_SHOTS):
+            paths.append(cs.write_shot(folder / f"{tag}_lines{i}.tif",
+                                       cs.render_lines(name, focal, W, H, angle, phase, seed=i),
+                                       name, focal, 8.0))  # fmt: skip
+    scene = cs.render_scene(cs.PRIMES[0], 24.0, W, H, cs.texture(W, H, 3))
+    nolines = cs.write_shot(folder / "scene.tif", scene, cs.PRIMES[0], 24.0, 8.0)
+    result = calibrate.calibrate([*paths, nolines], calibrate.Options(pattern=cs.PATTERN))
+    return {lens.calibration.model: lens for lens in result.lenses}, result, nolines
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "focal"), LINE_CASES, ids=["S 20-60 at 20mm", "S 24"])
+def test_line_shots_give_the_true_distortion(line_shots, name, focal):
+    """Straight-line shots (no chessboard found, long straight edges) give the distortion
+    within 0.1 px RMS and 0.3 px max of lensfun's map on a 6000 x 4000 frame."""
+    lenses, _, _ = line_shots
+    lens = lenses[name]
+    assert lens.shots == {"lines": lens.shots["lines"]} and len(lens.shots["lines"]) == 4
+    d = lens.distortion[focal]
+    assert focal not in lens.tca  # lines carry no TCA measurement
+    dist, _ = _map_errors(name, focal, (d.model, d.terms), None)
+    rms, worst = float(np.sqrt(np.mean(dist**2))), float(dist.max())
+    assert rms <= 0.1 and worst <= 0.3, (rms, worst)
+    untouched, _ = _map_errors(name, focal, None, None)
+    assert untouched.max() > 3  # the check can fail: no model is pixels off
+
+
+def test_a_shot_without_lines_or_board_is_named(line_shots):
+    _, result, nolines = line_shots
+    reasons = [p.reason for p in result.problems if p.path == str(nolines)]
+    assert len(reasons) == 1 and "no chessboard" in reasons[0], result.problems
+    assert "long straight lines" in reasons[0]

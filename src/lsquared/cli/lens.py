@@ -134,7 +134,7 @@ def _print_fits(result) -> None:
             terms = " ".join(f"{t:+.6f}" for t in d.terms)
             typer.echo(
                 f"  distortion {d.model:6s} {focal:g} mm  {terms}  residual {d.rms_px:.3f} px RMS,"
-                f" {d.max_px:.3f} max ({d.used} corners, {d.dropped} dropped)"
+                f" {d.max_px:.3f} max ({d.used} points, {d.dropped} dropped)"
             )
         for pair in lens.pairs:
             typer.echo(
@@ -146,6 +146,13 @@ def _print_fits(result) -> None:
             typer.echo(
                 f"  tca        {t.model:6s} {focal:g} mm  {terms}  residual {t.rms_px:.3f} px"
             )
+        for focal, (ours, theirs) in sorted(lens.tca_not_corrected.items()):
+            raw = "/".join(f"{v:+.3f}" for v in ours.peak_px)
+            jpeg = "/".join(f"{v:+.3f}" for v in theirs.peak_px)
+            typer.echo(
+                f"  tca        {focal:g} mm  not corrected by the JPEGs (largest red/blue shift"
+                f" {raw} px in the RAWs, {jpeg} px in the JPEGs): none written"
+            )
         for (focal, aperture), v in sorted(lens.vignetting.items()):
             terms = " ".join(f"{k:+.4f}" for k in v.terms)
             typer.echo(
@@ -156,7 +163,7 @@ def _print_fits(result) -> None:
 @lens_app.command("calibrate")
 def lens_calibrate(
     shots: list[Path] = typer.Argument(
-        ..., help="Chessboard and flat-field shots (RAW, TIFF, PNG, JPEG)."
+        ..., help="Chessboard, straight-line and flat-field shots (RAW, TIFF, PNG, JPEG)."
     ),
     output: Path = typer.Option(..., "-o", "--output", help="The lensfun XML profile to write."),
     lens: str | None = typer.Option(None, "--lens", help="Lens model, when EXIF lacks it."),
@@ -184,7 +191,8 @@ def lens_calibrate(
     ),
 ) -> None:
     """Make a lensfun profile for a lens: distortion and TCA from chessboard shots,
-    vignetting from flat fields (several apertures), or distortion from RAW + JPEG pairs.
+    distortion from shots of straight lines (a line chart, a building), vignetting from
+    flat fields (several apertures), or distortion from RAW + JPEG pairs.
     Unusable shots are named with the reason; exit 1 when some were, 2 when nothing fits.
 
     Example: lsq lens calibrate chart/*.RW2 flat/*.RW2 --board 9x6 -o my-lens.xml --report rep

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from lsquared.errors import LsqError
-from lsquared.optics.calibrate import chart, fit, shots
+from lsquared.optics.calibrate import chart, fit, lines, shots
 from lsquared.optics.calibrate.lensfunxml import LensCalibration
 
 KINDS = ("distortion", "tca", "vignetting")
@@ -74,6 +74,11 @@ class ChartView(View):
 
 
 @dataclass(frozen=True)
+class LineView(View):
+    lines: list[np.ndarray]  # recorded edge points (N, 2) of each straight line, green
+
+
+@dataclass(frozen=True)
 class FlatView(View):
     radii: np.ndarray
     values: np.ndarray
@@ -87,6 +92,8 @@ class LensResult:
     vignetting: dict[tuple[float, float], fit.VignettingFit] = field(default_factory=dict)
     shots: dict[str, list[Path]] = field(default_factory=dict)  # chart | flat-field -> used
     pairs: list = field(default_factory=list)  # from-JPEG: fromjpeg.PairFit per pair used
+    #: from-JPEG: focal lengths whose JPEGs do not correct TCA: (RAW's fit, JPEG's fit)
+    tca_not_corrected: dict[float, tuple[fit.TcaFit, fit.TcaFit]] = field(default_factory=dict)
 
 
 @dataclass
@@ -104,6 +111,7 @@ class _Measured:
     settings: shots.Settings
     size: tuple[int, int]
     charts: list[ChartView] = field(default_factory=list)
+    lines: list[LineView] = field(default_factory=list)
     flats: list[FlatView] = field(default_factory=list)
 
 
@@ -134,7 +142,9 @@ def _measure_flat(shot: shots.Shot) -> tuple[np.ndarray, np.ndarray]:
     return radii, values
 
 
-def _measure_chart(shot: shots.Shot, pattern: tuple[int, int]) -> chart.Corners:
+def _measure_chart(shot: shots.Shot, pattern: tuple[int, int]) -> chart.Corners | list:
+    """A chessboard's corners, or else the shot's long straight edges (a line chart or
+    architecture)."""
     small = chart.grey8(shot.preview)
     sharp = chart.sharpness(small)
     if sharp < chart.SHARPNESS_MIN:
@@ -144,14 +154,18 @@ def _measure_chart(shot: shots.Shot, pattern: tuple[int, int]) -> chart.Corners:
             "focus on the board",
         )
     found = chart.find_corners(shot.rgb, pattern, small, shot.preview_factor)
-    if found is None:
+    if found is not None:
+        return found
+    straight = lines.find_lines(shot.rgb)
+    if len(straight) < lines.MIN_LINES:
         cols, rows = pattern
         raise LsqError(
             shot.path,
             f"no chessboard with {cols} x {rows} inner corners found (the whole board must "
-            "be in the frame; see --board)",
+            f"be in the frame; see --board) and {len(straight)} long straight lines (a line "
+            f"shot needs {lines.MIN_LINES}, each across a quarter of the frame)",
         )
-    return found
+    return straight
 
 
 def check_settings(shot: shots.Shot, kind: str) -> None:
@@ -164,15 +178,19 @@ def check_settings(shot: shots.Shot, kind: str) -> None:
         raise LsqError(shot.path, "no aperture in EXIF: give --aperture")
 
 
-def measure_one(path: Path, options: Options) -> ChartView | FlatView | Problem:
-    """One shot's measurement (corners or radial profile), or why it cannot be used."""
+def measure_one(path: Path, options: Options) -> View | Problem:
+    """One shot's measurement (corners, lines or radial profile), or why it cannot be
+    used."""
     try:
         shot = shots.load(path, options.overrides())
         kind = _kind_of(shot, options)
         check_settings(shot, kind)
         if kind == "vignetting":
             return FlatView(path, shot.settings, shot.size, *_measure_flat(shot))
-        return ChartView(path, shot.settings, shot.size, _measure_chart(shot, options.pattern))
+        found = _measure_chart(shot, options.pattern)
+        if isinstance(found, chart.Corners):
+            return ChartView(path, shot.settings, shot.size, found)
+        return LineView(path, shot.settings, shot.size, found)
     except LsqError as e:
         return Problem(str(e.path), e.problem)
 
@@ -210,6 +228,8 @@ def measure(
                 )
             elif isinstance(item, FlatView):
                 group.flats.append(item)
+            elif isinstance(item, LineView):
+                group.lines.append(item)
             else:
                 group.charts.append(item)
     problems += _drop_other_bodies(groups)
@@ -219,7 +239,7 @@ def measure(
 def _drop_other_bodies(groups: dict[str, _Measured]) -> list[Problem]:
     """Calibrations are per body (sensor size, crop): shots from a body other than the most
     common one are left out, each named."""
-    views = [v for g in groups.values() for v in (*g.charts, *g.flats)]
+    views = [v for g in groups.values() for v in (*g.charts, *g.lines, *g.flats)]
     known = Counter(v.settings.body for v in views if v.settings.body)
     if len(known) <= 1:
         return []
@@ -227,6 +247,7 @@ def _drop_other_bodies(groups: dict[str, _Measured]) -> list[Problem]:
     other = {v.path: v.settings.body for v in views if v.settings.body not in (None, main)}
     for g in groups.values():
         g.charts = [v for v in g.charts if v.path not in other]
+        g.lines = [v for v in g.lines if v.path not in other]
         g.flats = [f for f in g.flats if f.path not in other]
     return [
         Problem(
@@ -279,24 +300,29 @@ def fit_group(
         h,
     )
     result = LensResult(cal)
-    by_focal: dict[float, list[ChartView]] = defaultdict(list)
-    for view in group.charts:
+    by_focal: dict[float, list[ChartView | LineView]] = defaultdict(list)
+    for view in (*group.charts, *group.lines):
         by_focal[view.settings.focal].append(view)
-    for focal, views in sorted(by_focal.items()):
+    for focal, both in sorted(by_focal.items()):
+        views = [v for v in both if isinstance(v, ChartView)]
+        line_views = [v for v in both if isinstance(v, LineView)]
         if options.kind != "tca":
-            d = fit.fit_chart_distortion(
+            d = fit.fit_distortion(
                 frame,
                 [(v.corners.board, v.corners.channels[1]) for v in views],
+                [line for v in line_views for line in v.lines],
                 options.distortion_model,
             )
             result.distortion[focal] = d
             cal.distortion[focal] = (d.model, d.terms)
-        if options.kind != "distortion":
+        if options.kind != "distortion" and views:
             stacked = [np.concatenate([v.corners.channels[c] for v in views]) for c in range(3)]
             t = fit.fit_tca(frame, stacked[1], stacked[0], stacked[2], options.tca_model)
             result.tca[focal] = t
             cal.tca[focal] = (t.model, t.terms)
-        result.shots.setdefault("chart", []).extend(v.path for v in views)
+        for kind, used in (("chart", views), ("lines", line_views)):
+            if used:
+                result.shots.setdefault(kind, []).extend(v.path for v in used)
     by_setting: dict[tuple[float, float], list[FlatView]] = defaultdict(list)
     for flat in group.flats:
         by_setting[(flat.settings.focal, flat.settings.aperture)].append(flat)

@@ -5,7 +5,8 @@ against lensfun's Modifier): a corrected point u goes to the recorded point
 ``source_coordinates(profile, u)``, so a fit needs no inverse and uses lensfun's coordinate
 normalisation (r = 1 at half the shorter side, centre (W - 1)/2, (H - 1)/2) by
 construction. The profile is fitted for the frame it was shot on (calibration crop and
-aspect equal the image's), so lensfun's crop scaling ``cc`` is 1.
+aspect W / H, as the XML records them); lensfun's crop scaling ``cc`` is then 1 to within
+1e-4 (it takes the image's aspect as (W - 1) / (H - 1)), and the forward model includes it.
 
 - Distortion from a planar chart (Zhang 2000, "A flexible new technique for camera
   calibration", with lensfun's radial model in place of Brown's): every shot's board plane
@@ -109,41 +110,85 @@ def _solve(
     return result.x
 
 
-def fit_chart_distortion(
-    frame: Frame, views: list[tuple[np.ndarray, np.ndarray]], model: str = "ptlens"
+def corrected(frame: Frame, distortion, p: np.ndarray, iterations: int = 8) -> np.ndarray:
+    """Corrected positions of recorded points p (N, 2): the forward model inverted by
+    fixed-point iteration ``u <- u + p - recorded(u)`` (a contraction: the model's
+    Jacobian is within a few per cent of the identity for real lenses)."""
+    u = p.copy()
+    for _ in range(iterations):
+        u = u + (p - frame.recorded(distortion, u))
+    return u
+
+
+def straightness(u: np.ndarray, index: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Signed distances of points u (N, 2) from the total-least-squares line through the
+    points of their line (``index``: each point's line), and the lines' unit normals."""
+    n = np.bincount(index, minlength=count)
+    mean = np.stack([np.bincount(index, u[:, k], count) for k in (0, 1)], -1) / n[:, None]
+    d = u - mean[index]
+    sxx, syy, sxy = (np.bincount(index, w, count) for w in (d[:, 0] ** 2, d[:, 1] ** 2,
+                                                            d[:, 0] * d[:, 1]))  # fmt: skip
+    theta = 0.5 * np.arctan2(2 * sxy, sxx - syy)  # direction of the largest spread
+    normal = np.stack([-np.sin(theta), np.cos(theta)], -1)
+    return np.sum(d * normal[index], axis=1), normal
+
+
+def fit_distortion(
+    frame: Frame,
+    views: list[tuple[np.ndarray, np.ndarray]],
+    lines: list[np.ndarray] = (),
+    model: str = "ptlens",
 ) -> DistortionFit:
-    """Distortion terms from chart views: each view is (board points (N, 2) in board
-    units, recorded corners (N, 2) in pixels, green channel)."""
+    """Distortion terms from chart views and straight lines, fitted jointly. A chart view
+    is (board points (N, 2) in board units, recorded corners (N, 2) in pixels, green); a
+    line is its recorded edge points (N, 2): after correction they must lie on a straight
+    line (its position and direction are eliminated by the total-least-squares fit, so the
+    residual is the points' distance from it, in pixels)."""
     import cv2
 
     nterms = MODEL_TERMS[model]
-    board = np.concatenate([b for b, _ in views])
-    corners = np.concatenate([c for _, c in views])
-    index = np.concatenate([np.full(len(b), i) for i, (b, _) in enumerate(views)])
+    board = np.concatenate([b for b, _ in views]) if views else np.empty((0, 2))
+    corners = np.concatenate([c for _, c in views]) if views else np.empty((0, 2))
+    index = np.repeat(np.arange(len(views)), [len(b) for b, _ in views]).astype(int)
+    edge = np.concatenate(lines) if len(lines) else np.empty((0, 2))
+    line_of = np.repeat(np.arange(len(lines)), [len(p) for p in lines]).astype(int)
     hs = []
     for b, c in views:
         h, _ = cv2.findHomography(b.astype(np.float64), c.astype(np.float64))
         hs.append((h / h[2, 2]).ravel()[:8])
     x = np.concatenate([np.zeros(nterms), *hs])
 
-    def residuals(x, keep):
+    def residuals(x, keep, keep_edge):
+        terms = (model, tuple(x[:nterms]))
         u = _project(x[nterms:], index[keep], board[keep])
-        return corners[keep] - frame.recorded((model, tuple(x[:nterms])), u)
+        corner_res = corners[keep] - frame.recorded(terms, u)
+        dist, normal = straightness(corrected(frame, terms, edge[keep_edge]),
+                                    line_of[keep_edge], len(lines))  # fmt: skip
+        return corner_res, dist, normal[line_of[keep_edge]]
 
-    keep = np.ones(len(board), bool)
+    def flat(x, keep, keep_edge):
+        corner_res, dist, _ = residuals(x, keep, keep_edge)
+        return np.concatenate([corner_res.ravel(), dist])
+
+    keep, keep_edge = np.ones(len(board), bool), np.ones(len(edge), bool)
     for _ in range(3):
-        x = _solve(lambda v, keep=keep: residuals(v, keep).ravel(), x)
-        err = np.hypot(*residuals(x, np.ones(len(board), bool)).T)
-        sigma = np.sqrt(np.mean(err[keep] ** 2))
+        x = _solve(lambda v, k=keep, ke=keep_edge: flat(v, k, ke), x)
+        corner_res, dist, _ = residuals(x, np.ones(len(board), bool), keep_edge)
+        err, edge_err = np.hypot(*corner_res.T), np.abs(dist)
+        sigma = np.sqrt(np.mean(np.concatenate([err[keep], edge_err]) ** 2))
         new_keep = err <= max(OUTLIER_SIGMA * sigma, 1e-3)
-        if (new_keep == keep).all():
+        new_edge = keep_edge.copy()
+        new_edge[keep_edge] = edge_err <= max(OUTLIER_SIGMA * sigma, 1e-3)
+        if (new_keep == keep).all() and (new_edge == keep_edge).all():
             break
-        keep = new_keep
-    res = residuals(x, keep)
+        keep, keep_edge = new_keep, new_edge
+    corner_res, dist, normal = residuals(x, keep, keep_edge)
+    res = np.concatenate([corner_res, dist[:, None] * normal])
     err = np.hypot(*res.T)
     return DistortionFit(
         model, tuple(float(t) for t in x[:nterms]), float(np.sqrt(np.mean(err**2))),
-        float(err.max()), int(keep.sum()), int((~keep).sum()), corners[keep], res,
+        float(err.max()), len(err), int((~keep).sum() + (~keep_edge).sum()),
+        np.concatenate([corners[keep], edge[keep_edge]]), res,
     )  # fmt: skip
 
 
@@ -153,25 +198,60 @@ class TcaFit:
     terms: tuple[float, ...]  # lensfun order: linear (kr, kb); poly3 (vr, vb, cr, cb, br, bb)
     rms_px: float  # red and blue residuals after the fit
     used: int
+    #: red's and blue's largest shift against green over the frame (pixels, along the
+    #: radius), and the standard error of each from the fit's residuals
+    peak_px: tuple[float, float] = (0.0, 0.0)
+    peak_sigma_px: tuple[float, float] = (0.0, 0.0)
+    floor_px: float = 0.0  # TCA_MIN of the frame's half diagonal
+
+    @property
+    def significant(self) -> bool:
+        """A peak shift of at least ``TCA_MIN`` of the half diagonal and ``TCA_SIGMAS``
+        standard errors, in red or blue."""
+        return any(
+            abs(s) >= max(self.floor_px, TCA_SIGMAS * e)
+            for s, e in zip(self.peak_px, self.peak_sigma_px, strict=True)
+        )
+
+
+TCA_MIN = 5e-5  # 0.18 px on a 6000 x 4000 frame
+TCA_SIGMAS = 5.0
 
 
 def fit_tca(
     frame: Frame, green: np.ndarray, red: np.ndarray, blue: np.ndarray, model: str = "poly3"
 ) -> TcaFit:
-    """lensfun's TCA terms from matching recorded positions (N, 2) of the three channels."""
+    """lensfun's TCA terms from matching recorded positions (N, 2) of the three channels;
+    the peak shifts' standard errors from the least-squares covariance
+    ``sigma^2 (A^T A)^-1`` (sigma from the residuals)."""
     g = frame.normalised(green)
     r = np.hypot(*g.T)
     powers = 1 if model == "linear" else 3
     design = np.concatenate(
         [g[:, :1] * r[:, None] ** np.arange(powers), g[:, 1:] * r[:, None] ** np.arange(powers)]
     )
-    coefs, residuals = [], []
+    half_diagonal = np.hypot(frame.width - 1, frame.height - 1) / 2
+    radii = np.linspace(0, half_diagonal / frame.scale, 64)
+    # radial shift (f(r) - 1) r in pixels per unit of each term (v - 1, c, b)
+    along = radii[:, None] ** np.arange(1, powers + 1) * frame.scale
+    coefs, residuals, shifts, sigmas = [], [], [], []
     for other in (red, blue):
         target = frame.normalised(other)
         rhs = np.concatenate([target[:, 0], target[:, 1]])
         c, *_ = np.linalg.lstsq(design, rhs, rcond=None)
         coefs.append(c)
-        residuals.append((rhs - design @ c) * frame.scale)
+        res = rhs - design @ c
+        residuals.append(res * frame.scale)
+        cov = (
+            np.linalg.pinv(design.T @ design)
+            * np.mean(res**2)
+            * len(rhs)
+            / max(len(rhs) - powers, 1)
+        )
+        shift = along @ (c - np.eye(powers)[0])
+        peak = int(np.argmax(np.abs(shift)))
+        shifts.append(float(shift[peak]))
+        sigmas.append(float(np.sqrt(along[peak] @ cov @ along[peak])))
     terms = (
         (coefs[0][0], coefs[1][0])
         if model == "linear"
@@ -179,8 +259,9 @@ def fit_tca(
     )
     res = np.concatenate(residuals)
     return TcaFit(
-        model, tuple(float(t) for t in terms), float(np.sqrt(np.mean(res**2)) * np.sqrt(2)), len(g)
-    )
+        model, tuple(float(t) for t in terms), float(np.sqrt(np.mean(res**2)) * np.sqrt(2)),
+        len(g), (shifts[0], shifts[1]), (sigmas[0], sigmas[1]), TCA_MIN * half_diagonal,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
