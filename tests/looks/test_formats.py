@@ -90,6 +90,8 @@ def test_cube_keywords_shaper_and_domain(tmp_path):
         ("LUT_3D_SIZE 2\n" + "0 0 0\n" * 7 + "0 x 0\n", "line 9: data row: not a number"),
         ("LUT_3D_SIZE 2\n" + "0 0 0\n" * 9, "line 10: extra data"),
         ("LUT_3D_SIZE 2\n" + "0 0\n" * 8, "line 2: data row needs 3 numbers"),
+        ("LUT_3D_SIZE 2\n0 0 0\n0 0\n0 0 0 0\n" + "0 0 0\n" * 5, "line 3: data row needs"),
+        ("LUT_3D_SIZE 2\n" + "0 0 0\n" * 5 + "0 nan 0\n0 0 0\n0 0 0\n", "line 7: data row: v"),
         ("FOO 3\n", "line 1: unknown keyword FOO"),
         ("# only a comment\n", "not a .cube LUT"),
     ],
@@ -208,6 +210,16 @@ def test_cube_variants_read_like_their_plain_form():
     assert lut.title == "t" and lut.shaper_min == reference.shaper_min
     assert np.array_equal(lut.shaper, reference.shaper)
     assert np.array_equal(lut.table, reference.table)
+
+
+def test_plain_and_annotated_data_blocks_read_alike():
+    """A plain data block is read at once, one with a comment row by row: same table (red
+    fastest: node [r, g, b] is row r + 5 g + 25 b)."""
+    rows = [" ".join(f"{x:.6f}" for x in v) for v in RNG.random((5**3, 3))]
+    plain = "LUT_3D_SIZE 5\n\n" + "\n".join(rows) + "\n"
+    annotated = plain.replace(rows[60], rows[60] + " # the middle row", 1)
+    assert np.array_equal(cube.parse(plain).table, cube.parse(annotated).table)
+    assert cube.parse(plain).table[0, 2, 4].tolist() == [float(v) for v in rows[110].split()]
 
 
 @pytest.mark.parametrize(

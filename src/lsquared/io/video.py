@@ -25,7 +25,7 @@ from xml.etree import ElementTree
 import numpy as np
 
 from lsquared.errors import InputError, LsqWarning, OutputError, UnsupportedError
-from lsquared.io import heap, yuv
+from lsquared.io import heap
 from lsquared.io.atomic import atomic_output
 
 #: codec choice -> (encoder, pixel format, bits)
@@ -400,6 +400,8 @@ def frame_planes(frame, bits: int) -> list[np.ndarray]:
 def frame_to_rgb(frame, info: VideoInfo, out: np.ndarray | None = None) -> np.ndarray:
     """A decoded video frame -> float32 R'G'B' with the stream's matrix and range (into
     ``out`` when given: a clip reuses one buffer)."""
+    from lsquared.io import yuv  # numba: loaded by the commands that decode frames
+
     planes = frame_planes(frame, info.bits)
     return yuv.yuv_to_rgb(*planes, info.bits, info.matrix, info.full_range, out)
 
@@ -458,6 +460,8 @@ def grade_video(
     the R'G'B' frames). ``on_frame(count, graded, seconds)`` is called after each frame with
     its time in the output clip; ``graded()`` returns its graded R'G'B' (made on demand in
     that case). Audio goes as :func:`audio_plan` decides for the output container."""
+    from lsquared.io import yuv
+
     av = _av()
     heap.fill_fresh_memory()
     heap.reuse_freed_buffers()
@@ -651,6 +655,8 @@ def _tagged_frame(av, width: int, height: int, pix_fmt: str, tags: EncodeTags, p
 def rgb_frame(av, rgb: np.ndarray, pix_fmt: str, bits: int, tags: EncodeTags, pts):
     """A tagged PyAV frame in ``pix_fmt`` from R'G'B' float, the tags' matrix, written
     straight into the frame's planes."""
+    from lsquared.io import yuv
+
     frame = _tagged_frame(av, rgb.shape[1], rgb.shape[0], pix_fmt, tags, pts)
     yuv.rgb_to_yuv_into(rgb, *frame_planes(frame, bits), bits, tags.matrix)
     return frame

@@ -73,6 +73,53 @@ def _data_rows(rows: list[tuple[int, str]], source: str) -> np.ndarray:
     return np.array([_floats(w, 3, "data row", n, source) for w, (n, _) in numbered])
 
 
+def _words_per_line(block: bytes) -> np.ndarray | None:
+    """How many space- or tab-separated words each line of an ASCII block holds, or None
+    when it holds another control character (then ``str.split`` would count differently)."""
+    b = np.frombuffer(block, np.uint8)
+    newline, blank = b == 10, (b == 32) | (b == 9)
+    if ((b < 32) & ~newline & ~blank).any():
+        return None
+    gap = newline | blank
+    starts = ~gap & np.concatenate(([True], gap[:-1]))
+    ends = np.flatnonzero(newline)
+    return np.bincount(np.searchsorted(ends, np.flatnonzero(starts)), minlength=ends.size + 1)
+
+
+def _plain_block(lines: list[str], expected: int) -> np.ndarray | None:
+    """The data block, from its first row to the end of the file, as an N x 3 array at
+    once when it is exactly ``expected`` rows of three finite numbers (blank lines allowed,
+    no comments); else None, and the line-by-line parser finds and names the faulty line."""
+    block = "\n".join(lines)
+    if not expected or not block.isascii():
+        return None
+    counts = _words_per_line(block.encode("ascii"))
+    if counts is None or ((counts != 0) & (counts != 3)).any() or (counts == 3).sum() != expected:
+        return None
+    try:
+        data = np.fromiter(map(float, block.split()), np.float64, 3 * expected)
+    except ValueError:
+        return None
+    return data.reshape(-1, 3) if np.isfinite(data).all() else None
+
+
+def _checked_rows(
+    rows: list[tuple[int, str]], expected: int, line_count: int, source: str
+) -> np.ndarray:
+    """The data rows after checking their count (errors name the line)."""
+    last_line = rows[-1][0] if rows else line_count
+    if len(rows) < expected:
+        raise LutError(
+            source, f"line {last_line}: truncated: {len(rows)} data rows, expected {expected}"
+        )
+    if len(rows) > expected:
+        raise LutError(
+            source,
+            f"line {rows[expected][0]}: extra data: expected {expected} rows, found {len(rows)}",
+        )
+    return _data_rows(rows, source)
+
+
 def parse(text: str, source: str = "<cube>") -> Lut:
     """Parse .cube text into a :class:`Lut`."""
     text = text.removeprefix("\ufeff")
@@ -84,7 +131,9 @@ def parse(text: str, source: str = "<cube>") -> Lut:
     range1 = range3 = None
     rows: list[tuple[int, str]] = []
     seen: set[str] = set()
-    for line_no, raw in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    data = None
+    for line_no, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line:
             continue
@@ -131,21 +180,13 @@ def parse(text: str, source: str = "<cube>") -> Lut:
             else:
                 range3 = _floats(parts, 2, word, line_no, source)
             continue
+        if not rows and (data := _plain_block(lines[line_no - 1 :], size1 + size3**3)) is not None:
+            break
         rows.append((line_no, line))
     if not size1 and not size3:
         raise LutError(source, "no LUT_1D_SIZE or LUT_3D_SIZE line: not a .cube LUT")
-    expected = size1 + size3**3
-    last_line = rows[-1][0] if rows else len(text.splitlines())
-    if len(rows) < expected:
-        raise LutError(
-            source, f"line {last_line}: truncated: {len(rows)} data rows, expected {expected}"
-        )
-    if len(rows) > expected:
-        raise LutError(
-            source,
-            f"line {rows[expected][0]}: extra data: expected {expected} rows, found {len(rows)}",
-        )
-    data = _data_rows(rows, source)
+    if data is None:
+        data = _checked_rows(rows, size1 + size3**3, len(lines), source)
     for i in range(3):
         if not dmax[i] > dmin[i]:
             raise LutError(

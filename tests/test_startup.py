@@ -1,0 +1,68 @@
+"""Start-up: a command imports only what it uses (checked in ``sys.modules`` of a fresh
+interpreter, so the machine's load cannot change the outcome; no timings)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import tifffile
+
+from lsquared.looks.cube import dumps
+from lsquared.looks.lut import Lut
+
+HEAVY = ("colour", "scipy", "PyOpenColorIO", "av", "dask", "numba", "lensfunpy", "matplotlib")
+
+RUN_CLI = """
+import json, sys
+watched = json.loads(sys.argv[2])
+sys.argv = ["lsq", *json.loads(sys.argv[1])]
+from lsquared.cli.app import main
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in watched if m in sys.modules)), file=sys.stderr)
+"""
+
+
+def loaded_after(args: list[str], watched=HEAVY) -> list[str]:
+    """Which of ``watched`` a fresh ``lsq ARGS`` process has imported when it finishes."""
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN_CLI, json.dumps(args), json.dumps(watched)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return json.loads(proc.stderr.strip().splitlines()[-1])
+
+
+def test_help_imports_no_heavy_library():
+    assert loaded_after(["--help"]) == []
+    assert loaded_after(["develop", "--help"]) == []
+
+
+def test_lut_apply_does_not_import_colour_science(tmp_path):
+    lattice = np.stack(np.meshgrid(*[np.linspace(0, 1, 3)] * 3, indexing="ij"), axis=-1)
+    (tmp_path / "x.cube").write_text(dumps(Lut(table=lattice**0.5)))
+    tifffile.imwrite(tmp_path / "in.tif", np.full((4, 6, 3), 1000, np.uint16), photometric="rgb")
+    args = ["lut", "apply", str(tmp_path / "in.tif"), "--lut", str(tmp_path / "x.cube")]
+    loaded = loaded_after([*args, "-o", str(tmp_path / "out.tif")])
+    assert (tmp_path / "out.tif").exists()
+    assert "numba" in loaded  # the kernel ran: the check below is not vacuous
+    assert not {"colour", "PyOpenColorIO", "av", "dask", "lensfunpy", "matplotlib"} & set(loaded)
+
+
+def test_colour_science_loads_without_matplotlib_and_plotting_still_imports():
+    code = (
+        "import sys\n"
+        "from lsquared.color._colour import colour\n"
+        "colour().xy_to_UCS_uv([0.3127, 0.329])\n"
+        "print('matplotlib' in sys.modules)\n"
+        "import colour.plotting\n"
+        "print(callable(colour.plotting.plot_single_colour_swatch))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert out.stdout.split() == ["False", "True"], out.stderr
