@@ -21,7 +21,7 @@ def test_camera_look_is_off_by_default_and_a_boolean():
     assert rc.Recipe().camera.look is False
     r = rc.loads("[camera]\nlook = true\n")
     assert r.camera.look is True and rc.loads(r.to_toml()) == r
-    with pytest.raises(RecipeError, match="must be bool"):
+    with pytest.raises(RecipeError, match="must be true or false"):
         rc.loads('[camera]\nlook = "yes"\n')
 
 

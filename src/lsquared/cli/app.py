@@ -189,7 +189,10 @@ def develop(
     wb: str | None = typer.Option(None, "--wb", help="as-shot, auto, daylight or KELVIN."),
     ev: float | None = typer.Option(None, "--ev", help="Exposure change in EV."),
     demosaic: str | None = typer.Option(
-        None, "--demosaic", help="libraw-ahd (default), libraw-dcb... or menon."
+        None,
+        "--demosaic",
+        help=f"LibRaw's {choices(rc.DEMOSAIC)} (default AHD; also as libraw-ahd, ...) or "
+        "menon (lsquared's own, Menon et al. 2007).",
     ),
     quality: int | None = typer.Option(None, "--quality", help="JPEG quality 1-100 (95)."),
     look: str | None = typer.Option(None, "--look", help="A built-in look (lsq look list)."),
