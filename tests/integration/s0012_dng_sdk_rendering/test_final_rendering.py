@@ -109,7 +109,12 @@ def developed(tmp_path_factory):
         if not folder or not path.exists():
             pytest.skip(f"{name} is not under LSQ_SAMPLES/dng-sdk")
         if (name, look) not in done:
-            recipe = Recipe().replace("output", space="linear-rec2020").replace("camera", look=look)
+            recipe = (
+                Recipe()
+                .replace("output", space="linear-rec2020")
+                .replace("camera", look=look)
+                .replace("lens", source=SAMPLES[name])
+            )
             try:
                 image = engine.load_source(path, recipe)
             except LsqError as e:
