@@ -291,7 +291,8 @@ class RawFile:
         else:  # LibRaw holds the stored samples already: no second decode with tifffile
             stage2 = dngraw.linearise_active(info, visible[:, :, None])[:, :, 0]
         black = np.asarray(self._raw.black_level_per_channel, np.float32)
-        black = black[self._raw.raw_colors_visible]
+        one_black = np.all(black == black[0])  # then no per-sample gather of 24 M colours
+        black = black[0] if one_black else black[self._raw.raw_colors_visible]
         stage2 *= np.float32(self._raw.white_level) - black
         stage2 += black
         np.rint(stage2, out=stage2)
