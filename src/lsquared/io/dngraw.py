@@ -253,7 +253,14 @@ def linearise(info: DngRaw, stored: np.ndarray) -> np.ndarray:
         stage1 = opcodes.apply_list(stage1, info.opcode_lists[0], f"{where} OpcodeList1", code, 1)
         values = np.rint(stage1 * code) if code > 1 else stage1
     top, left, bottom, right = info.active_area
-    values = values[top:bottom, left:right]
+    return linearise_active(info, values[top:bottom, left:right])
+
+
+def linearise_active(info: DngRaw, values: np.ndarray) -> np.ndarray:
+    """The active area's samples (list 1 already applied) to linear [0, 1] float32 with
+    opcode list 2 applied: the second half of :func:`linearise`, for samples a caller
+    already holds (LibRaw's visible raw buffer)."""
+    where = str(info.path)
     if info.linearization is not None and len(info.linearization):
         table = info.linearization
         values = table[np.clip(values.astype(np.int64), 0, len(table) - 1)]

@@ -274,17 +274,25 @@ class RawFile:
 
     def _write_stage2_into_libraw(self) -> None:
         """Replace LibRaw's raw samples by the DNG's stage-2 image (lists 1 and 2 applied)
-        expressed in LibRaw's levels, so its black subtraction and scaling give stage 2."""
+        expressed in LibRaw's levels, so its black subtraction and scaling give stage 2.
+        LibRaw's visible samples are the stored ones over the active area unless list 1 or a
+        LinearizationTable (which LibRaw applies while unpacking) changes them; then the
+        stored samples are read again with tifffile."""
         info = self._dng
-        stage2 = dngraw.linearise(info, dngraw.read_stored(info))[:, :, 0]
         visible = self._raw.raw_image_visible  # a view of LibRaw's buffer
-        if visible.shape != stage2.shape:
+        top, left, bottom, right = info.active_area
+        if visible.shape != (bottom - top, right - left):
             raise UnsupportedError(
                 self.path, f"LibRaw's visible area {visible.shape} is not the DNG's active "
-                f"area {stage2.shape}; cannot apply its opcode lists 1 and 2"
+                f"area {(bottom - top, right - left)}; cannot apply its opcode lists 1 and 2"
             )  # fmt: skip
+        if info.opcode_lists[0] or info.linearization is not None:
+            stage2 = dngraw.linearise(info, dngraw.read_stored(info))[:, :, 0]
+        else:  # LibRaw holds the stored samples already: no second decode with tifffile
+            stage2 = dngraw.linearise_active(info, visible[:, :, None])[:, :, 0]
         black = np.asarray(self._raw.black_level_per_channel, np.float32)
-        black = black[self._raw.raw_colors_visible]
+        one_black = np.all(black == black[0])  # then no per-sample gather of 24 M colours
+        black = black[0] if one_black else black[self._raw.raw_colors_visible]
         stage2 *= np.float32(self._raw.white_level) - black
         stage2 += black
         np.rint(stage2, out=stage2)

@@ -159,6 +159,39 @@ def _bilinear_row(src, dst, y: int, sx, sy) -> None:
                 dst[y, x, c] = _sample(src, c, fx, fy, 0, sx[0], sy[0])  # (weights unused)
 
 
+@numba.njit(cache=True, inline="always")
+def _bicubic_row(src, dst, y: int, sx, sy, wx, wy) -> None:
+    """Bicubic samples for one output row: the interior (all 16 taps inside) with the
+    Catmull-Rom weights of Keys' kernel (a = -0.5) written as cubics in the fraction f,
+    w(-1) = f (f (1 - f/2) - 1/2), w(0) = 1 + f^2 (3f/2 - 5/2), w(1) = f (1/2 + f (2 - 3f/2)),
+    w(2) = f^2 (f - 1) / 2 (the kernel evaluated at 1 + f, f, 1 - f, 2 - f), no branch per
+    tap; the border through :func:`_sample`."""
+    xmax, ymax = src.shape[1] - 2, src.shape[0] - 2
+    for x in range(dst.shape[1]):
+        for c in range(3):
+            fx, fy = sx[c, x], sy[c, x]
+            x0, y0 = math.floor(fx), math.floor(fy)
+            if not (1 <= x0 < xmax and 1 <= y0 < ymax):
+                dst[y, x, c] = _sample(src, c, fx, fy, 1, wx, wy)
+                continue
+            tx, ty = fx - x0, fy - y0
+            a0 = tx * (tx * (1.0 - 0.5 * tx) - 0.5)
+            a1 = 1.0 + tx * tx * (1.5 * tx - 2.5)
+            a2 = tx * (0.5 + tx * (2.0 - 1.5 * tx))
+            a3 = 0.5 * tx * tx * (tx - 1.0)
+            b0 = ty * (ty * (1.0 - 0.5 * ty) - 0.5)
+            b1 = 1.0 + ty * ty * (1.5 * ty - 2.5)
+            b2 = ty * (0.5 + ty * (2.0 - 1.5 * ty))
+            b3 = 0.5 * ty * ty * (ty - 1.0)
+            total = 0.0
+            for j in range(4):
+                yy = y0 - 1 + j
+                row = (a0 * src[yy, x0 - 1, c] + a1 * src[yy, x0, c]
+                       + a2 * src[yy, x0 + 1, c] + a3 * src[yy, x0 + 2, c])  # fmt: skip
+                total += (b0 if j == 0 else (b1 if j == 1 else (b2 if j == 2 else b3))) * row
+            dst[y, x, c] = total
+
+
 @numba.njit(parallel=True, cache=True)
 def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
     h, w = dst.shape[0], dst.shape[1]
@@ -183,6 +216,9 @@ def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
                 sy[c, x] = ry[k] + (ry[k + 1] - ry[k]) * f
         if filt == 0:
             _bilinear_row(src, dst, y, sx, sy)
+            continue
+        if filt == 1:
+            _bicubic_row(src, dst, y, sx, sy, wx, wy)
             continue
         for x in range(w):
             for c in range(3):
