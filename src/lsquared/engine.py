@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lsquared import __version__
-from lsquared.color import icc, spaces
+from lsquared.color import encodings, icc, spaces
 from lsquared.color.perceptual import delta_e2000_metric
 from lsquared.errors import (
     InputError,
@@ -43,7 +43,6 @@ from lsquared.metadata import Metadata
 from lsquared.optics import lensdb
 from lsquared.optics import profile as optics_profile
 from lsquared.pipeline.compiler import (
-    INPUT_ENCODINGS,
     LensCorrection,
     Processor,
     compile_recipe,
@@ -239,15 +238,6 @@ def resolve_lens(recipe: Recipe, source: Metadata) -> LensCorrection:
     return LensCorrection(profile, crop, note)
 
 
-#: display output space -> (primaries, transfer, matrix) tags written into video
-VIDEO_TAGS = {
-    "rec709": ("bt709", "bt709", "bt709"),
-    "srgb": ("bt709", "srgb", "bt709"),
-    "rec2020": ("bt2020", "bt2020", "bt2020nc"),
-    "p3": ("p3", "srgb", "bt709"),
-}
-
-
 @dataclass(frozen=True)
 class GradeResult:
     source: Path
@@ -312,7 +302,7 @@ def grade_file(
     processor, recipe, input_name, input_note = clip_processor(
         source, info, recipe, input_name, cache, fast
     )
-    tags = video.EncodeTags(*VIDEO_TAGS[recipe.output.space])
+    tags = video.EncodeTags(*encodings.video_tags(recipe.output.space))
     planes = lut_on_planes(processor.program) if processor.renderer.name == "cpu" else None
     frames = video.grade_video(
         source, out, processor.apply_array, codec, crf, preset, tags, start_s, duration_s,
@@ -333,10 +323,11 @@ def clip_processor(
     the viewer apply), with the recipe, the input name it resolved and how it was chosen
     (:func:`video_input`)."""
     input_name, input_note = video_input(info, input_name, recipe)
-    if recipe.output.space not in VIDEO_TAGS:
+    if recipe.output.space not in encodings.names("video"):
         raise RecipeError(
             "[output] space",
-            f"{recipe.output.space} is not a video display space; choose {', '.join(VIDEO_TAGS)}",
+            f"{recipe.output.space} is not a video display space; "
+            f"choose {', '.join(encodings.names('video'))}",
         )
     metadata = Metadata(source_path=str(source), image_size=(info.width, info.height))
     if recipe.lens.source == "auto":
@@ -394,11 +385,9 @@ def _number(value: float | None) -> str:
 def input_encoding(name: str) -> Encoding:
     """The encoding of an input name (vlog, llog, rec709, ...)."""
     try:
-        return INPUT_ENCODINGS[name]
-    except KeyError:
-        raise RecipeError(
-            "[input] encoding", f"{name!r} is not valid; choose one of {', '.join(INPUT_ENCODINGS)}"
-        ) from None
+        return encodings.source_encoding(name)
+    except ValueError as error:
+        raise RecipeError("[input] encoding", str(error)) from None
 
 
 #: footage-like colours a .vlt's fit is weighted by (:func:`~lsquared.looks.fit.footage_samples`)
@@ -648,7 +637,7 @@ def load_source(path: str | Path, recipe: Recipe = Recipe()) -> Image:
         return raw.read_raw(path, recipe.demosaic.algorithm, _cfa_demosaic(recipe))
     if path.suffix.lower() not in STILL_SUFFIXES:
         raise InputError(path, f"unknown file type {path.suffix or '(none)'}; not a RAW or image")
-    encoding = INPUT_ENCODINGS["srgb" if declared == "auto" else declared]
+    encoding = encodings.source_encoding("srgb" if declared == "auto" else declared)
     if encoding.primaries == "camera":
         raise InputError(path, "a still image cannot be declared as camera RAW")
     pixels = stills.read_image(path)
