@@ -49,7 +49,10 @@ def _ours(encoding: Encoding) -> np.ndarray:
 
 def _theirs(space: str, encode) -> np.ndarray:
     linear = colour.RGB_to_RGB(
-        COLOURS, colour.RGB_COLOURSPACES["ITU-R BT.2020"], colour.RGB_COLOURSPACES[space], "Bradford"
+        COLOURS,
+        colour.RGB_COLOURSPACES["ITU-R BT.2020"],
+        colour.RGB_COLOURSPACES[space],
+        "Bradford",
     )
     return encode(linear)
 
