@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lsquared import __version__
-from lsquared.color import icc, spaces
+from lsquared.color import encodings, icc, spaces
 from lsquared.color.perceptual import delta_e2000_metric
 from lsquared.errors import (
     InputError,
@@ -43,7 +43,6 @@ from lsquared.metadata import Metadata
 from lsquared.optics import lensdb
 from lsquared.optics import profile as optics_profile
 from lsquared.pipeline.compiler import (
-    INPUT_ENCODINGS,
     LensCorrection,
     Processor,
     compile_recipe,
@@ -54,7 +53,7 @@ from lsquared.pipeline.ops import Lut3DOp, Program
 from lsquared.pipeline.recipe import Recipe, with_look
 
 if TYPE_CHECKING:  # io.video is imported when a clip is graded (it brings PyAV's helpers)
-    from lsquared.io.video import VideoInfo
+    from lsquared.io.video import ClipReader, ClipWriter, VideoInfo
 
 STILL_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".exr")
 
@@ -239,15 +238,6 @@ def resolve_lens(recipe: Recipe, source: Metadata) -> LensCorrection:
     return LensCorrection(profile, crop, note)
 
 
-#: display output space -> (primaries, transfer, matrix) tags written into video
-VIDEO_TAGS = {
-    "rec709": ("bt709", "bt709", "bt709"),
-    "srgb": ("bt709", "srgb", "bt709"),
-    "rec2020": ("bt2020", "bt2020", "bt2020nc"),
-    "p3": ("p3", "srgb", "bt709"),
-}
-
-
 @dataclass(frozen=True)
 class GradeResult:
     source: Path
@@ -308,17 +298,80 @@ def grade_file(
     source, out = Path(source), Path(out)
     video.check_output(out, codec)
     check_writable_target(out, [source])
-    info = video.probe(source)
-    processor, recipe, input_name, input_note = clip_processor(
-        source, info, recipe, input_name, cache, fast
-    )
-    tags = video.EncodeTags(*VIDEO_TAGS[recipe.output.space])
-    planes = lut_on_planes(processor.program) if processor.renderer.name == "cpu" else None
-    frames = video.grade_video(
-        source, out, processor.apply_array, codec, crf, preset, tags, start_s, duration_s,
-        on_frame, planes,
-    )  # fmt: skip
+    with video.ClipReader(source) as reader:
+        processor, recipe, input_name, input_note = clip_processor(
+            source, reader.info, recipe, input_name, cache, fast
+        )
+        tags = video.EncodeTags(*encodings.video_tags(recipe.output.space))
+        planes = lut_on_planes(processor.program) if processor.renderer.name == "cpu" else None
+        with video.open_writer(
+            reader, out, codec, crf, preset, tags, start_s, duration_s
+        ) as writer:
+            frames = grade_frames(reader, writer, processor, start_s, duration_s, on_frame, planes)
     return GradeResult(source, out, processor, frames, input_name, input_note)
+
+
+def grade_frames(
+    reader: ClipReader,
+    writer: ClipWriter,
+    processor: Processor,
+    start_s: float = 0.0,
+    duration_s: float | None = None,
+    on_frame=None,
+    planes=None,
+) -> int:
+    """The clip's frame loop: each frame in [start, start + duration) of ``reader``
+    (``io.video.ClipReader``) graded by ``processor`` and handed to ``writer``
+    (``io.video.ClipWriter``), which also receives the audio packets in file order; returns
+    the frame count. ``planes`` (``kernels.video.lut_on_planes``), when given, grades
+    Y'CbCr to Y'CbCr instead (the same result without the R'G'B' frames).
+    ``on_frame(count, graded, seconds)`` is called after each frame with its time in the
+    output clip; ``graded()`` returns its graded R'G'B' (made on demand on the plane path)."""
+    count, buffer = 0, None
+    for frame in reader.frames(start_s, duration_s, writer.mux_audio):
+        if planes is None:
+            buffer = frame.rgb(buffer)
+            rgb = processor.apply_array(buffer)
+            writer.write(writer.from_rgb(rgb, frame.pts))
+            graded = functools.partial(_same, rgb)
+        else:
+            out = writer.blank(frame.pts)
+            planes(frame.planes(), reader.yuv_decode, writer.planes(out), writer.yuv_encode)
+            writer.write(out)
+            graded = functools.partial(_graded_rgb, processor, frame)
+        count += 1
+        if on_frame:
+            on_frame(count, graded, frame.seconds)
+    return count
+
+
+def _same(rgb: np.ndarray) -> np.ndarray:
+    return rgb
+
+
+def _graded_rgb(processor: Processor, frame) -> np.ndarray:
+    """A frame graded through the R'G'B' path (for a still when the clip goes plane to
+    plane)."""
+    return processor.apply_array(frame.rgb())
+
+
+def clip_frame_times(source: str | Path) -> tuple[VideoInfo, tuple[int, ...]]:
+    """A clip probed once: its stream's description and every frame's presentation time in
+    display order (demux only)."""
+    from lsquared.io import video
+
+    with video.ClipReader(source) as reader:
+        return reader.info, reader.frame_times()
+
+
+def clip_frame(source: str | Path, pts: int) -> np.ndarray | None:
+    """The R'G'B' float32 frame of a clip shown at ``pts`` (as grading reads it): a seek
+    to the keyframe before it and decoding forward; None when no frame has that time."""
+    from lsquared.io import video
+
+    with video.ClipReader(source) as reader:
+        frame = reader.frame_at(pts)
+        return None if frame is None else frame.rgb()
 
 
 def clip_processor(
@@ -333,10 +386,11 @@ def clip_processor(
     the viewer apply), with the recipe, the input name it resolved and how it was chosen
     (:func:`video_input`)."""
     input_name, input_note = video_input(info, input_name, recipe)
-    if recipe.output.space not in VIDEO_TAGS:
+    if recipe.output.space not in encodings.names("video"):
         raise RecipeError(
             "[output] space",
-            f"{recipe.output.space} is not a video display space; choose {', '.join(VIDEO_TAGS)}",
+            f"{recipe.output.space} is not a video display space; "
+            f"choose {', '.join(encodings.names('video'))}",
         )
     metadata = Metadata(source_path=str(source), image_size=(info.width, info.height))
     if recipe.lens.source == "auto":
@@ -394,11 +448,9 @@ def _number(value: float | None) -> str:
 def input_encoding(name: str) -> Encoding:
     """The encoding of an input name (vlog, llog, rec709, ...)."""
     try:
-        return INPUT_ENCODINGS[name]
-    except KeyError:
-        raise RecipeError(
-            "[input] encoding", f"{name!r} is not valid; choose one of {', '.join(INPUT_ENCODINGS)}"
-        ) from None
+        return encodings.source_encoding(name)
+    except ValueError as error:
+        raise RecipeError("[input] encoding", str(error)) from None
 
 
 #: footage-like colours a .vlt's fit is weighted by (:func:`~lsquared.looks.fit.footage_samples`)
@@ -648,7 +700,7 @@ def load_source(path: str | Path, recipe: Recipe = Recipe()) -> Image:
         return raw.read_raw(path, recipe.demosaic.algorithm, _cfa_demosaic(recipe))
     if path.suffix.lower() not in STILL_SUFFIXES:
         raise InputError(path, f"unknown file type {path.suffix or '(none)'}; not a RAW or image")
-    encoding = INPUT_ENCODINGS["srgb" if declared == "auto" else declared]
+    encoding = encodings.source_encoding("srgb" if declared == "auto" else declared)
     if encoding.primaries == "camera":
         raise InputError(path, "a still image cannot be declared as camera RAW")
     pixels = stills.read_image(path)

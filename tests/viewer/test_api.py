@@ -230,11 +230,12 @@ def test_thumbnails_do_not_push_out_the_decode_in_use(folder, tmp_path):
 
 
 def test_encodings_and_looks_lists(client):
+    from lsquared.color import encodings
     from lsquared.looks import catalog
     from lsquared.pipeline import recipe as rc
 
     enc = client.get("/tok/api/encodings").json()
     assert set(enc["output"]) == set(rc.OUTPUT_SPACES) and "vlog" in enc["input"]
-    assert set(enc["video_output"]) == set(engine.VIDEO_TAGS)
+    assert enc["video_output"] == list(encodings.names("video"))
     looks = client.get("/tok/api/looks").json()
     assert [look["name"] for look in looks["builtin"]] == catalog.names()

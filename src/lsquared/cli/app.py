@@ -9,6 +9,7 @@ import typer
 
 from lsquared import __version__
 from lsquared.cli.common import (
+    alternatives,
     announce_first_compile,
     choices,
     errors_as_one_line,
@@ -260,7 +261,7 @@ def grade(
         None,
         "--input",
         help="auto (the recipe's input encoding, else the camera's metadata, else rec709), "
-        "vlog, llog, rec709, srgb, linear-srgb, linear-rec2020 or acescg.",
+        f"{alternatives(n for n in rc.INPUT_ENCODINGS if n not in ('auto', 'raw'))}.",
     ),
     look: str | None = typer.Option(None, "--look", help="A built-in look (lsq look list)."),
     lut: Path | None = typer.Option(None, "--lut", help="A .cube/.vlt LUT for the clip."),

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from lsquared.cli.common import errors_as_one_line, interactive
+from lsquared.cli.common import choices, errors_as_one_line, interactive
+from lsquared.color import encodings
 
 if TYPE_CHECKING:
     from lsquared.pipeline.recipe import Recipe
@@ -27,7 +28,7 @@ def batch(
         None, "--videos", help="Clip codec: h264, h265 (default), prores, ffv1, lossless."
     ),
     input_name: str | None = typer.Option(
-        None, "--input", help="Clips are vlog, llog, rec709 or auto (default)."
+        None, "--input", help=f"Clips are {choices(encodings.names('camera'))} or auto (default)."
     ),
     crf: int | None = typer.Option(None, "--crf", help="Quality for h264/h265 (lower is better)."),
     preset: str | None = typer.Option(None, "--preset", help="x264/x265 preset (medium)."),

@@ -31,6 +31,12 @@ def choices(values: Iterable[str]) -> str:
     return ", ".join(values)
 
 
+def alternatives(values: Iterable[str]) -> str:
+    """Choices as a sentence names them: ``vlog, llog or rec709``."""
+    *most, last = values
+    return f"{', '.join(most)} or {last}" if most else last
+
+
 def usage_line(error: ClickException) -> str:
     """A click usage error (missing argument, unknown option, bad value) as one line:
     ``<command>: <problem>; see lsq <command> --help``."""

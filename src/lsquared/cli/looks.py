@@ -6,8 +6,11 @@ from pathlib import Path
 
 import typer
 
-from lsquared.cli.common import errors_as_one_line
+from lsquared.cli.common import alternatives, errors_as_one_line
+from lsquared.color import encodings
 
+#: what the look and LUT commands' ``--input`` accepts: the encodings cameras record clips in
+CAMERA_INPUTS = alternatives(encodings.names("camera"))
 look_app = typer.Typer(
     help="Built-in looks.\n\nExample: lsq look show teal-orange", no_args_is_help=True
 )
@@ -46,7 +49,9 @@ def look_show(name: str = typer.Argument(..., help="A built-in look's name.")) -
 def look_import(
     source: Path | None = typer.Argument(None, help="A .cube or .vlt LUT file."),
     name: str = typer.Option(..., "--name", help="The new look's name (lower case, - and _)."),
-    input_name: str = typer.Option("vlog", "--input", help="What the LUT expects: vlog..."),
+    input_name: str = typer.Option(
+        "vlog", "--input", help=f"What the LUT expects: {CAMERA_INPUTS}."
+    ),
     recipe_file: Path | None = typer.Option(
         None, "--recipe", help="Or a recipe whose [grade] and [display] make the look."
     ),
@@ -81,7 +86,7 @@ def look_export(
     name: str = typer.Argument(..., help="A built-in look's name."),
     to: str = typer.Option(..., "--to", help="vlt (camera), cube (editor) or recipe (TOML)."),
     out: Path = typer.Option(..., "-o", "--out", help="The file to write."),
-    input_name: str = typer.Option("vlog", "--input", help="For LUTs: vlog, llog or rec709."),
+    input_name: str = typer.Option("vlog", "--input", help=f"For LUTs: {CAMERA_INPUTS}."),
 ) -> None:
     """Export a look as a camera LUT (.vlt, 17^3), an editor LUT (.cube, 33^3) or its
     recipe (TOML), baked as `lsq lut bake` does.
@@ -164,7 +169,7 @@ def lut_convert(
         False, "--report", help="Print how closely the file written follows the input LUT."
     ),
     input_name: str = typer.Option(
-        "vlog", "--input", help="With --report: what the LUT expects (vlog, llog, rec709)."
+        "vlog", "--input", help=f"With --report: what the LUT expects ({CAMERA_INPUTS})."
     ),
 ) -> None:
     """Convert between .cube and .vlt, resampling when sizes differ; reports clamping.
@@ -192,7 +197,7 @@ def lut_bake(
         None, "--look", help="A built-in look (lsq look list); neutral by default."
     ),
     recipe_file: Path | None = typer.Option(None, "--recipe", help="Or a recipe file."),
-    input_name: str = typer.Option("vlog", "--input", help="vlog, llog or rec709."),
+    input_name: str = typer.Option("vlog", "--input", help=f"{CAMERA_INPUTS}."),
     size: int | None = typer.Option(
         None, "--size", help="17, 33 (default) or 65; a .vlt is always 17."
     ),
@@ -242,8 +247,8 @@ def _check_input(input_name: str) -> str:
     """The ``--input`` of a look or LUT command, in lower case (what it names, in any case)."""
     from lsquared.errors import RecipeError
 
-    if input_name.lower() not in ("vlog", "llog", "rec709"):
-        raise RecipeError("--input", f"{input_name!r}: choose vlog, llog or rec709")
+    if input_name.lower() not in encodings.names("camera"):
+        raise RecipeError("--input", f"{input_name!r}: choose {CAMERA_INPUTS}")
     return input_name.lower()
 
 

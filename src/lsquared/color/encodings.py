@@ -2,11 +2,10 @@
 declared with it holds, what an output in it holds, and where it may be used (input,
 output, display, working space, LUT input, video with its H.273 tags).
 
-Today the recipe, the compiler and the engine keep their own lists of these names;
-``tests/color/test_encodings.py`` checks that they agree with this registry, and the
-viewer reads its choices from here. The encodings follow the standards named in
-``color/spaces.py`` and ``color/transfer.py`` (Rec.709 input: the BT.709 OETF; Rec.709
-and Rec.2020 output: BT.1886 for display).
+The recipe's choices, the compiler's encodings, the engine's input encodings and video
+tags, the CLI's help texts and the viewer's lists all read this registry. The encodings
+follow the standards named in ``color/spaces.py`` and ``color/transfer.py`` (Rec.709
+input: the BT.709 OETF; Rec.709 and Rec.2020 output: BT.1886 for display).
 """
 
 from __future__ import annotations
@@ -25,14 +24,15 @@ class NamedEncoding:
     working: bool = False  # a scene-linear working space
     lut_input: bool = False  # a LUT may expect it (its source encoding, else its output)
     video: tuple[str, str, str] | None = None  # H.273 primaries, transfer, matrix of clips
+    camera: bool = False  # L-Mount cameras record clips in it (the look/LUT commands' inputs)
 
 
 ACES = "ACES"
 REGISTRY: tuple[NamedEncoding, ...] = (
     NamedEncoding("auto"),  # read from the file
     NamedEncoding("raw", source=Encoding("camera", "linear", "scene")),
-    NamedEncoding("vlog", source=Encoding("vgamut", "vlog"), lut_input=True),
-    NamedEncoding("llog", source=Encoding("rec2020", "llog"), lut_input=True),
+    NamedEncoding("vlog", source=Encoding("vgamut", "vlog"), lut_input=True, camera=True),
+    NamedEncoding("llog", source=Encoding("rec2020", "llog"), lut_input=True, camera=True),
     NamedEncoding(
         "rec709",
         source=Encoding("rec709", "rec709"),
@@ -40,6 +40,7 @@ REGISTRY: tuple[NamedEncoding, ...] = (
         display=True,
         lut_input=True,
         video=("bt709", "bt709", "bt709"),
+        camera=True,
     ),
     NamedEncoding(
         "srgb",
@@ -79,7 +80,7 @@ REGISTRY: tuple[NamedEncoding, ...] = (
 )
 BY_NAME = {e.name: e for e in REGISTRY}
 
-ROLES = ("input", "output", "display", "working", "lut_input", "video")
+ROLES = ("input", "output", "display", "working", "lut_input", "video", "camera")
 
 
 def names(role: str) -> tuple[str, ...]:
@@ -93,16 +94,49 @@ def names(role: str) -> tuple[str, ...]:
         "working": lambda e: e.working,
         "lut_input": lambda e: e.lut_input,
         "video": lambda e: e.video is not None,
+        "camera": lambda e: e.camera,
     }
     if role not in picks:
         raise ValueError(f"unknown role {role!r}; choose {', '.join(ROLES)}")
     return tuple(e.name for e in REGISTRY if picks[role](e))
 
 
+def _entry(name: str, role: str) -> NamedEncoding:
+    """The registry's entry for ``name`` when it may be used in ``role``, else a
+    ValueError naming the choices."""
+    if name not in names(role):
+        raise ValueError(f"{name!r} is not valid; choose one of {', '.join(names(role))}")
+    return BY_NAME[name]
+
+
+def source_encoding(name: str) -> Encoding:
+    """What pixels declared as ``name`` hold (vlog, llog, rec709, raw, ...; not ``auto``)."""
+    declared = tuple(n for n in names("input") if n != "auto")
+    if name not in declared:
+        raise ValueError(f"{name!r} is not valid; choose one of {', '.join(declared)}")
+    encoding = BY_NAME[name].source
+    assert encoding is not None  # every input but auto has one
+    return encoding
+
+
+def output_encoding(name: str) -> tuple[Encoding, bool]:
+    """(encoding, display-referred?) of the output space ``name``."""
+    entry = _entry(name, "output")
+    assert entry.output is not None  # every output has one
+    return entry.output, entry.display
+
+
+def video_tags(name: str) -> tuple[str, str, str]:
+    """The H.273 (primaries, transfer, matrix) names a clip graded into ``name`` is tagged
+    with (the names ``io.video`` maps to FFmpeg's)."""
+    tags = _entry(name, "video").video
+    assert tags is not None  # every video space has them
+    return tags
+
+
 def lut_input_encoding(name: str) -> Encoding:
     """What a LUT declared to expect ``name`` reads: the source encoding, else the output."""
-    entry = BY_NAME[name]
+    entry = _entry(name, "lut_input")
     encoding = entry.source or entry.output
-    if not entry.lut_input or encoding is None:
-        raise ValueError(f"{name!r} is not a LUT input; choose {', '.join(names('lut_input'))}")
+    assert encoding is not None  # every LUT input has one
     return encoding

@@ -1,4 +1,6 @@
-"""Video in and out through PyAV (FFmpeg): frames as float32 RGB, streamed.
+"""Video in and out through PyAV (FFmpeg): a clip read (:class:`ClipReader`: probed once,
+frames with their planes, seeking) and written (:class:`ClipWriter`: tagged frames, audio,
+timestamps); the frame loop between them is the engine's.
 
 YUV <-> RGB is done here, not by swscale, with the matrix and range the stream is tagged
 with (ITU-R BT.709-6 / BT.2020-2 non-constant luminance: Kr, Kb; limited range per
@@ -13,7 +15,7 @@ written to a temporary file and renamed at the end.
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import re
 import warnings
 from collections.abc import Iterator
@@ -416,18 +418,9 @@ def _in_window(item, time_base, start_s: float, duration_s: float | None) -> boo
 def read_frames(path: str | Path, start_s: float = 0.0, duration_s: float | None = None
                 ) -> Iterator[tuple[np.ndarray, int]]:  # fmt: skip
     """(R'G'B' float32 frame, pts) for each frame in [start, start + duration)."""
-    av = _av()
-    path = Path(path)
-    with _open(path) as container:
-        info = _info(path, container)
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        try:
-            for frame in container.decode(stream):
-                if _in_window(frame, stream.time_base, start_s, duration_s):
-                    yield frame_to_rgb(frame, info), frame.pts
-        except av.error.FFmpegError as e:
-            raise InputError(path, f"corrupt or truncated video: {e}") from None
+    with ClipReader(path) as reader:
+        for frame in reader.frames(start_s, duration_s):
+            yield frame.rgb(), frame.frame.pts
 
 
 @dataclass(frozen=True)
@@ -437,106 +430,197 @@ class EncodeTags:
     matrix: str = "bt709"
 
 
-def grade_video(
-    src: Path,
-    out: Path,
-    process,
-    codec: str = "h265",
-    crf: int | None = None,
-    preset: str = "medium",
-    tags: EncodeTags = EncodeTags(),
-    start_s: float = 0.0,
-    duration_s: float | None = None,
-    on_frame=None,
-    process_planes=None,
-) -> int:
-    """Decode ``src``, run ``process(rgb) -> rgb`` on every frame, encode to ``out``
-    (atomically) with the colour tags, copying audio packets; returns the frame count.
-    The whole clip keeps its timestamps; a trimmed one (``start_s``, ``duration_s``) starts at
-    0, its audio trimmed to the same window, as ``ffmpeg -ss`` does.
+@dataclass(frozen=True)
+class ClipFrame:
+    """One decoded frame of a clip: ``pts`` and ``seconds`` are its time in the output clip
+    (a trimmed clip starts at 0)."""
 
-    ``process_planes(source planes, decode parameters, output planes, encode parameters)``,
-    when given, grades Y'CbCr to Y'CbCr instead (``kernels.video``; the same result without
-    the R'G'B' frames). ``on_frame(count, graded, seconds)`` is called after each frame with
-    its time in the output clip; ``graded()`` returns its graded R'G'B' (made on demand in
-    that case). Audio goes as :func:`audio_plan` decides for the output container."""
-    from lsquared.io import yuv
+    frame: object  # the PyAV VideoFrame
+    info: VideoInfo
+    pts: int
+    seconds: float
 
+    def planes(self) -> list[np.ndarray]:
+        """Views of its Y', Cb and Cr code values (:func:`frame_planes`)."""
+        return frame_planes(self.frame, self.info.bits)
+
+    def rgb(self, out: np.ndarray | None = None) -> np.ndarray:
+        """Its R'G'B' float32 with the stream's matrix and range (:func:`frame_to_rgb`)."""
+        return frame_to_rgb(self.frame, self.info, out)
+
+
+@contextlib.contextmanager
+def _read_errors(path: Path):
+    """FFmpeg's errors while reading or writing a clip as one :class:`InputError`."""
     av = _av()
-    heap.fill_fresh_memory()
-    heap.reuse_freed_buffers()
-    out, src = Path(out), Path(src)
+    try:
+        yield
+    except av.error.FFmpegError as e:
+        raise InputError(path, f"corrupt or truncated video: {e}") from None
+
+
+class ClipReader:
+    """A clip opened and probed once (``info``): its frames in a time window, in file order
+    with its audio packets, its frames' times (demux only) and frame-accurate seeking.
+    Use as a context manager."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._container = _open(self.path)
+        try:
+            self.info = _info(self.path, self._container)
+        except BaseException:
+            self._container.close()
+            raise
+        self.stream = self._container.streams.video[0]
+        self.stream.thread_type = "AUTO"
+        self.audio = list(self._container.streams.audio)
+        from lsquared.io import yuv  # numba: loaded by the commands that decode frames
+
+        self.yuv_decode = yuv.decode_parameters(self.info.bits, self.info.matrix,
+                                                self.info.full_range)  # fmt: skip
+
+    def __enter__(self) -> ClipReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._container.close()
+
+    def frames(self, start_s: float = 0.0, duration_s: float | None = None, on_audio=None
+               ) -> Iterator[ClipFrame]:  # fmt: skip
+        """The frames in [start, start + duration); ``on_audio(packet)`` receives each audio
+        packet (with a decode time) where the file interleaves it."""
+        time_base = self.stream.time_base
+        shift = round(start_s / time_base) if start_s > 0 or duration_s is not None else 0
+        with _read_errors(self.path):
+            streams = (self.stream, *self.audio) if on_audio is not None else (self.stream,)
+            for packet in self._container.demux(*streams):
+                if packet.stream.type == "audio":
+                    if packet.dts is not None:
+                        on_audio(packet)
+                    continue
+                for frame in packet.decode():
+                    if _in_window(frame, time_base, start_s, duration_s):
+                        pts = frame.pts - shift
+                        yield ClipFrame(frame, self.info, pts, float(pts * time_base))
+
+    def frame_times(self) -> tuple[int, ...]:
+        """Every frame's presentation time in display order: the video packets' sorted
+        (demux only, nothing decoded)."""
+        with _read_errors(self.path):
+            packets = self._container.demux(self.stream)
+            return tuple(sorted(p.pts for p in packets if p.pts is not None and p.size))
+
+    def frame_at(self, pts: int) -> ClipFrame | None:
+        """The frame shown at ``pts``: a seek to the keyframe at or before it, then decoding
+        forward; None when no frame has that time."""
+        self._container.seek(pts, stream=self.stream, backward=True, any_frame=False)
+        with _read_errors(self.path):
+            for frame in self._container.decode(self.stream):
+                if frame.pts == pts:
+                    return ClipFrame(frame, self.info, pts, float(pts * self.stream.time_base))
+                if frame.pts is not None and frame.pts > pts:
+                    break
+        return None
+
+
+class ClipWriter:
+    """The output of a graded clip: tagged frames to fill (:meth:`blank`, :meth:`from_rgb`),
+    encoded in order (:meth:`write`), the source's audio copied or converted as
+    :func:`audio_plan` decides (:meth:`mux_audio`), and the source's time base, display
+    rotation, start timecode (moved by ``start_s``) and descriptive tags. Made by
+    :func:`open_writer`."""
+
+    def __init__(
+        self,
+        reader: ClipReader,
+        outc,
+        codec: str,
+        crf,
+        preset: str,
+        tags: EncodeTags,
+        start_s: float,
+        duration_s: float | None,
+        plans: dict,
+    ):
+        av = _av()
+        info, vin = reader.info, reader.stream
+        self._av, self._outc, self._tags, self._src = av, outc, tags, reader.path
+        self._window, self._plans = (start_s, duration_s), plans
+        _, self.pix_fmt, self.bits = CODECS[codec]
+        self.size = (info.width, info.height)
+        vout = outc.add_stream(CODECS[codec][0], rate=vin.average_rate or vin.guessed_rate)
+        vout.width, vout.height, vout.pix_fmt = info.width, info.height, self.pix_fmt
+        vout.time_base = vin.time_base
+        vout.codec_context.time_base = vin.time_base
+        cc = vout.codec_context
+        cc.color_primaries = _enum(av, "ColorPrimaries", tags.primaries)
+        cc.color_trc = _enum(av, "ColorTrc", tags.transfer)
+        cc.colorspace = _enum(av, "Colorspace", tags.matrix)
+        cc.color_range = _enum(av, "ColorRange", "limited")
+        vout.options = _encoder_options(codec, crf, preset)
+        rotation = _display_rotation(reader.path)
+        if rotation:  # the display matrix, kept (before the header is written)
+            vout.set_display_rotation(rotation)
+        _copy_tags(reader._container.metadata, outc.metadata)
+        _copy_tags(vin.metadata, vout.metadata)
+        timecode = info.timecode and shifted_timecode(info.timecode, info.rate, start_s)
+        if timecode:  # the muxer writes it as a timecode track (mov, mp4) or tag (mkv)
+            vout.metadata["timecode"] = timecode
+        self._vout = vout
+        self._audio = {a.index: _add_audio_stream(outc, a, plans[a.index]) for a in reader.audio}
+        from lsquared.io import yuv  # numba: loaded by the commands that encode frames
+
+        self.yuv_encode = yuv.encode_parameters(self.bits, tags.matrix)
+
+    def blank(self, pts: int):
+        """An empty tagged frame at ``pts`` to fill through :meth:`planes`."""
+        return _tagged_frame(self._av, *self.size, self.pix_fmt, self._tags, pts)
+
+    def planes(self, frame) -> list[np.ndarray]:
+        return frame_planes(frame, self.bits)
+
+    def from_rgb(self, rgb: np.ndarray, pts: int):
+        """A tagged frame at ``pts`` from R'G'B' float (:func:`rgb_frame`)."""
+        return rgb_frame(self._av, rgb, self.pix_fmt, self.bits, self._tags, pts)
+
+    def write(self, frame) -> None:
+        with _read_errors(self._src):
+            self._outc.mux(self._vout.encode(frame))
+
+    def mux_audio(self, packet) -> None:
+        index = packet.stream.index
+        _mux_audio(self._outc, packet, self._audio[index], self._plans[index], *self._window)
+
+    def finish(self) -> None:
+        """Flush the video encoder and the audio re-encoders."""
+        with _read_errors(self._src):
+            self._outc.mux(self._vout.encode(None))
+            for index, plan in self._plans.items():
+                if plan.encoder is not None:
+                    self._outc.mux(self._audio[index].encode(None))
+
+
+@contextlib.contextmanager
+def open_writer(reader: ClipReader, out: str | Path, codec: str = "h265", crf: int | None = None,
+                preset: str = "medium", tags: EncodeTags = EncodeTags(), start_s: float = 0.0,
+                duration_s: float | None = None) -> Iterator[ClipWriter]:  # fmt: skip
+    """A :class:`ClipWriter` for ``reader``'s clip into ``out`` (atomically: renamed into
+    place when the block ends without an error, after the encoders are flushed)."""
+    av = _av()
+    out = Path(out)
     check_output(out, codec)
-    encoder, pix_fmt, bits = CODECS[codec]
+    heap.fill_fresh_memory()  # x264's lookahead reads heap it never wrote (determinism)
+    heap.reuse_freed_buffers()
     muxer = CONTAINERS[out.suffix.lower()]
-    with _open(src) as inp:
-        info = _info(src, inp)
-        vin = inp.streams.video[0]
-        vin.thread_type = "AUTO"
-        plans = {a.index: _audio_plan_of(a, muxer, out) for a in inp.streams.audio}
-        with (
-            atomic_output(out, [src]) as tmp,
-            av.open(str(tmp), "w", format=muxer) as outc,
-        ):
-            vout = outc.add_stream(encoder, rate=vin.average_rate or vin.guessed_rate)
-            vout.width, vout.height, vout.pix_fmt = info.width, info.height, pix_fmt
-            vout.time_base = vin.time_base
-            vout.codec_context.time_base = vin.time_base
-            cc = vout.codec_context
-            cc.color_primaries = _enum(av, "ColorPrimaries", tags.primaries)
-            cc.color_trc = _enum(av, "ColorTrc", tags.transfer)
-            cc.colorspace = _enum(av, "Colorspace", tags.matrix)
-            cc.color_range = _enum(av, "ColorRange", "limited")
-            vout.options = _encoder_options(codec, crf, preset)
-            rotation = _display_rotation(src)
-            if rotation:  # the display matrix, kept (before the header is written)
-                vout.set_display_rotation(rotation)
-            _copy_tags(inp.metadata, outc.metadata)
-            _copy_tags(vin.metadata, vout.metadata)
-            timecode = info.timecode and shifted_timecode(info.timecode, info.rate, start_s)
-            if timecode:  # the muxer writes it as a timecode track (mov, mp4) or tag (mkv)
-                vout.metadata["timecode"] = timecode
-            audio_map = {
-                a.index: _add_audio_stream(outc, a, plans[a.index]) for a in inp.streams.audio
-            }
-            count, buffer = 0, None
-            decode = yuv.decode_parameters(info.bits, info.matrix, info.full_range)
-            encode = yuv.encode_parameters(bits, tags.matrix)
-            trimmed = start_s > 0 or duration_s is not None
-            try:
-                for packet in inp.demux(vin, *inp.streams.audio):
-                    if packet.stream.type == "audio":
-                        if packet.dts is not None:
-                            _mux_audio(outc, packet, audio_map[packet.stream.index],
-                                       plans[packet.stream.index], start_s, duration_s)  # fmt: skip
-                        continue
-                    for frame in packet.decode():
-                        if not _in_window(frame, vin.time_base, start_s, duration_s):
-                            continue
-                        pts = frame.pts - round(start_s / vin.time_base) if trimmed else frame.pts
-                        if process_planes is None:
-                            buffer = frame_to_rgb(frame, info, buffer)
-                            rgb = process(buffer)
-                            graded = rgb_frame(av, rgb, pix_fmt, bits, tags, pts)
-                            graded_rgb = functools.partial(_same, rgb)
-                        else:
-                            graded = _tagged_frame(av, info.width, info.height, pix_fmt, tags, pts)
-                            process_planes(
-                                frame_planes(frame, info.bits), decode, frame_planes(graded, bits),
-                                encode,
-                            )  # fmt: skip
-                            graded_rgb = functools.partial(_graded_rgb, process, frame, info)
-                        outc.mux(vout.encode(graded))
-                        count += 1
-                        if on_frame:
-                            on_frame(count, graded_rgb, float(pts * vin.time_base))
-                outc.mux(vout.encode(None))
-                for index, plan in plans.items():
-                    if plan.encoder is not None:  # flush the re-encoded audio
-                        outc.mux(audio_map[index].encode(None))
-            except av.error.FFmpegError as e:
-                raise InputError(src, f"corrupt or truncated video: {e}") from None
-    return count
+    plans = {a.index: _audio_plan_of(a, muxer, out) for a in reader.audio}
+    with (
+        atomic_output(out, [reader.path]) as tmp,
+        av.open(str(tmp), "w", format=muxer) as outc,
+    ):
+        writer = ClipWriter(reader, outc, codec, crf, preset, tags, start_s, duration_s, plans)
+        yield writer
+        writer.finish()
 
 
 def _encoder_options(codec: str, crf: int | None, preset: str) -> dict[str, str]:
@@ -660,13 +744,3 @@ def rgb_frame(av, rgb: np.ndarray, pix_fmt: str, bits: int, tags: EncodeTags, pt
     frame = _tagged_frame(av, rgb.shape[1], rgb.shape[0], pix_fmt, tags, pts)
     yuv.rgb_to_yuv_into(rgb, *frame_planes(frame, bits), bits, tags.matrix)
     return frame
-
-
-def _same(rgb: np.ndarray) -> np.ndarray:
-    return rgb
-
-
-def _graded_rgb(process, frame, info: VideoInfo) -> np.ndarray:
-    """A frame graded through the R'G'B' path (for a still when the clip goes plane to
-    plane)."""
-    return process(frame_to_rgb(frame, info))

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from lsquared.color import camera as cam
-from lsquared.color import spaces
+from lsquared.color import encodings, spaces
 from lsquared.errors import InputError, RecipeError
 from lsquared.image import Encoding, Image
-from lsquared.io.raw import CAMERA_RAW
 from lsquared.looks.lut import Lut
 from lsquared.metadata import ColorCalibration, Metadata
 from lsquared.optics import profile as optics
@@ -37,30 +36,10 @@ from lsquared.pipeline.ops import (
     Renderer,
     ShadowToeOp,
 )
-from lsquared.pipeline.recipe import DISPLAY_SPACES, LUT_INPUTS, Recipe
+from lsquared.pipeline.recipe import DISPLAY_SPACES, Recipe
 
-#: output space name -> (encoding, display-referred?)
-OUTPUT_ENCODINGS: dict[str, tuple[Encoding, bool]] = {
-    "srgb": (Encoding("rec709", "srgb"), True),
-    "p3": (Encoding("p3", "srgb"), True),
-    "rec709": (Encoding("rec709", "bt1886"), True),
-    "rec2020": (Encoding("rec2020", "bt1886"), True),
-    "linear-srgb": (Encoding("rec709", "linear"), False),
-    "linear-rec2020": (Encoding("rec2020", "linear"), False),
-    "acescg": (Encoding("ap1", "linear", "ACES"), False),
-}
-#: input encoding name -> encoding of the source pixels
-INPUT_ENCODINGS: dict[str, Encoding] = {
-    "raw": CAMERA_RAW,
-    "vlog": Encoding("vgamut", "vlog"),
-    "llog": Encoding("rec2020", "llog"),
-    "rec709": Encoding("rec709", "rec709"),
-    "srgb": Encoding("rec709", "srgb"),
-    "linear-srgb": Encoding("rec709", "linear"),
-    "linear-rec2020": Encoding("rec2020", "linear"),
-    "acescg": Encoding("ap1", "linear", "ACES"),
-}
-GRADING_ENCODING = Encoding("ap1", "acescct", "ACES")
+#: the grade runs in ACEScct (S-2016-001), the encoding a LUT may also declare
+GRADING_ENCODING = encodings.lut_input_encoding("acescct")
 #: (threshold, limit) of the gamut compression into AP1 before a grade: colours outside AP1
 #: have negative components, which ACEScct's linear toe (slope 10.5) turns into large
 #: negative code values, and a CDL saturation then mixes those into the other channels (a
@@ -77,14 +56,6 @@ RENDERING_ENCODING = Encoding("ap1", "linear", "ACES")
 AP1_LUMINANCE = (0.2722287168, 0.6740817658, 0.0536895174)
 #: width of the shadow roll-off in scene-linear luminance (about -3.2 EV from mid grey)
 SHADOW_TOE = 0.02
-#: LUT input names -> the encoding a LUT expects (the input encodings, plus ACEScct)
-LUT_INPUT_ENCODINGS: dict[str, Encoding] = {
-    name: INPUT_ENCODINGS.get(name, GRADING_ENCODING) for name in LUT_INPUTS
-}
-WORKING_ENCODINGS = {
-    "acescg": Encoding("ap1", "linear", "ACES"),
-    "linear-rec2020": Encoding("rec2020", "linear"),
-}
 #: curves whose encode/decode pair is an exact inverse everywhere (so a pair cancels)
 INVERTIBLE_CURVES = ("srgb", "rec709", "bt1886", "vlog", "acescct")
 
@@ -377,7 +348,7 @@ def stage_lut(ctx: CompileContext, lut: Lut) -> None:
     """A LUT file: converted to the encoding it expects, applied; its output is
     display-referred in ``lut_output``, so it replaces the display rendering."""
     look = ctx.recipe.look
-    ctx.convert_to(LUT_INPUT_ENCODINGS[look.lut_input])
+    ctx.convert_to(encodings.lut_input_encoding(look.lut_input))
     for op in lut_ops(lut, f"LUT {lut.source}"):
         ctx.emit(op)
     ctx.notes.append(
@@ -385,13 +356,13 @@ def stage_lut(ctx: CompileContext, lut: Lut) -> None:
         f"{', .vlt 12-bit nodes' if lut.nodes == 'vlt12' else ''}): input {look.lut_input}, "
         f"output {look.lut_output} (display-referred; replaces the display rendering)"
     )
-    ctx.encoding = OUTPUT_ENCODINGS[look.lut_output][0]
+    ctx.encoding = encodings.output_encoding(look.lut_output)[0]
     ctx.display_rendered = True
 
 
 def stage_output(ctx: CompileContext) -> Encoding:
     space = ctx.recipe.output.space
-    target, display = OUTPUT_ENCODINGS[space]
+    target, display = encodings.output_encoding(space)
     if ctx.display_rendered:
         if not display:
             raise RecipeError(
@@ -450,9 +421,9 @@ def compile_recipe(
 ) -> Processor:
     """Compile ``recipe`` against a source's metadata into a Processor; ``lut`` is the
     already-read LUT file the recipe's ``[look] lut`` names (the compiler does no I/O)."""
-    if recipe.output.space not in OUTPUT_ENCODINGS:
+    if recipe.output.space not in encodings.names("output"):
         raise RecipeError("[output] space", f"unknown output space {recipe.output.space!r}")
-    working = WORKING_ENCODINGS[recipe.working.space]
+    working, _ = encodings.output_encoding(recipe.working.space)
     ctx = CompileContext(recipe, source, source_encoding)
     ctx.notes.append(
         f"source: {source.source_path or '<array>'} ({source_encoding.primaries}, "

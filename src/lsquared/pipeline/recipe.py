@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from lsquared.color import encodings
 from lsquared.errors import RecipeError
 from lsquared.io.raw import DEMOSAIC, OWN_DEMOSAIC
 from lsquared.io.video import CODECS
@@ -34,14 +35,13 @@ SCHEMA_VERSION = 1
 
 WB_MODES = ("as_shot", "auto", "daylight", "kelvin", "multipliers")
 HIGHLIGHT_MODES = ("clip", "reconstruct")
-WORKING_SPACES = ("acescg", "linear-rec2020")
-OUTPUT_SPACES = ("srgb", "p3", "rec2020", "rec709", "linear-srgb", "linear-rec2020", "acescg")
-DISPLAY_SPACES = ("srgb", "p3", "rec2020", "rec709")
+#: the encoding names each key accepts, from the one registry (:mod:`lsquared.color.encodings`)
+WORKING_SPACES = encodings.names("working")
+OUTPUT_SPACES = encodings.names("output")
+DISPLAY_SPACES = encodings.names("display")
 OUTPUT_FORMATS = ("tif8", "tif16", "tif32", "png8", "png16", "jpg", "exr", "exr-half")
-INPUT_ENCODINGS = (
-    "auto", "raw", "vlog", "llog", "rec709", "srgb", "linear-srgb", "linear-rec2020", "acescg",
-)  # fmt: skip
-LUT_INPUTS = ("vlog", "llog", "rec709", "srgb", "acescct", "linear-srgb", "acescg")
+INPUT_ENCODINGS = encodings.names("input")
+LUT_INPUTS = encodings.names("lut_input")
 LENS_SOURCES = ("auto", "embedded", "lensfun", "profile", "none")
 
 

@@ -1,4 +1,5 @@
-"""Frames of a clip on demand: frame-accurate seeking through PyAV.
+"""Frames of a clip on demand, asked of the engine (``engine.clip_frame_times``,
+``engine.clip_frame``; ``io.video.ClipReader`` seeks).
 
 A clip is probed once: its packets' presentation times, sorted, are the frames' times in
 display order (demuxing only, nothing decoded). Frame ``n`` is then found by seeking to
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lsquared import engine
 from lsquared.errors import InputError
 from lsquared.io import video
 
@@ -32,34 +34,18 @@ class Clip:
 
 
 def open_clip(path: Path) -> Clip:
-    import av
-
-    info = video.probe(path)
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        pts = sorted(p.pts for p in container.demux(stream) if p.pts is not None and p.size)
+    info, pts = engine.clip_frame_times(path)
     if not pts:
         raise InputError(path, "the clip has no video frames")
-    return Clip(info, tuple(pts))
+    return Clip(info, pts)
 
 
 def read_frame(path: Path, clip: Clip, index: int) -> np.ndarray:
     """Frame ``index`` (0-based, display order) as float32 R'G'B' with the stream's matrix
-    and range (``io.video.frame_to_rgb``, as grading reads it)."""
-    import av
-
+    and range (``engine.clip_frame``, as grading reads it)."""
     if not 0 <= index < clip.frames:
         raise InputError(path, f"frame {index} is outside 0..{clip.frames - 1}")
-    target = clip.pts[index]
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        container.seek(target, stream=stream, backward=True, any_frame=False)
-        try:
-            for frame in container.decode(stream):
-                if frame.pts == target:
-                    return video.frame_to_rgb(frame, clip.info)
-                if frame.pts is not None and frame.pts > target:
-                    break
-        except av.error.FFmpegError as e:
-            raise InputError(path, f"corrupt or truncated video: {e}") from None
-    raise InputError(path, f"frame {index} could not be decoded at its time {target}")
+    rgb = engine.clip_frame(path, clip.pts[index])
+    if rgb is None:
+        raise InputError(path, f"frame {index} could not be decoded at its time {clip.pts[index]}")
+    return rgb

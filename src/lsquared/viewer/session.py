@@ -119,7 +119,7 @@ class Job:
 def grade_in_process(source: Path, out: Path, recipe: rc.Recipe, codec: str, done, errors):
     """The job's process: ``engine.grade_file``, counting frames into ``done``."""
 
-    def on_frame(count: int, *_graded_and_time) -> None:
+    def on_frame(count: int, _graded, _seconds: float) -> None:
         done.value = count
 
     try:
