@@ -239,10 +239,9 @@ function showRecipe(answer) {
 }
 
 let changeTicket = 0;
-async function changeRecipe(changes, look) {
+async function changeRecipe(changes, look, ticket = ++changeTicket) {
   const body = { base: state.recipe.id, changes };
   if (look !== undefined) body.look = look;
-  const ticket = ++changeTicket;
   try {
     const answer = await post("recipe", body);
     if (ticket !== changeTicket) return;  // a later change is on its way
@@ -270,7 +269,10 @@ function onControl(el) {
     changes.display = { ...state.recipe.recipe.display, ...(changes.display || {}) };
   }
   clearTimeout(timer);
-  timer = setTimeout(() => changeRecipe(changes, look), 40);
+  // The ticket is taken now, not when the request goes: an answer to an earlier change that
+  // arrives while the user is still moving the control must not reset it to that value.
+  const ticket = ++changeTicket;
+  timer = setTimeout(() => changeRecipe(changes, look, ticket), 40);
 }
 
 function buildCdl() {
