@@ -145,12 +145,16 @@ function setupScopes(matrices) {
   for (const id of ["matrix", "hist-log", "zebra-level", "wave-scale"]) $(id).onchange = () => updateScopes(state.recipe.id);
 }
 
+let scopeTicket = 0;
 async function updateScopes(rid) {
-  const holder = $("scopes");
-  holder.innerHTML = "";
+  // Several changes can ask for scopes at once (a checkbox, the compare mode, a slider):
+  // only the latest request replaces the panel, and it does so in one synchronous step.
+  const ticket = ++scopeTicket;
   const matrix = $("matrix").value;
   const graticule = await api(`graticule?matrix=${matrix}`);
+  if (ticket !== scopeTicket) return;
   const common = `${query(rid)}&matrix=${matrix}&level=${$("zebra-level").value}`;
+  const boxes = [];
   const jobs = [];
   for (const kind of SCOPES) {
     if (!enabledScopes.has(kind)) continue;
@@ -158,7 +162,7 @@ async function updateScopes(rid) {
     box.className = "scope";
     box.dataset.kind = kind;
     box.innerHTML = `<span class="title">${kind}</span>`;
-    holder.append(box);
+    boxes.push(box);
     if (kind === "histogram") {
       jobs.push(api(`scope/histogram/${state.file.id}?${common}`).then((h) => drawHistogram(box, h)));
       continue;
@@ -169,6 +173,7 @@ async function updateScopes(rid) {
     const columns = kind === "parade" ? 170 : 512;
     jobs.push(loadImage(img, `api/scope/${kind}/${state.file.id}?${common}&columns=${columns}`).then(() => overlay(box, img, kind, graticule)));
   }
+  $("scopes").replaceChildren(...boxes);
   await Promise.all(jobs);
 }
 
