@@ -201,11 +201,20 @@ def lookup_in_file(path: str | Path, model: str | None) -> object:
 def lookup(model: str, maker: str | None = None) -> object:
     """The lens for an EXIF lens model: an exact model match first, then the lens whose
     name contains every word of it. Raises LensError when nothing matches."""
-    for lens in load_database().lenses:
+    lens = _search(load_database(), model, maker)
+    if lens is None:
+        raise LensError(model, "lens not in the lensfun database (try `lsq lens find`)")
+    return lens
+
+
+@functools.lru_cache(maxsize=64)
+def _search(db, model: str, maker: str | None) -> object | None:
+    """:func:`lookup`'s search in ``db``, remembered (misses too): a compile asks it
+    again for every recipe, and ``lsq view`` compiles one per control change. Keyed by the
+    database object, so a reloaded database is searched afresh."""
+    for lens in db.lenses:
         same_maker = not maker or lens.maker.lower() == maker.lower()
         if lens.model.lower() == model.lower() and same_maker:
             return lens
     found = find(model)
-    if found:
-        return found[0]
-    raise LensError(model, "lens not in the lensfun database (try `lsq lens find`)")
+    return found[0] if found else None
