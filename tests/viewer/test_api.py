@@ -220,13 +220,16 @@ def test_a_lut_file_given_is_a_look(tmp_path):
         session.change_recipe(rid, {}, "lut:f0")  # a RAW is not a LUT
 
 
-def test_thumbnails_do_not_push_out_the_decode_in_use(folder, tmp_path):
+def test_thumbnails_do_not_push_out_the_file_in_view(folder, tmp_path):
     session = Session(collect([folder]), tmp_path)
     rid = session.default_id
+    caches = (session._decoded, session._sources, session._renders)
     thumb = session.render("f0", rid, 120, 80)
-    assert thumb.shape == (80, 120, 3) and len(session._decoded._items) == 0
-    session.render("f0", rid, 300, 200)
-    assert len(session._decoded._items) == 1
+    assert thumb.shape == (80, 120, 3) and [len(c._items) for c in caches] == [0, 0, 0]
+    session.render("f0", rid, 290, 190)
+    assert [len(c._items) for c in caches] == [1, 1, 1]
+    session.render("f0", rid, 120, 80)
+    assert [len(c._items) for c in caches] == [1, 1, 1]
 
 
 def test_encodings_and_looks_lists(client):

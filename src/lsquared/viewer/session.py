@@ -30,7 +30,8 @@ from lsquared.pipeline.compiler import Processor
 from lsquared.viewer import frames
 from lsquared.viewer.files import Entry
 
-#: previews this small (the filmstrip's) do not keep their file's decode cached
+#: previews this small (the filmstrip's) keep nothing cached (their file's decode, its
+#: scaled source, the render): a filmstrip of many files would push out the file in view
 THUMBNAIL = 256
 
 
@@ -285,10 +286,11 @@ class Session:
                 small = self._sources.get(
                     (entry.id, index, size, recipe.input.encoding, recipe.demosaic.algorithm),
                     lambda: downscale(pixels, *size),
+                    keep=not thumbnail,
                 )
                 return compiled(size).apply_array(small, 8)
 
-            return self._renders.get((file_id, rid, index, size), make)
+            return self._renders.get((file_id, rid, index, size), make, keep=not thumbnail)
 
     def crop(self, file_id: str, rid: str, x: int, y: int, w: int, h: int, index: int = 0,
              centre: tuple[float, float] | None = None):  # fmt: skip
