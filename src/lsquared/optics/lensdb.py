@@ -166,7 +166,13 @@ def camera_crop(make: str | None, model: str | None) -> float | None:
     """The crop factor lensfun records for a camera body, if it knows the body."""
     if not make or not model:
         return None
-    cams = load_database().find_cameras(make, model, loose_search=True)
+    return _camera_crop(load_database(), make, model)
+
+
+@functools.lru_cache(maxsize=64)
+def _camera_crop(db, make: str, model: str) -> float | None:
+    """:func:`camera_crop`'s search in ``db``, remembered as :func:`_search` is."""
+    cams = db.find_cameras(make, model, loose_search=True)
     return float(cams[0].crop_factor) if cams else None
 
 
