@@ -665,7 +665,7 @@ def job_view(args) -> None:
             preview = page.get(f"api/render/{fid}?recipe={base}&{view}")  # decode, first compile
             shown = _bmp_size(preview)
             ms = []
-            evs = np.linspace(-2, 2, args.changes + 1)
+            evs = np.linspace(-2, 2, args.changes)
             page.change(fid, base, {"exposure": {"ev": -2.5}}, view)  # the scopes' first call
             cpu = _cpu_seconds(server.pid)
             for ev in evs:
