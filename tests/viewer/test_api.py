@@ -220,13 +220,16 @@ def test_a_lut_file_given_is_a_look(tmp_path):
         session.change_recipe(rid, {}, "lut:f0")  # a RAW is not a LUT
 
 
-def test_thumbnails_do_not_push_out_the_decode_in_use(folder, tmp_path):
+def test_thumbnails_do_not_push_out_the_file_in_view(folder, tmp_path):
     session = Session(collect([folder]), tmp_path)
     rid = session.default_id
+    caches = (session._decoded, session._sources, session._renders)
     thumb = session.render("f0", rid, 120, 80)
-    assert thumb.shape == (80, 120, 3) and len(session._decoded._items) == 0
-    session.render("f0", rid, 300, 200)
-    assert len(session._decoded._items) == 1
+    assert thumb.shape == (80, 120, 3) and [len(c._items) for c in caches] == [0, 0, 0]
+    session.render("f0", rid, 290, 190)
+    assert [len(c._items) for c in caches] == [1, 1, 1]
+    session.render("f0", rid, 120, 80)
+    assert [len(c._items) for c in caches] == [1, 1, 1]
 
 
 def test_encodings_and_looks_lists(client):
@@ -239,3 +242,31 @@ def test_encodings_and_looks_lists(client):
     assert enc["video_output"] == list(encodings.names("video"))
     looks = client.get("/tok/api/looks").json()
     assert [look["name"] for look in looks["builtin"]] == catalog.names()
+
+
+def test_a_control_change_reuses_the_lens_corrected_source(tmp_path):
+    """A DNG with its lens corrections embedded (OpcodeList3): the preview after an
+    exposure change runs only the point ops on the kept corrected source, a lens change
+    corrects again, and each preview equals the whole compiled program on the scaled
+    decode."""
+    from lsquared.simulate import Vignetting, Warp, simulate
+    from lsquared.viewer.session import downscale
+
+    warp = Warp(((1.0, 0.0, 0.021, 0.0), (1.0, 0.0, 0.02, 0.0), (1.0, 0.0, 0.019, 0.0)))
+    simulate(tmp_path / "lens.dng", width=450, height=300, warp=warp,
+             vignetting=Vignetting((0.4, 0.1, 0, 0, 0)), embed_opcodes=True)  # fmt: skip
+    session = Session(collect([tmp_path / "lens.dng"]), tmp_path)
+    base = session.default_id
+    brighter = session.change_recipe(base, {"exposure": {"ev": 0.5}})
+    bilinear = session.change_recipe(brighter, {"lens": {"filter": "bilinear"}})
+    image = engine.load_source(tmp_path / "lens.dng")
+    small = downscale(image.pixels, 300, 200)
+    kept = []
+    for rid in (base, brighter, bilinear):
+        shown = session.render("f0", rid, 300, 300)
+        kept.append(len(session._corrected._items))
+        metadata = image.metadata.with_(image_size=(300, 200))
+        whole = engine.compile(session.get_recipe(rid), metadata, image.encoding)
+        assert whole.program.geometry
+        assert np.array_equal(shown, whole.apply_array(small, 8))
+    assert kept == [1, 1, 2]

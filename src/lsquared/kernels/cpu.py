@@ -24,6 +24,7 @@ numba's disk cache freezes module globals into the compiled kernel.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numba
@@ -231,16 +232,19 @@ def _table_for_layout(op: CurveOp, layout: int) -> np.ndarray | None:
     return np.concatenate([np.where(np.isfinite(y), y, 0.0), flags])
 
 
+@functools.lru_cache(maxsize=32)
 def curve_table(op: CurveOp) -> tuple[int, np.ndarray] | None:
     """(layout, node values followed by one flag per bucket), or None when neither layout
     interpolates well. Octave spacing suits encodes and the tone curve (power and log
     shapes); uniform spacing suits decodes (exponentials of a bounded signal). A bucket is
     flagged (1 = exact formula there) where linear interpolation misses the exact curve at
     its midpoint by more than ``CURVE_TABLE_TOL``: at a kink (sRGB's linear/power cut) or a
-    step (L-Log's published break)."""
+    step (L-Log's published break). Built once per curve and kept, read-only: every
+    compile asks again (``lsq view`` compiles on each control change)."""
     for layout in (LAYOUT_OCTAVE, LAYOUT_UNIFORM):
         table = _table_for_layout(op, layout)
         if table is not None:
+            table.setflags(write=False)
             return layout, table
     return None
 

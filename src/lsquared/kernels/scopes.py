@@ -81,7 +81,7 @@ def _pixel_luma(codes, y, x, kr, kb):
     return _luma(float(codes[y, x, 0]), float(codes[y, x, 1]), float(codes[y, x, 2]), kr, kb)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def waveform(codes, columns, kr, kb, parade):
     """counts[channel, level, column] (channel 0: luma; with ``parade`` R, G, B)."""
     h, w = codes.shape[0], codes.shape[1]
@@ -101,7 +101,7 @@ def waveform(codes, columns, kr, kb, parade):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def vectorscope(codes, size, kr, kb):
     """counts[row, column] over (Cb right, Cr up) on a ``size`` x ``size`` square."""
     out = np.zeros((size, size), np.uint32)
@@ -122,7 +122,7 @@ def vectorscope(codes, size, kr, kb):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def histogram(codes, kr, kb):
     """counts[channel, code] for R, G, B and rounded luma (channel 3)."""
     out = np.zeros((4, 256), np.int64)
@@ -141,7 +141,7 @@ def _band_table() -> np.ndarray:
     return np.array(FALSE_COLOUR_BANDS, np.float64)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _false_colour(codes, kr, kb, bands):
     h, w = codes.shape[0], codes.shape[1]
     out = np.empty((h, w, 3), np.uint8)
@@ -168,7 +168,7 @@ def false_colour(codes: np.ndarray, matrix: str = "rec709") -> np.ndarray:
     return _false_colour(np.ascontiguousarray(codes, np.uint8), kr, kb, _band_table())
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _zebras(codes, level, kr, kb, period):
     out = codes.copy()
     h, w = codes.shape[0], codes.shape[1]

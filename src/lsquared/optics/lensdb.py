@@ -166,7 +166,13 @@ def camera_crop(make: str | None, model: str | None) -> float | None:
     """The crop factor lensfun records for a camera body, if it knows the body."""
     if not make or not model:
         return None
-    cams = load_database().find_cameras(make, model, loose_search=True)
+    return _camera_crop(load_database(), make, model)
+
+
+@functools.lru_cache(maxsize=64)
+def _camera_crop(db, make: str, model: str) -> float | None:
+    """:func:`camera_crop`'s search in ``db``, remembered as :func:`_search` is."""
+    cams = db.find_cameras(make, model, loose_search=True)
     return float(cams[0].crop_factor) if cams else None
 
 
@@ -201,11 +207,20 @@ def lookup_in_file(path: str | Path, model: str | None) -> object:
 def lookup(model: str, maker: str | None = None) -> object:
     """The lens for an EXIF lens model: an exact model match first, then the lens whose
     name contains every word of it. Raises LensError when nothing matches."""
-    for lens in load_database().lenses:
+    lens = _search(load_database(), model, maker)
+    if lens is None:
+        raise LensError(model, "lens not in the lensfun database (try `lsq lens find`)")
+    return lens
+
+
+@functools.lru_cache(maxsize=64)
+def _search(db, model: str, maker: str | None) -> object | None:
+    """:func:`lookup`'s search in ``db``, remembered (misses too): a compile asks it
+    again for every recipe, and ``lsq view`` compiles one per control change. Keyed by the
+    database object, so a reloaded database is searched afresh."""
+    for lens in db.lenses:
         same_maker = not maker or lens.maker.lower() == maker.lower()
         if lens.model.lower() == model.lower() and same_maker:
             return lens
     found = find(model)
-    if found:
-        return found[0]
-    raise LensError(model, "lens not in the lensfun database (try `lsq lens find`)")
+    return found[0] if found else None

@@ -308,9 +308,11 @@ def vignetting_grid(
     return g
 
 
+@functools.lru_cache(maxsize=16)
 def auto_scale(p: LensProfile, width: int, height: int, crop: float) -> float:
     """The smallest zoom that leaves no empty border: every output edge pixel must come
-    from inside the recorded frame (checked on all channels, bisection to 1e-5)."""
+    from inside the recorded frame (checked on all channels, bisection to 1e-5). Kept
+    per profile and size, as the grids are (a compile per control change in lsq view)."""
     n = 64
     xs = np.concatenate([np.linspace(0, width - 1, n), np.full(n, width - 1.0),
                          np.linspace(0, width - 1, n), np.zeros(n)])  # fmt: skip

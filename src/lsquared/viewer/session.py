@@ -12,7 +12,7 @@ import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,10 +27,12 @@ from lsquared.looks.files import write_lut
 from lsquared.metadata import Metadata
 from lsquared.pipeline import recipe as rc
 from lsquared.pipeline.compiler import Processor
+from lsquared.pipeline.ops import Program
 from lsquared.viewer import frames
 from lsquared.viewer.files import Entry
 
-#: previews this small (the filmstrip's) do not keep their file's decode cached
+#: previews this small (the filmstrip's) keep nothing cached (their file's decode, its
+#: scaled source, the render): a filmstrip of many files would push out the file in view
 THUMBNAIL = 256
 
 
@@ -129,6 +131,29 @@ def grade_in_process(source: Path, out: Path, recipe: rc.Recipe, codec: str, don
         raise SystemExit(2) from None
 
 
+def geometry_key(ops: tuple) -> bytes:
+    """A digest of geometry ops, every field (arrays by shape and bytes): equal ops give
+    the same corrected pixels from the same source."""
+    digest = hashlib.sha256()
+    for op in ops:
+        digest.update(type(op).__name__.encode())
+        for f in fields(op):
+            value = getattr(op, f.name)
+            if isinstance(value, np.ndarray):
+                digest.update(repr((f.name, value.dtype.str, value.shape)).encode())
+                digest.update(np.ascontiguousarray(value).tobytes())
+            else:
+                digest.update(repr((f.name, value)).encode())
+    return digest.digest()
+
+
+def split(processor: Processor, geometry: tuple, point: tuple) -> Processor:
+    """The processor with part of its program: the renderers run the geometry ops and
+    then the point ops, so the geometry's output can be kept while a control change
+    re-runs only the point ops."""
+    return replace(processor, program=Program(geometry, point))
+
+
 def recipe_id(recipe: rc.Recipe) -> str:
     return hashlib.sha256(recipe.to_toml().encode()).hexdigest()[:16]
 
@@ -150,6 +175,7 @@ class Session:
         self.processors = engine.ProcessorCache()
         self._decoded = Lru(2)  # full-resolution decodes: 24 MP float32 is ~290 MB
         self._sources = Lru(8)  # decodes scaled to a preview size
+        self._corrected = Lru(8)  # those through a program's geometry (lens corrections)
         self._clips: dict[str, frames.Clip] = {}
         self._frames = Lru(4)
         self._renders = Lru(24)
@@ -282,13 +308,22 @@ class Session:
             size = fit_size(pixels.shape[1], pixels.shape[0], max_w, max_h)
 
             def make() -> np.ndarray:
+                source = (entry.id, index, size, recipe.input.encoding, recipe.demosaic.algorithm)
                 small = self._sources.get(
-                    (entry.id, index, size, recipe.input.encoding, recipe.demosaic.algorithm),
-                    lambda: downscale(pixels, *size),
+                    source, lambda: downscale(pixels, *size), keep=not thumbnail
                 )
-                return compiled(size).apply_array(small, 8)
+                processor = compiled(size)
+                program = processor.program
+                if not program.geometry:
+                    return processor.apply_array(small, 8)
+                corrected = self._corrected.get(
+                    (source, geometry_key(program.geometry)),
+                    lambda: split(processor, program.geometry, ()).apply_array(small),
+                    keep=not thumbnail,
+                )
+                return split(processor, (), program.point).apply_array(corrected, 8)
 
-            return self._renders.get((file_id, rid, index, size), make)
+            return self._renders.get((file_id, rid, index, size), make, keep=not thumbnail)
 
     def crop(self, file_id: str, rid: str, x: int, y: int, w: int, h: int, index: int = 0,
              centre: tuple[float, float] | None = None):  # fmt: skip

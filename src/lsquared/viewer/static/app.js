@@ -256,6 +256,7 @@ async function changeRecipe(changes, look, ticket = ++changeTicket) {
 }
 
 let timer = null;
+let lastChange = -Infinity;  // when a control last changed (performance.now())
 function onControl(el) {
   const section = el.dataset.section, key = el.dataset.key;
   let value = el.type === "range" || el.type === "number" ? Number(el.value) : el.value;
@@ -277,7 +278,12 @@ function onControl(el) {
   // The ticket is taken now, not when the request goes: an answer to an earlier change that
   // arrives while the user is still moving the control must not reset it to that value.
   const ticket = ++changeTicket;
-  timer = setTimeout(() => changeRecipe(changes, look, ticket), 40);
+  // A lone change goes at once; changes following it within 40 ms (a slider dragged or
+  // held) wait until 40 ms pass without one, and only the last goes.
+  const now = performance.now();
+  const wait = now - lastChange < 40 ? 40 : 0;
+  lastChange = now;
+  timer = setTimeout(() => changeRecipe(changes, look, ticket), wait);
 }
 
 function buildCdl() {
