@@ -144,10 +144,11 @@ def _peak_mb(*args) -> float:
 @pytest.mark.slow
 @pytest.mark.parametrize("path", [(), ("--fast",)], ids=["rgb", "planes"])
 def test_peak_memory_does_not_grow_with_clip_length(tmp_path, path):
-    """48 frames (past x264's lookahead, so the encoder is at steady state) vs 480, on the
-    exact R'G'B' path and on ``--fast``'s plane-to-plane one."""
-    short = make_clip(tmp_path / "short.mov", frames=48, w=640, h=360)
-    long = make_clip(tmp_path / "long.mov", frames=480, w=640, h=360)
+    """64 frames (past x264's lookahead, so the encoder is at steady state) vs 320, on the
+    exact R'G'B' path and on ``--fast``'s plane-to-plane one: a frame kept per frame read
+    (0.7 MB as float RGB at this size) would add 180 MB to the long clip's peak."""
+    short = make_clip(tmp_path / "short.mov", frames=64, w=320, h=180, audio=False)
+    long = make_clip(tmp_path / "long.mov", frames=320, w=320, h=180, audio=False)
     args = ("--input", "vlog", "--look", "neutral", "--codec", "h264", *path)
     a = _peak_mb("grade", short, "-o", tmp_path / "a.mp4", *args)
     b = _peak_mb("grade", long, "-o", tmp_path / "b.mp4", *args)
@@ -156,15 +157,21 @@ def test_peak_memory_does_not_grow_with_clip_length(tmp_path, path):
 
 @pytest.mark.slow
 def test_killed_grade_leaves_nothing_at_the_output_path(tmp_path):
+    """Killed once its temporary output holds data (so it is mid-write), the grade leaves no
+    file at the output path."""
     import signal
     import sys
     import time
 
-    src = make_clip(tmp_path / "long.mov", frames=240, w=1280, h=720, audio=False)
-    out = tmp_path / "killed.mov"
+    src = make_clip(tmp_path / "long.mov", frames=96, w=640, h=360, audio=False)
+    out = tmp_path / "out" / "killed.mov"
+    out.parent.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "lsquared", "grade", str(src), "-o", str(out),
                              "--input", "vlog", "--codec", "h265", "--preset", "slow"])  # fmt: skip
-    time.sleep(4.0)
+    end = time.monotonic() + 300
+    written = lambda: any(f.stat().st_size > 0 for f in out.parent.iterdir())  # noqa: E731
+    while not written() and proc.poll() is None and time.monotonic() < end:
+        time.sleep(0.05)
     assert proc.poll() is None, "finished before it could be killed; make the clip longer"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
