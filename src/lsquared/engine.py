@@ -473,7 +473,12 @@ def _display_metric(recipe: Recipe):
 
 
 def bake_lut(
-    recipe: Recipe, input_name: str, size: int, nodes: str = "uniform", fit: bool = True
+    recipe: Recipe,
+    input_name: str,
+    size: int,
+    nodes: str = "uniform",
+    fit: bool = True,
+    renderer: str = "reference",
 ) -> Lut:
     """Bake input decoding + the recipe's look + its display rendering and output encoding
     into one 3D LUT on ``size``^3 input code values (``nodes`` ``vlt12``: the .vlt's 12-bit
@@ -484,13 +489,15 @@ def bake_lut(
     squares over footage-like colours, errors measured by CIEDE2000's local metric on a
     Rec.709 display (:func:`~lsquared.looks.fit.fit_lattice`). Measured on natural V-Log
     frames for every built-in look (tests/integration/s0004): the least-squares fit
-    was the better of the two for 17^3 .vlt, the edge fit for 33^3 .cube."""
+    was the better of the two for 17^3 .vlt, the edge fit for 33^3 .cube. ``renderer``
+    samples the recipe: the numpy reference (float64) for files, or ``cpu``, the renderer
+    an exact grade runs, for the fast path's bakes."""
     source = Metadata(source_path=f"<{input_name}>")
-    processor = compile(recipe, source, input_encoding(input_name), renderer="reference")
+    processor = compile(recipe, source, input_encoding(input_name), renderer=renderer)
     g = vlt_node_positions(size) if nodes == "vlt12" else np.linspace(0.0, 1.0, size)
 
     def render(points: np.ndarray) -> np.ndarray:
-        return processor.apply_array(points.astype(np.float32).reshape(-1, 1, 3))[:, 0]
+        return _apply_to_colours(processor, points.reshape(-1, 3))
 
     grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1)
     if fit and nodes == "vlt12":
@@ -510,6 +517,20 @@ def bake_lut(
             f"output {recipe.output.space} (display-referred)",
         ),
     )
+
+
+#: pixels per row when a list of colours is rendered as an image (rows run in parallel)
+COLOUR_ROW = 1024
+
+
+def _apply_to_colours(processor: Processor, colours: np.ndarray) -> np.ndarray:
+    """``processor`` on a list of colours (P x 3), laid out as rows of :data:`COLOUR_ROW`
+    pixels (the last padded) so that the CPU renderer's rows keep both cores busy."""
+    count = len(colours)
+    rows = -(-count // COLOUR_ROW)
+    image = np.zeros((rows * COLOUR_ROW, 3), np.float32)
+    image[:count] = colours
+    return processor.apply_array(image.reshape(rows, COLOUR_ROW, 3)).reshape(-1, 3)[:count]
 
 
 #: what a bake should reach on footage (CIEDE2000 p99, max): issue 14's bounds
@@ -607,7 +628,7 @@ def bake_key(recipe: Recipe, input_name: str, size: int) -> str:
 
 
 def cached_bake_lut(recipe: Recipe, input_name: str, size: int) -> Lut:
-    """:func:`bake_lut` (uniform, fitted), kept on disk (:func:`bake_cache_dir`) so that the
+    """:func:`bake_lut` (uniform, fitted, sampled by the CPU renderer), kept on disk (:func:`bake_cache_dir`) so that the
     next clip with the same recipe, input and LUT file starts at once. An unreadable entry
     is baked again; a cache that cannot be written is skipped."""
     folder = bake_cache_dir()
@@ -619,7 +640,7 @@ def cached_bake_lut(recipe: Recipe, input_name: str, size: int) -> Lut:
                 return Lut(table=table, title=f"cached bake {path.name}")
         except (OSError, ValueError):
             pass
-    lut = bake_lut(recipe, input_name, size)
+    lut = bake_lut(recipe, input_name, size, renderer="cpu")
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
