@@ -33,7 +33,6 @@ from lsquared.image import Encoding, Image
 from lsquared.io import raw, stills
 from lsquared.io.atomic import atomic_output, check_writable_target
 from lsquared.kernels import get_renderer
-from lsquared.kernels.demosaic import malvar2004, menon2007
 from lsquared.looks import catalog
 from lsquared.looks.files import read_lut
 from lsquared.looks.fit import METHODS, fit_lattice, footage_samples
@@ -628,9 +627,10 @@ def bake_key(recipe: Recipe, input_name: str, size: int) -> str:
 
 
 def cached_bake_lut(recipe: Recipe, input_name: str, size: int) -> Lut:
-    """:func:`bake_lut` (uniform, fitted, sampled by the CPU renderer), kept on disk (:func:`bake_cache_dir`) so that the
-    next clip with the same recipe, input and LUT file starts at once. An unreadable entry
-    is baked again; a cache that cannot be written is skipped."""
+    """:func:`bake_lut` (uniform, fitted, sampled by the CPU renderer), kept on disk
+    (:func:`bake_cache_dir`) so that the next clip with the same recipe, input and LUT file
+    starts at once. An unreadable entry is baked again; a cache that cannot be written is
+    skipped."""
     folder = bake_cache_dir()
     path = folder / f"{bake_key(recipe, input_name, size)}.npy" if folder else None
     if path is not None and path.is_file():
@@ -683,31 +683,38 @@ def apply_lut_to_image(
     """Apply a LUT file to an image's code values (no colour management) and write it in
     the format its suffix names, keeping the data: float in gives float out with values
     outside [0, 1] kept, integers keep their bit depth; ``depth`` (8, 16, float, half)
-    overrides. Returns (path, notes for the user)."""
+    overrides. Returns (path, notes for the user). numba starts in a thread while the LUT
+    and the image are read; integer images go to the kernel as stored."""
     check_writable_target(out, [source, lut_path])
     try:
         fmt = stills.depth_format(out.suffix, depth) if depth else None
     except ValueError as e:
         raise OutputError(out, str(e)) from None
+    from lsquared.kernels import numba_start
+
+    numba_ready = numba_start.start_in_background()
     lut = read_lut(lut_path)
-    pixels, stored = stills.read_image_typed(source)
+    pixels = stills.read_image_stored(source)
     notes: list[str] = []
     if fmt is None:
         try:
-            fmt, note = stills.keeping_format(out.suffix, stored)
+            fmt, note = stills.keeping_format(out.suffix, pixels.dtype)
         except ValueError:
             raise OutputError(out, "choose a .tif, .png, .jpg or .exr output") from None
         notes += [note] if note else []
     ops = lut_ops(lut, str(lut_path))
     if method != "tetrahedral":
         ops = [replace(op, interpolation=method) if isinstance(op, Lut3DOp) else op for op in ops]
+    numba_ready.join()
     result = get_renderer("cpu").run(Program((), tuple(ops)), pixels, stills.BITS[fmt])
     return stills.write_image(out, result, fmt, inputs=[source, lut_path]), notes
 
 
 def _cfa_demosaic(recipe: Recipe):
     """lsquared's demosaic for CFA data: the recipe's own algorithm when it names one, else
-    Malvar-He-Cutler for what LibRaw cannot read."""
+    Malvar-He-Cutler for what LibRaw cannot read (imported here: it loads numba)."""
+    from lsquared.kernels.demosaic import malvar2004, menon2007
+
     return menon2007 if recipe.demosaic.algorithm == "MENON" else malvar2004
 
 
