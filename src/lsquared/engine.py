@@ -172,10 +172,18 @@ class ProcessorCache:
     def baked(
         self, recipe: Recipe, source: Metadata, encoding: Encoding, input_name: str
     ) -> Processor:
-        """:func:`baked_processor` of the compiled Processor, baked once per key too."""
-        processor = self.compile(recipe, source, encoding)
+        """:func:`baked_processor` of the compiled Processor, baked once per key too. A
+        recipe without geometry whose bake is on disk is not compiled at all
+        (:func:`processor_from_kept_bake`): no colour-science import, no JIT, no bake."""
         key = self.key(recipe, source, encoding, "cpu") + b"baked"
-        return self._entry(key, lambda: (baked_processor(processor, recipe, input_name), "", []))[0]
+
+        def make() -> tuple[Processor, str, list[str]]:
+            kept = processor_from_kept_bake(recipe, source, encoding, input_name)
+            if kept is None:
+                kept = baked_processor(self.compile(recipe, source, encoding), recipe, input_name)
+            return kept, "", []
+
+        return self._entry(key, make)[0]
 
 
 def resolve_lens(recipe: Recipe, source: Metadata) -> LensCorrection:
@@ -290,14 +298,19 @@ def grade_file(
     container are checked before anything is read. ``input_name`` ``auto`` takes the curve
     the camera's metadata names (:func:`video_input`). With
     ``fast`` the frames go through the recipe baked into a 65^3 LUT instead
-    (:func:`baked_processor`), which goes Y'CbCr to Y'CbCr in one pass (``kernels.video``)."""
+    (:func:`baked_processor`), which goes Y'CbCr to Y'CbCr in one pass (``kernels.video``).
+    numba starts in a thread while the clip is opened and probed."""
     from lsquared.io import video
-    from lsquared.kernels.video import lut_on_planes
+    from lsquared.kernels import numba_start
 
     source, out = Path(source), Path(out)
     video.check_output(out, codec)
     check_writable_target(out, [source])
+    numba_ready = numba_start.start_in_background()
     with video.ClipReader(source) as reader:
+        numba_ready.join()
+        from lsquared.kernels.video import lut_on_planes
+
         processor, recipe, input_name, input_note = clip_processor(
             source, reader.info, recipe, input_name, cache, fast
         )
@@ -626,20 +639,33 @@ def bake_key(recipe: Recipe, input_name: str, size: int) -> str:
     return hashlib.sha256(pickle.dumps(made_of)).hexdigest()
 
 
+def kept_bake(recipe: Recipe, input_name: str, size: int) -> Lut | None:
+    """The bake :func:`cached_bake_lut` kept on disk for this recipe, input and size, or
+    None (no cache, no entry, an unreadable one, or a LUT file the recipe names that
+    cannot be read: compiling says why)."""
+    folder = bake_cache_dir()
+    if folder is None:
+        return None
+    try:
+        path = folder / f"{bake_key(recipe, input_name, size)}.npy"
+        table = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    if table.shape != (size, size, size, 3):
+        return None
+    return Lut(table=table, title=f"cached bake {path.name}")
+
+
 def cached_bake_lut(recipe: Recipe, input_name: str, size: int) -> Lut:
     """:func:`bake_lut` (uniform, fitted, sampled by the CPU renderer), kept on disk
     (:func:`bake_cache_dir`) so that the next clip with the same recipe, input and LUT file
     starts at once. An unreadable entry is baked again; a cache that cannot be written is
     skipped."""
+    found = kept_bake(recipe, input_name, size)
+    if found is not None:
+        return found
     folder = bake_cache_dir()
     path = folder / f"{bake_key(recipe, input_name, size)}.npy" if folder else None
-    if path is not None and path.is_file():
-        try:
-            table = np.load(path, allow_pickle=False)
-            if table.shape == (size, size, size, 3):
-                return Lut(table=table, title=f"cached bake {path.name}")
-        except (OSError, ValueError):
-            pass
     lut = bake_lut(recipe, input_name, size, renderer="cpu")
     if path is not None:
         try:
@@ -670,6 +696,30 @@ def baked_processor(
         processor,
         program=Program(processor.program.geometry, point),
         notes=(*processor.notes, note),
+    )
+
+
+def processor_from_kept_bake(
+    recipe: Recipe, source: Metadata, encoding: Encoding, input_name: str
+) -> Processor | None:
+    """What :func:`baked_processor` makes, built from a bake already on disk
+    (:func:`kept_bake`) without compiling the recipe, when the recipe has no geometry (a
+    lens correction needs the compiler); None otherwise. Its output encoding is the output
+    space's, as the compiler's is."""
+    if recipe.lens.source != "none":
+        return None
+    lut = kept_bake(recipe, input_name, FAST_LUT_SIZE)
+    if lut is None:
+        return None
+    output, display = encodings.output_encoding(recipe.output.space)
+    notes = (
+        f"source: {source.source_path or '<array>'} ({encoding.primaries}, {encoding.transfer})",
+        f"fast: the recipe baked into a {FAST_LUT_SIZE}^3 LUT (tetrahedral), not run exactly; "
+        f"from the bake cache ({lut.title.removeprefix('cached bake ')})",
+    )
+    point = tuple(lut_ops(lut, f"the recipe baked into a {FAST_LUT_SIZE}^3 LUT"))
+    return Processor(
+        Program((), point), encoding, output, notes, get_renderer("cpu"), display_referred=display
     )
 
 
