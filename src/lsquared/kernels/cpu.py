@@ -30,7 +30,6 @@ import numba
 import numpy as np
 
 from lsquared.color import transfer as tf
-from lsquared.kernels.geometry import run_geometry
 from lsquared.pipeline.ops import (
     CDL_LUMA,
     CURVE_KINDS,
@@ -745,6 +744,8 @@ class CpuRenderer:
         if program.geometry or kind != "tetra" or pixels.dtype not in CODE_TYPES:
             pixels = unit_float(pixels)
         if program.geometry:
+            from lsquared.kernels.geometry import run_geometry  # not loaded for point-only work
+
             pixels = run_geometry(program.geometry, pixels)
         dtype = {0: np.float32, 8: np.uint8, 16: np.uint16}[bits]
         out = np.empty(pixels.shape, dtype=dtype)
