@@ -286,9 +286,9 @@ def grade(
     fast: bool | None = typer.Option(
         None,
         "--fast/--exact",
-        help="Through the recipe baked into a fitted 65^3 LUT (default: within CIEDE2000 0.5 "
-        "p99 of exact on V-Log footage; kept in LSQ_BAKE_CACHE), or exact per pixel; "
-        "default: the recipe's [video] fast (true).",
+        help="Through the recipe baked into a fitted 65^3 LUT (within CIEDE2000 0.5 at the "
+        "99th percentile of exact on V-Log footage; bakes kept in LSQ_BAKE_CACHE), or exact "
+        "per pixel. Default: the recipe's video setting fast (true).",
     ),
     explain: bool = typer.Option(False, "--explain", help="Print the input chosen and the ops."),
 ) -> None:
