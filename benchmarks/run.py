@@ -49,20 +49,58 @@ def ensure_tool(name: str, install: bool) -> str | None:
     return shutil.which(name)
 
 
+def run_once(cmd: list[str], cwd: str | None = None, env: dict | None = None):
+    """One run of ``cmd``: (wall seconds, CPU seconds (user + system), peak RSS in MB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd, env=env
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        err = proc.stderr.read().decode(errors="replace")[-400:] if proc.stderr else ""
+        raise RuntimeError(f"{cmd[0]} failed: {err}")
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
 def measure(cmd: list[str], repeat: int, cwd: str | None = None) -> tuple[float, float]:
     """(best wall seconds, peak RSS in MB) over ``repeat`` runs of ``cmd``."""
-    best, peak = float("inf"), 0.0
+    runs = [run_once(cmd, cwd) for _ in range(repeat)]
+    return min(r[0] for r in runs), max(r[2] for r in runs)
+
+
+def interleaved(commands: dict[str, tuple], repeat: int) -> dict[str, list[tuple]]:
+    """Each named ``(cmd, env or None, before)`` run ``repeat`` times, taking turns, so that
+    a shared machine's load falls on all of them alike; ``before()``, when given, runs
+    untimed before each of its runs. Returns each name's :func:`run_once` results."""
+    results: dict[str, list[tuple]] = {name: [] for name in commands}
     for _ in range(repeat):
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - start
-        if os.waitstatus_to_exitcode(status) != 0:
-            err = proc.stderr.read().decode(errors="replace")[-400:] if proc.stderr else ""
-            raise RuntimeError(f"{cmd[0]} failed: {err}")
-        best = min(best, elapsed)
-        peak = max(peak, usage.ru_maxrss / 1024)
-    return best, peak
+        for name, (cmd, env, before) in commands.items():
+            if before:
+                before()
+            results[name].append(run_once(cmd, env=env))
+    return results
+
+
+def load_average() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def report_runs(title: str, results: dict[str, list[tuple]], peer: str) -> None:
+    """Median and best wall time and median CPU time per command, and each command's ratio
+    to ``peer`` (peer median wall / its median wall; > 1: faster). No peak memory: a child
+    forked from this process (which holds the test frames) reports this process's."""
+    import statistics
+
+    print(f"\n{title} (load average {load_average()}, {len(results[peer])} interleaved runs)")
+    print(f"{'command':34} {'median_s':>8} {'best_s':>7} {'cpu_s':>6} {'ratio':>7}")
+    theirs = statistics.median(r[0] for r in results[peer])
+    for name, runs in results.items():
+        wall = statistics.median(r[0] for r in runs)
+        cpu = statistics.median(r[1] for r in runs)
+        ratio = "" if name == peer else f"{theirs / wall:6.2f}x"
+        print(f"{name:34} {wall:8.2f} {min(r[0] for r in runs):7.2f} {cpu:6.2f} {ratio:>7}")
+    print(f"(ratio = {peer} median seconds / the command's; > 1 means lsquared is faster)")
 
 
 def report(job: str, ours: tuple[float, float], peers: dict[str, tuple[float, float] | None]):
@@ -313,24 +351,24 @@ def job_lut(args) -> None:
 
 def _whole_command_lut(args, ffmpeg: str, work: Path, frame, cube: Path) -> None:
     """``lsq lut apply`` against ``ffmpeg -vf lut3d`` as whole processes (start-up, TIFF
-    reading and writing included) on a 16-bit TIFF of the frame."""
+    reading and writing included) on a 16-bit TIFF of the frame, taking turns; numba's
+    disk cache is warmed by one untimed run first (a first run compiles, once)."""
     import numpy as np
     import tifffile
 
     source = work / "frame16.tif"
     tifffile.imwrite(source, (frame * 65535 + 0.5).astype(np.uint16), photometric="rgb")
-    ours = measure(
-        [sys.executable, "-m", "lsquared", "lut", "apply", str(source), "--lut", str(cube),
-         "-o", str(work / "ours.tif")],
-        args.repeat,
-    )  # fmt: skip
-    theirs = measure(
-        [ffmpeg, "-v", "error", "-y", "-i", str(source), "-vf",
-         f"lut3d=file={cube}:interp=tetrahedral", "-pix_fmt", "rgb48le", str(work / "ff.tif")],
-        args.repeat,
-    )  # fmt: skip
+    lsq = [PY, "-m", "lsquared", "lut", "apply", str(source), "--lut", str(cube),
+           "-o", str(work / "ours.tif")]  # fmt: skip
+    run_once(lsq)
+    ff = [ffmpeg, "-v", "error", "-y", "-i", str(source), "-vf",
+          f"lut3d=file={cube}:interp=tetrahedral", "-pix_fmt", "rgb48le", str(work / "ff.tif")]  # fmt: skip
+    results = interleaved(
+        {"lsq lut apply": (lsq, None, None), "ffmpeg lut3d": (ff, None, None)},
+        max(args.repeat, 3),
+    )
     h, w = frame.shape[:2]
-    report(f"lut apply {w}x{h} 16-bit TIFF", ours, {"ffmpeg lut3d": theirs})
+    report_runs(f"lut apply, whole command, {w}x{h} 16-bit TIFF, 33^3", results, "ffmpeg lut3d")
 
 
 def job_lens(args) -> None:
@@ -380,11 +418,14 @@ def job_lens(args) -> None:
 
 
 def job_grade(args) -> None:
-    """A generated 3840x2160 10-bit H.265 clip graded end to end (decode, V-Log ->
-    teal-orange -> Rec.709, encode x265 with the same preset) by lsquared (exact, and
-    ``--fast``: through the look baked to 65^3) and by ffmpeg's CLI (the look baked to a
-    65^3 .cube, lut3d); the ceiling any grade could reach with this decoder and encoder
-    (ffmpeg with no filter); then lsquared's grade-only fps."""
+    """A generated 10-bit H.265 clip (3840x2160 unless ``--frame``) graded end to end,
+    process start-up included (decode, V-Log -> teal-orange -> Rec.709, encode x265 with
+    the same preset): ``lsq grade`` as a user runs it (by default through the look baked to
+    a fitted 65^3 LUT) on a cold bake cache (emptied before each run) and on a warm one, and
+    ``--exact``; ffmpeg's CLI with the look baked to a 65^3 .cube (lut3d); the ceiling any
+    grade could reach with this decoder and encoder (ffmpeg with no filter); then
+    lsquared's grade-only fps. Runs take turns; numba's disk cache is warmed first on a
+    small clip (untimed)."""
     import numpy as np
 
     from lsquared import engine
@@ -397,47 +438,64 @@ def job_grade(args) -> None:
         return
     work = Path(tempfile.mkdtemp(prefix="lsq-bench-"))
     seconds, preset = args.seconds, args.preset
-    clip = work / "vlog-4k.mov"
-    subprocess.run(
-        [ffmpeg, "-v", "error", "-f", "lavfi", "-i", f"testsrc2=size=3840x2160:rate=24:duration={seconds}",
-         "-pix_fmt", "yuv420p10le", "-c:v", "libx265", "-preset", "ultrafast",
-         "-x265-params", "log-level=error", "-colorspace", "bt709", str(clip)],
-        check=True,
-    )  # fmt: skip
+
+    def testsrc(path: Path, size: str, duration: float) -> None:
+        subprocess.run(
+            [ffmpeg, "-v", "error", "-f", "lavfi", "-i",
+             f"testsrc2=size={size}:rate=24:duration={duration}", "-pix_fmt", "yuv420p10le",
+             "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
+             "-colorspace", "bt709", str(path)],
+            check=True,
+        )  # fmt: skip
+
+    clip, small = work / "vlog.mov", work / "small.mov"
+    testsrc(clip, args.frame, seconds)
+    testsrc(small, "192x108", 0.25)
     frames = int(seconds * 24)
     recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), "teal-orange")
     cube = work / "look65.cube"
     write_lut(engine.bake_lut(recipe, "vlog", 65), cube)
-    lsq = [PY, "-m", "lsquared", "grade", str(clip), "--input", "vlog", "--look", "teal-orange",
+    cold, warm = work / "cold-cache", work / "warm-cache"
+    lsq = [PY, "-m", "lsquared", "grade", "--input", "vlog", "--look", "teal-orange",
            "--codec", "h265", "--preset", preset]  # fmt: skip
+    with_cache = {name: os.environ | {"LSQ_BAKE_CACHE": str(path)}
+                  for name, path in (("cold", cold), ("warm", warm))}  # fmt: skip
+    for extra in ((), ("--exact",)):  # numba's kernels compiled once; the warm cache filled
+        small_out = str(work / "small-out.mp4")
+        run_once([*lsq, str(small), "-o", small_out, *extra], env=with_cache["warm"])
     x265 = ["-c:v", "libx265", "-preset", preset, "-x265-params", "log-level=error",
             "-pix_fmt", "yuv420p10le"]  # fmt: skip
-    ours_s, ours_mb = measure([*lsq, "-o", str(work / "lsq.mp4")], args.repeat)
-    fast_s, fast_mb = measure([*lsq, "-o", str(work / "lsq-fast.mp4"), "--fast"], args.repeat)
     ffmpeg_in = [ffmpeg, "-v", "error", "-y", "-i", str(clip)]
-    theirs_s, theirs_mb = measure(
-        [*ffmpeg_in, "-vf", f"lut3d=file={cube}:interp=tetrahedral", *x265,
-         str(work / "ffmpeg.mp4")],
-        args.repeat,
-    )  # fmt: skip
-    bare_s, _ = measure([*ffmpeg_in, *x265, str(work / "bare.mp4")], args.repeat)
-    print(f"\ngrade: {frames} frames 3840x2160 10-bit, x265 preset {preset}")
-    print(f"{'job':10} {'lsquared_fps':>12}  {'peer':16} {'peer_fps':>8} {'ratio':>7}")
-    for job, seconds_, mb, what in (
-        ("grade", ours_s, ours_mb, f"vs {theirs_mb:.0f} MB"),
-        ("--fast", fast_s, fast_mb, "the look baked to 65^3"),
-    ):
-        print(f"{job:10} {frames / seconds_:12.2f}  {'ffmpeg lut3d':16} {frames / theirs_s:8.2f} "
-              f"{theirs_s / seconds_:6.2f}x   (peak {mb:.0f} MB; {what})")  # fmt: skip
-    print(
-        f"ceiling: ffmpeg decoding and encoding the clip with no filter, {frames / bare_s:.2f} fps"
+    commands = {
+        "lsq grade, cold bake cache": (
+            [*lsq, str(clip), "-o", str(work / "cold.mp4")], with_cache["cold"],
+            lambda: shutil.rmtree(cold, ignore_errors=True),
+        ),
+        "lsq grade, warm bake cache": (
+            [*lsq, str(clip), "-o", str(work / "warm.mp4")], with_cache["warm"], None,
+        ),
+        "lsq grade --exact": (
+            [*lsq, str(clip), "-o", str(work / "exact.mp4"), "--exact"], None, None
+        ),
+        "ffmpeg lut3d (65^3 .cube)": (
+            [*ffmpeg_in, "-vf", f"lut3d=file={cube}:interp=tetrahedral", *x265,
+             str(work / "ffmpeg.mp4")], None, None,
+        ),
+        "ffmpeg, no filter (ceiling)": ([*ffmpeg_in, *x265, str(work / "bare.mp4")], None, None),
+    }  # fmt: skip
+    results = interleaved(commands, args.repeat)
+    report_runs(
+        f"grade: {frames} frames {args.frame} 10-bit H.265, x265 preset {preset}, start-up included",
+        results,
+        "ffmpeg lut3d (65^3 .cube)",
     )
     processor = engine.compile(recipe, engine.Metadata(), engine.input_encoding("vlog"))
     frame = np.random.default_rng(0).random((2160, 3840, 3), dtype=np.float32)
     processor.apply_array(frame[:8])
     ms = _best_ms(lambda: processor.apply_array(frame), 3)
     print(
-        f"grade only (decode and encode excluded): {1000 / ms:.1f} fps ({ms:.0f} ms per 4K frame)"
+        f"exact grade only (decode and encode excluded): {1000 / ms:.1f} fps "
+        f"({ms:.0f} ms per 4K frame)"
     )
     shutil.rmtree(work, ignore_errors=True)
 
@@ -726,7 +784,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="grade: clip length")
     parser.add_argument("--preset", default="ultrafast", help="grade: x265 preset for both")
     parser.add_argument("--files", type=int, default=24, help="batch: number of DNGs")
-    parser.add_argument("--frame", default="3840x2160", help="lut: frame size WxH")
+    parser.add_argument("--frame", default="3840x2160", help="lut, grade: frame size WxH")
     parser.add_argument("--width", type=int, default=None, help="batch, develop, demosaic: DNG width")
     parser.add_argument("--height", type=int, default=None, help="batch, develop, demosaic: DNG height")
     parser.add_argument("--shots", type=int, default=12, help="calibrate: chessboard shots")

@@ -33,7 +33,6 @@ from lsquared.image import Encoding, Image
 from lsquared.io import raw, stills
 from lsquared.io.atomic import atomic_output, check_writable_target
 from lsquared.kernels import get_renderer
-from lsquared.kernels.demosaic import malvar2004, menon2007
 from lsquared.looks import catalog
 from lsquared.looks.files import read_lut
 from lsquared.looks.fit import METHODS, fit_lattice, footage_samples
@@ -173,10 +172,18 @@ class ProcessorCache:
     def baked(
         self, recipe: Recipe, source: Metadata, encoding: Encoding, input_name: str
     ) -> Processor:
-        """:func:`baked_processor` of the compiled Processor, baked once per key too."""
-        processor = self.compile(recipe, source, encoding)
+        """:func:`baked_processor` of the compiled Processor, baked once per key too. A
+        recipe without geometry whose bake is on disk is not compiled at all
+        (:func:`processor_from_kept_bake`): no colour-science import, no JIT, no bake."""
         key = self.key(recipe, source, encoding, "cpu") + b"baked"
-        return self._entry(key, lambda: (baked_processor(processor, recipe, input_name), "", []))[0]
+
+        def make() -> tuple[Processor, str, list[str]]:
+            kept = processor_from_kept_bake(recipe, source, encoding, input_name)
+            if kept is None:
+                kept = baked_processor(self.compile(recipe, source, encoding), recipe, input_name)
+            return kept, "", []
+
+        return self._entry(key, make)[0]
 
 
 def resolve_lens(recipe: Recipe, source: Metadata) -> LensCorrection:
@@ -291,14 +298,19 @@ def grade_file(
     container are checked before anything is read. ``input_name`` ``auto`` takes the curve
     the camera's metadata names (:func:`video_input`). With
     ``fast`` the frames go through the recipe baked into a 65^3 LUT instead
-    (:func:`baked_processor`), which goes Y'CbCr to Y'CbCr in one pass (``kernels.video``)."""
+    (:func:`baked_processor`), which goes Y'CbCr to Y'CbCr in one pass (``kernels.video``).
+    numba starts in a thread while the clip is opened and probed."""
     from lsquared.io import video
-    from lsquared.kernels.video import lut_on_planes
+    from lsquared.kernels import numba_start
 
     source, out = Path(source), Path(out)
     video.check_output(out, codec)
     check_writable_target(out, [source])
+    numba_ready = numba_start.start_in_background()
     with video.ClipReader(source) as reader:
+        numba_ready.join()
+        from lsquared.kernels.video import lut_on_planes
+
         processor, recipe, input_name, input_note = clip_processor(
             source, reader.info, recipe, input_name, cache, fast
         )
@@ -473,7 +485,12 @@ def _display_metric(recipe: Recipe):
 
 
 def bake_lut(
-    recipe: Recipe, input_name: str, size: int, nodes: str = "uniform", fit: bool = True
+    recipe: Recipe,
+    input_name: str,
+    size: int,
+    nodes: str = "uniform",
+    fit: bool = True,
+    renderer: str = "reference",
 ) -> Lut:
     """Bake input decoding + the recipe's look + its display rendering and output encoding
     into one 3D LUT on ``size``^3 input code values (``nodes`` ``vlt12``: the .vlt's 12-bit
@@ -484,13 +501,15 @@ def bake_lut(
     squares over footage-like colours, errors measured by CIEDE2000's local metric on a
     Rec.709 display (:func:`~lsquared.looks.fit.fit_lattice`). Measured on natural V-Log
     frames for every built-in look (tests/integration/s0004): the least-squares fit
-    was the better of the two for 17^3 .vlt, the edge fit for 33^3 .cube."""
+    was the better of the two for 17^3 .vlt, the edge fit for 33^3 .cube. ``renderer``
+    samples the recipe: the numpy reference (float64) for files, or ``cpu``, the renderer
+    an exact grade runs, for the fast path's bakes."""
     source = Metadata(source_path=f"<{input_name}>")
-    processor = compile(recipe, source, input_encoding(input_name), renderer="reference")
+    processor = compile(recipe, source, input_encoding(input_name), renderer=renderer)
     g = vlt_node_positions(size) if nodes == "vlt12" else np.linspace(0.0, 1.0, size)
 
     def render(points: np.ndarray) -> np.ndarray:
-        return processor.apply_array(points.astype(np.float32).reshape(-1, 1, 3))[:, 0]
+        return _apply_to_colours(processor, points.reshape(-1, 3))
 
     grid = np.stack(np.meshgrid(g, g, g, indexing="ij"), axis=-1)
     if fit and nodes == "vlt12":
@@ -510,6 +529,20 @@ def bake_lut(
             f"output {recipe.output.space} (display-referred)",
         ),
     )
+
+
+#: pixels per row when a list of colours is rendered as an image (rows run in parallel)
+COLOUR_ROW = 1024
+
+
+def _apply_to_colours(processor: Processor, colours: np.ndarray) -> np.ndarray:
+    """``processor`` on a list of colours (P x 3), laid out as rows of :data:`COLOUR_ROW`
+    pixels (the last padded) so that the CPU renderer's rows keep both cores busy."""
+    count = len(colours)
+    rows = -(-count // COLOUR_ROW)
+    image = np.zeros((rows * COLOUR_ROW, 3), np.float32)
+    image[:count] = colours
+    return processor.apply_array(image.reshape(rows, COLOUR_ROW, 3)).reshape(-1, 3)[:count]
 
 
 #: what a bake should reach on footage (CIEDE2000 p99, max): issue 14's bounds
@@ -606,20 +639,34 @@ def bake_key(recipe: Recipe, input_name: str, size: int) -> str:
     return hashlib.sha256(pickle.dumps(made_of)).hexdigest()
 
 
+def kept_bake(recipe: Recipe, input_name: str, size: int) -> Lut | None:
+    """The bake :func:`cached_bake_lut` kept on disk for this recipe, input and size, or
+    None (no cache, no entry, an unreadable one, or a LUT file the recipe names that
+    cannot be read: compiling says why)."""
+    folder = bake_cache_dir()
+    if folder is None:
+        return None
+    try:
+        path = folder / f"{bake_key(recipe, input_name, size)}.npy"
+        table = np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    if table.shape != (size, size, size, 3):
+        return None
+    return Lut(table=table, title=f"cached bake {path.name}")
+
+
 def cached_bake_lut(recipe: Recipe, input_name: str, size: int) -> Lut:
-    """:func:`bake_lut` (uniform, fitted), kept on disk (:func:`bake_cache_dir`) so that the
-    next clip with the same recipe, input and LUT file starts at once. An unreadable entry
-    is baked again; a cache that cannot be written is skipped."""
+    """:func:`bake_lut` (uniform, fitted, sampled by the CPU renderer), kept on disk
+    (:func:`bake_cache_dir`) so that the next clip with the same recipe, input and LUT file
+    starts at once. An unreadable entry is baked again; a cache that cannot be written is
+    skipped."""
+    found = kept_bake(recipe, input_name, size)
+    if found is not None:
+        return found
     folder = bake_cache_dir()
     path = folder / f"{bake_key(recipe, input_name, size)}.npy" if folder else None
-    if path is not None and path.is_file():
-        try:
-            table = np.load(path, allow_pickle=False)
-            if table.shape == (size, size, size, 3):
-                return Lut(table=table, title=f"cached bake {path.name}")
-        except (OSError, ValueError):
-            pass
-    lut = bake_lut(recipe, input_name, size)
+    lut = bake_lut(recipe, input_name, size, renderer="cpu")
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -652,6 +699,30 @@ def baked_processor(
     )
 
 
+def processor_from_kept_bake(
+    recipe: Recipe, source: Metadata, encoding: Encoding, input_name: str
+) -> Processor | None:
+    """What :func:`baked_processor` makes, built from a bake already on disk
+    (:func:`kept_bake`) without compiling the recipe, when the recipe has no geometry (a
+    lens correction needs the compiler); None otherwise. Its output encoding is the output
+    space's, as the compiler's is."""
+    if recipe.lens.source != "none":
+        return None
+    lut = kept_bake(recipe, input_name, FAST_LUT_SIZE)
+    if lut is None:
+        return None
+    output, display = encodings.output_encoding(recipe.output.space)
+    notes = (
+        f"source: {source.source_path or '<array>'} ({encoding.primaries}, {encoding.transfer})",
+        f"fast: the recipe baked into a {FAST_LUT_SIZE}^3 LUT (tetrahedral), not run exactly; "
+        f"from the bake cache ({lut.title.removeprefix('cached bake ')})",
+    )
+    point = tuple(lut_ops(lut, f"the recipe baked into a {FAST_LUT_SIZE}^3 LUT"))
+    return Processor(
+        Program((), point), encoding, output, notes, get_renderer("cpu"), display_referred=display
+    )
+
+
 def apply_lut_to_image(
     source: Path,
     lut_path: Path,
@@ -662,31 +733,38 @@ def apply_lut_to_image(
     """Apply a LUT file to an image's code values (no colour management) and write it in
     the format its suffix names, keeping the data: float in gives float out with values
     outside [0, 1] kept, integers keep their bit depth; ``depth`` (8, 16, float, half)
-    overrides. Returns (path, notes for the user)."""
+    overrides. Returns (path, notes for the user). numba starts in a thread while the LUT
+    and the image are read; integer images go to the kernel as stored."""
     check_writable_target(out, [source, lut_path])
     try:
         fmt = stills.depth_format(out.suffix, depth) if depth else None
     except ValueError as e:
         raise OutputError(out, str(e)) from None
+    from lsquared.kernels import numba_start
+
+    numba_ready = numba_start.start_in_background()
     lut = read_lut(lut_path)
-    pixels, stored = stills.read_image_typed(source)
+    pixels = stills.read_image_stored(source)
     notes: list[str] = []
     if fmt is None:
         try:
-            fmt, note = stills.keeping_format(out.suffix, stored)
+            fmt, note = stills.keeping_format(out.suffix, pixels.dtype)
         except ValueError:
             raise OutputError(out, "choose a .tif, .png, .jpg or .exr output") from None
         notes += [note] if note else []
     ops = lut_ops(lut, str(lut_path))
     if method != "tetrahedral":
         ops = [replace(op, interpolation=method) if isinstance(op, Lut3DOp) else op for op in ops]
+    numba_ready.join()
     result = get_renderer("cpu").run(Program((), tuple(ops)), pixels, stills.BITS[fmt])
     return stills.write_image(out, result, fmt, inputs=[source, lut_path]), notes
 
 
 def _cfa_demosaic(recipe: Recipe):
     """lsquared's demosaic for CFA data: the recipe's own algorithm when it names one, else
-    Malvar-He-Cutler for what LibRaw cannot read."""
+    Malvar-He-Cutler for what LibRaw cannot read (imported here: it loads numba)."""
+    from lsquared.kernels.demosaic import malvar2004, menon2007
+
     return menon2007 if recipe.demosaic.algorithm == "MENON" else malvar2004
 
 

@@ -78,7 +78,7 @@ def test_fast_clips_are_baked_once_per_key_and_change_the_settings_digest(tmp_pa
 
     recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), "teal-orange")
     recipe = recipe.replace("input", encoding="vlog").replace("video", codec="ffv1")
-    exact = BatchSettings(Recipe(), recipe)
+    exact = BatchSettings(Recipe(), recipe.replace("video", fast=False))
     fast = BatchSettings(Recipe(), recipe.replace("video", fast=True))
     assert exact.describe("video") != fast.describe("video")
     cache = engine.ProcessorCache()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from lsquared import engine
 from lsquared.looks import cube
@@ -58,3 +59,29 @@ def test_off_keeps_nothing(tmp_path, monkeypatch):
     recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), "neutral")
     engine.cached_bake_lut(recipe, "vlog", 5)
     assert not any(tmp_path.rglob("*.npy"))
+
+
+def test_a_kept_bake_grades_a_clip_without_compiling_the_recipe(tmp_path, monkeypatch):
+    """Issue 14 item 6: the second clip with the same look starts at once. With its bake
+    on disk the recipe is not compiled (so colour-science is not imported); the frames
+    equal the first grade's and the Processor says where its LUT came from."""
+    pytest.importorskip("av")
+    from lsquared.io import video
+    from tests.conftest import make_clip
+
+    monkeypatch.setenv("LSQ_BAKE_CACHE", str(tmp_path / "cache"))
+    clip = make_clip(tmp_path / "c.mov", frames=3, w=64, h=36, audio=False)
+    recipe = engine.with_look_name(Recipe().replace("output", space="rec709"), "warm-classic")
+    first = engine.grade_file(clip, tmp_path / "a.mkv", recipe, "vlog", "ffv1", fast=True)
+
+    def no_compiling(*args, **kwargs):
+        raise AssertionError("compiled although the bake was on disk")
+
+    monkeypatch.setattr(engine, "compile", no_compiling)
+    second = engine.grade_file(clip, tmp_path / "b.mkv", recipe, "vlog", "ffv1", fast=True)
+    assert "from the bake cache" in second.processor.describe()
+    assert second.processor.output_encoding == first.processor.output_encoding
+    assert second.processor.display_referred == first.processor.display_referred
+    a, b = video.read_frames(tmp_path / "a.mkv"), video.read_frames(tmp_path / "b.mkv")
+    for (x, _), (y, _) in zip(a, b, strict=True):
+        assert np.array_equal(x, y)

@@ -69,6 +69,27 @@ def test_integer_images_keep_their_depth_unless_told(tmp_path, lut_file, suffix,
     assert data.dtype == written and data.shape == image.shape
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_integer_code_values_equal_opencolorio(tmp_path, lut_file, dtype):
+    """Integer images go to the kernel as stored (no float copy): each code value read as
+    code / max, through the LUT, rounded half up to the same depth, equals OpenColorIO's
+    float result quantised the same way within one code (a float32 rounding can fall on
+    either side of a half)."""
+    ocio = pytest.importorskip("PyOpenColorIO")
+    top = np.iinfo(dtype).max
+    image = RNG.integers(0, top + 1, (40, 50, 3), dtype=dtype)
+    image[0, :3] = [[0, 0, 0], [top, top, top], [0, top, 0]]  # the cube's corners
+    tifffile.imwrite(tmp_path / "in.tif", image, photometric="rgb")
+    _apply(tmp_path / "in.tif", "--lut", lut_file, "-o", tmp_path / "out.tif")
+    ours = tifffile.imread(tmp_path / "out.tif").astype(np.int64)
+    expected = (image / top).astype(np.float32)
+    transform = ocio.FileTransform(src=str(lut_file), interpolation=ocio.INTERP_TETRAHEDRAL)
+    ocio.Config.CreateRaw().getProcessor(transform).getDefaultCPUProcessor().applyRGB(expected)
+    codes = np.floor(np.clip(expected.astype(np.float64), 0, 1) * top + 0.5).astype(np.int64)
+    assert np.abs(ours - codes).max() <= 1
+    assert np.mean(ours == codes) > 0.99
+
+
 def test_depth_the_file_cannot_hold_is_one_line_and_writes_nothing(tmp_path, lut_file):
     image = RNG.uniform(0, 1, (8, 8, 3)).astype(np.float32)
     tifffile.imwrite(tmp_path / "in.tif", image, photometric="rgb")

@@ -286,8 +286,9 @@ def grade(
     fast: bool | None = typer.Option(
         None,
         "--fast/--exact",
-        help="Through the recipe baked into a 65^3 LUT (within ~5/1023), or exact per pixel "
-        "(default; else the recipe's video settings).",
+        help="Through the recipe baked into a fitted 65^3 LUT (within CIEDE2000 0.5 at the "
+        "99th percentile of exact on V-Log footage; bakes kept in LSQ_BAKE_CACHE), or exact "
+        "per pixel. Default: the recipe's video setting fast (true).",
     ),
     explain: bool = typer.Option(False, "--explain", help="Print the input chosen and the ops."),
 ) -> None:
@@ -297,6 +298,8 @@ def grade(
     .mp4: ALAC, lossless, up to 24 bit; AAC for 32-bit and float).
 
     Example: lsq grade P1000123.MOV -o graded.mov --input vlog --look teal-orange --codec prores
+
+    Example (exact per pixel, no baked LUT): lsq grade P1000123.MOV -o exact.mov --exact
     """
     from lsquared import engine
     from lsquared.io import stills as stills_io

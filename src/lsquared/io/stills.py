@@ -212,8 +212,9 @@ def _read_data(path: Path) -> np.ndarray:
 
 
 def _as_float(data: np.ndarray) -> np.ndarray:
+    """Integers as code / max, floats as they are, in float32 (one pass, one new array)."""
     if np.issubdtype(data.dtype, np.integer):
-        return (data.astype(np.float32) / np.iinfo(data.dtype).max).astype(np.float32)
+        return np.divide(data, np.float32(np.iinfo(data.dtype).max), dtype=np.float32)
     return data.astype(np.float32)
 
 
@@ -270,7 +271,7 @@ def keeping_format(suffix: str, dtype: np.dtype) -> tuple[str, str]:
     raise ValueError(f"unknown image suffix {suffix or '(none)'}")
 
 
-def read_image_typed(path: str | Path) -> tuple[np.ndarray, np.dtype]:
-    """:func:`read_image` plus the sample type stored in the file (for :func:`keeping_format`)."""
-    data = _read_data(Path(path))
-    return _as_float(data), data.dtype
+def read_image_stored(path: str | Path) -> np.ndarray:
+    """The samples of a TIFF, PNG, JPEG or EXR as stored (H x W x 3 in the file's type: no
+    conversion, no copy a reader did not make), for code that takes integers itself."""
+    return _read_data(Path(path))

@@ -31,7 +31,6 @@ import numba
 import numpy as np
 
 from lsquared.color import transfer as tf
-from lsquared.kernels.geometry import run_geometry
 from lsquared.pipeline.ops import (
     CDL_LUMA,
     CURVE_KINDS,
@@ -625,20 +624,30 @@ def tetra_blend(dst, lut4, n, offsets, weights, qscale: float) -> None:
 
 
 @numba.njit(parallel=True, cache=True)
-def run_lut3d_tetra(src, dst, lut4, n, lo, scale, qscale):
+def run_lut3d_tetra(src, dst, lut4, n, lo, scale, top, qscale):
     """A program that is one tetrahedral 3D LUT (``lsq lut apply``, a baked look, ``lsq
-    grade --fast``) on ``src`` (P x 3 float32): the per-pixel interpreter's arithmetic
-    split into a vectorised pass and a table-reading pass per block of pixels (measured on
-    a 4K frame of random values, 33^3: 58 -> ~18 ms, ~21 ms with the output allocated).
-    ``lut4`` is the table with a fourth, unused channel, so a corner's offset is a multiple
-    of 4."""
+    grade --fast``) on ``src`` (P x 3): the per-pixel interpreter's arithmetic split into a
+    vectorised pass and a table-reading pass per block of pixels (measured on a 4K frame of
+    random values, 33^3: 58 -> ~18 ms, ~21 ms with the output allocated). ``src`` is
+    float32 (``top`` 0), or integer code values read as code / ``top`` in float32 (the
+    division :func:`lsquared.io.stills.read_image` makes), block by block, so that no float
+    copy of an integer image goes through memory. ``lut4`` is the table with a fourth,
+    unused channel, so a corner's offset is a multiple of 4."""
     pixels, flat = src.shape[0], src.reshape(src.size)
+    unit = np.float32(top)
     for span in numba.prange((pixels + LUT_SPAN - 1) // LUT_SPAN):
         offsets = np.empty(3 * LUT_BLOCK, np.int32)
         weights = np.empty(4 * LUT_BLOCK, np.float32)
+        values = np.empty(3 * LUT_BLOCK, np.float32)
         for start in range(span * LUT_SPAN, min(pixels, (span + 1) * LUT_SPAN), LUT_BLOCK):
             stop = min(pixels, start + LUT_BLOCK)
-            tetra_corners(flat[3 * start : 3 * stop], lo, scale, n, offsets, weights)
+            block = flat[3 * start : 3 * stop]
+            if top > 0.0:
+                for k in range(block.shape[0]):
+                    values[k] = np.float32(block[k]) / unit
+                tetra_corners(values[: block.shape[0]], lo, scale, n, offsets, weights)
+            else:
+                tetra_corners(block, lo, scale, n, offsets, weights)
             tetra_blend(dst[start:stop], lut4, n, offsets, weights, qscale)
 
 
@@ -733,19 +742,37 @@ class CpuRenderer:
         return self._assembled[key][1]
 
     def run(self, program: Program, pixels: np.ndarray, bits: int = 0) -> np.ndarray:
-        """Run on float32 pixels; ``bits`` 8 or 16 returns quantised integers instead."""
+        """Run on float32 pixels, or on 8/16-bit code values (read as code / 255 or
+        / 65535); ``bits`` 8 or 16 returns quantised integers instead."""
+        kind, *args = self._program(program)
+        if program.geometry or kind != "tetra" or pixels.dtype not in CODE_TYPES:
+            pixels = unit_float(pixels)
         if program.geometry:
+            from lsquared.kernels.geometry import run_geometry  # not loaded for point-only work
+
             pixels = run_geometry(program.geometry, pixels)
         dtype = {0: np.float32, 8: np.uint8, 16: np.uint16}[bits]
         out = np.empty(pixels.shape, dtype=dtype)
         qscale = float(2**bits - 1) if bits else 0.0
-        kind, *args = self._program(program)
-        if kind == "tetra":  # a LUT alone: no interpreter
-            flat = np.ascontiguousarray(pixels, dtype=np.float32).reshape(-1, 3)
-            run_lut3d_tetra(flat, out.reshape(-1, 3), *args, qscale)
+        if kind == "tetra":  # a LUT alone: no interpreter; integers converted block by block
+            top = float(np.iinfo(pixels.dtype).max) if pixels.dtype in CODE_TYPES else 0.0
+            flat = np.ascontiguousarray(pixels).reshape(-1, 3)
+            run_lut3d_tetra(flat, out.reshape(-1, 3), *args, top, qscale)
         else:
             run_point_program(pixels, out, *args, qscale)
         return out
+
+
+#: integer code values the lone-LUT kernel reads itself
+CODE_TYPES = (np.dtype(np.uint8), np.dtype(np.uint16))
+
+
+def unit_float(pixels: np.ndarray) -> np.ndarray:
+    """Float32 pixels as they are; integer code values as code / max in float32, in one
+    pass (the same values as :func:`lsquared.io.stills.read_image`)."""
+    if pixels.dtype.kind in "iu":
+        return np.divide(pixels, np.float32(np.iinfo(pixels.dtype).max), dtype=np.float32)
+    return np.ascontiguousarray(pixels, dtype=np.float32)
 
 
 def lone_tetrahedral_lut(point: tuple) -> Lut3DOp | None:

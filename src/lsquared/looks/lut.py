@@ -95,29 +95,33 @@ def fit_nodes_to_interpolation(
         axes = [mids if k else nodes for k in edge]
         points = np.stack(np.meshgrid(*axes, indexing="ij"), -1)
         exact = np.asarray(function(points.reshape(-1, 3)), np.float64).reshape(points.shape)
-        edges.append((low, high, exact))
+        edges.append((low, high, 2.0 * exact, np.empty_like(exact)))
     exact_nodes = np.asarray(table, dtype=np.float64)
     grey = np.arange(n)
     count = np.zeros((*exact_nodes.shape[:3], 1))  # interpolation edges at each node
-    for low, high, _ in edges:
+    for low, high, _, _ in edges:
         count[low] += 1
         count[high] += 1
     count[grey, grey, grey] = 2.0  # neutral-axis nodes: the two diagonal edges only
     count[0, 0, 0] = count[-1, -1, -1] = 1.0
-    pull = np.zeros(count.shape)
-    pull[grey, grey, grey] = 1.0  # along one line: the minimax -e/2
+    scale = step / (2.0 * count)  # the sums below are of twice the midpoint errors
     fitted = exact_nodes.copy()
-    for _ in range(iterations):
-        total = np.zeros_like(fitted)
-        for low, high, exact in edges:
-            error = (fitted[low] + fitted[high]) / 2 - exact
-            total[low] += error
-            total[high] += error
-        axis_error = error[grey[:-1], grey[:-1], grey[:-1]]  # the last edge is the diagonal
+    total = np.empty_like(fitted)
+    for _ in range(iterations):  # in place: new arrays of this size cost more than the sums
+        total.fill(0.0)
+        for low, high, twice_exact, twice_error in edges:
+            np.add(fitted[low], fitted[high], out=twice_error)
+            twice_error -= twice_exact
+            total[low] += twice_error
+            total[high] += twice_error
+        axis_error = twice_error[grey[:-1], grey[:-1], grey[:-1]]  # the last is the diagonal
         total[grey, grey, grey] = 0.0
         total[grey[:-1], grey[:-1], grey[:-1]] += axis_error
         total[grey[1:], grey[1:], grey[1:]] += axis_error
-        fitted -= step * (pull * (fitted - exact_nodes) + total / count)
+        diagonal = fitted[grey, grey, grey] - exact_nodes[grey, grey, grey]
+        total[grey, grey, grey] += 2.0 * count[grey, grey, grey] * diagonal  # the minimax -e/2
+        total *= scale
+        fitted -= total
     return np.clip(fitted, exact_nodes.min(), exact_nodes.max())  # the function's range
 
 

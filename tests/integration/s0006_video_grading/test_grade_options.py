@@ -58,3 +58,25 @@ def test_lens_profile_option(clip, tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [f"lsq: {missing}: lens profile file not found"]
     assert not (tmp_path / "l.mov").exists()
+
+
+def test_default_grades_through_the_fitted_bake_and_exact_runs_the_recipe(clip, tmp_path):
+    """Issue 14 item 6: with nothing said, ``lsq grade`` runs the recipe baked into a 65^3
+    LUT (the fidelity of that bake is tests/integration/s0004's); ``--exact`` and a recipe's
+    ``[video] fast = false`` run it per pixel; the option wins over the recipe."""
+    exact_recipe = tmp_path / "exact.toml"
+    exact_recipe.write_text('[input]\nencoding = "vlog"\n[video]\nfast = false\n')
+    runs = {
+        "default": ("--input", "vlog"),
+        "--exact": ("--input", "vlog", "--exact"),
+        "recipe fast = false": ("--recipe", exact_recipe),
+        "recipe fast = false, --fast": ("--recipe", exact_recipe, "--fast"),
+    }
+    baked = {}
+    for name, args in runs.items():
+        done = run_lsq("grade", clip, "-o", tmp_path / "g.mkv", "--codec", "ffv1", "--look",
+                       "teal-orange", "--explain", *args)  # fmt: skip
+        assert done.returncode == 0, (name, done.stderr)
+        baked[name] = "baked into a 65^3 LUT" in done.stdout
+    assert baked == {"default": True, "--exact": False, "recipe fast = false": False,
+                     "recipe fast = false, --fast": True}  # fmt: skip
