@@ -14,10 +14,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from lsquared.kernels.cpu import assemble, program_row
-
-#: the arguments of ``program_row`` for no point ops: a bare demosaic
-IDENTITY_PROGRAM = assemble(())
+from lsquared.kernels.cpu import program_row
 
 
 @numba.njit(inline="always")
@@ -315,41 +312,76 @@ def _upright(r, x, h, w, quarter, mirror):
     return r, x
 
 
+@numba.njit(inline="always")
+def _band(band, h, w):
+    """Rows [y0, y1) of band ``band``, the CFA rows [a, b) it reads, and its working arrays:
+    CFA, RGB, the two gradients (with 2 rows and columns of zeros around) and the decided
+    directions."""
+    y0 = np.int64(band) * MENON_BAND
+    y1 = min(y0 + MENON_BAND, h)
+    a, b = max(y0 - MENON_HALO, 0), min(y1 + MENON_HALO, h)
+    arrays = (
+        np.empty((b - a, w), np.float32),
+        np.empty((b - a, w, 3), np.float32),
+        np.zeros((b - a + 4, w + 4), np.float32),
+        np.zeros((b - a + 4, w + 4), np.float32),
+        np.empty((b - a, w), np.bool_),
+    )
+    return y0, y1, a, b, arrays
+
+
+@numba.njit(inline="always")
+def _band_step(t, samples, pattern, black, scale, lo, hi, neutral, refine, band, finite):
+    """Load CFA row ``t`` (:func:`_load_row`) and run the passes' lagged rows
+    (:func:`_menon_step`); the row finished by this step, or -1 when it is not the band's."""
+    y0, y1, a, b, (cfa, out, d_row, d_col, horizontal) = band
+    if t < b:
+        ok = _load_row(samples, cfa, pattern, t, a, black, scale, lo, hi, neutral)
+        if y0 <= t < y1:
+            finite[t] = ok
+    _menon_step(t, cfa, out, d_row, d_col, horizontal, pattern, a, b, samples.shape[0], refine)
+    r = t - MENON_LAG[-1]
+    return r if y0 <= r < y1 else -1
+
+
 @numba.njit(parallel=True, cache=True)
-def menon_bands(
-    samples, pattern, black, scale, lo, hi, neutral, refine, quarter, mirror,
-    dst, codes, starts, prm, lut, ctab, qscale, finite,
-):  # fmt: skip  # pragma: no cover - compiled
-    """Demosaic ``samples`` (H x W, any real type; each sample taken through
-    :func:`_load_row`) by Menon 2007 in bands of MENON_BAND rows in parallel; each finished
-    row multiplied back by ``neutral``, clamped to [lo, hi], run through the point program
-    (``kernels.cpu``: ``codes`` ... ``qscale``, none for a bare demosaic) and stored in
-    ``dst`` (float or integer) turned upright (:func:`_upright`). ``finite[y]``: row ``y``
+def _menon_rgb(samples, pattern, black, scale, lo, hi, neutral, refine, dst, finite):
+    """Demosaic ``samples`` (H x W, taken through :func:`_load_row`) by Menon 2007 in bands
+    of MENON_BAND rows in parallel into ``dst`` (H x W x 3 float32). ``finite[y]``: row ``y``
     had only finite samples."""
     h, w = samples.shape
-    for band in numba.prange((h + MENON_BAND - 1) // MENON_BAND):
-        y0 = np.int64(band) * MENON_BAND
-        y1 = min(y0 + MENON_BAND, h)
-        a, b = max(y0 - MENON_HALO, 0), min(y1 + MENON_HALO, h)
-        cfa = np.empty((b - a, w), np.float32)
-        out = np.empty((b - a, w, 3), np.float32)
-        d_row = np.zeros((b - a + 4, w + 4), np.float32)
-        d_col = np.zeros((b - a + 4, w + 4), np.float32)
-        horizontal = np.empty((b - a, w), np.bool_)
+    for index in numba.prange((h + MENON_BAND - 1) // MENON_BAND):
+        band = _band(index, h, w)
+        rgb, a = band[4][1], band[2]
+        for t in range(band[2], band[3] + MENON_LAG[-1]):
+            r = _band_step(t, samples, pattern, black, scale, lo, hi, neutral, refine, band, finite)
+            if r >= 0:
+                dst[r] = rgb[r - a]
+
+
+@numba.njit(parallel=True, cache=True)
+def menon_develop(
+    samples, pattern, black, scale, neutral, quarter, mirror,
+    dst, codes, starts, prm, lut, ctab, qscale, finite,
+):  # fmt: skip  # pragma: no cover - compiled
+    """As :func:`_menon_rgb` with [0, 1] clamps, each finished row then multiplied back by
+    ``neutral``, clamped to [0, 1], run through the point program (``kernels.cpu``:
+    ``codes`` ... ``qscale``) and stored in ``dst`` (float or integer) turned upright
+    (:func:`_upright`)."""
+    h, w = samples.shape
+    lo, hi = np.float32(0.0), np.float32(1.0)
+    for index in numba.prange((h + MENON_BAND - 1) // MENON_BAND):
+        band = _band(index, h, w)
+        rgb, a = band[4][1], band[2]
         row = np.empty((w, 3), np.float32)
         turned = np.empty((w, 3), dst.dtype)
-        for t in range(a, b + MENON_LAG[-1]):
-            if t < b:
-                ok = _load_row(samples, cfa, pattern, t, a, black, scale, lo, hi, neutral)
-                if y0 <= t < y1:
-                    finite[t] = ok
-            _menon_step(t, cfa, out, d_row, d_col, horizontal, pattern, a, b, h, refine)
-            r = t - MENON_LAG[-1]
-            if r < y0 or r >= y1:
+        for t in range(band[2], band[3] + MENON_LAG[-1]):
+            r = _band_step(t, samples, pattern, black, scale, lo, hi, neutral, True, band, finite)
+            if r < 0:
                 continue
             for x in range(w):
                 for c in range(3):
-                    row[x, c] = min(max(out[r - a, x, c] * neutral[c], lo), hi)
+                    row[x, c] = min(max(rgb[r - a, x, c] * neutral[c], lo), hi)
             if quarter == 0 and not mirror:
                 program_row(row, dst[r], codes, starts, prm, lut, ctab, qscale)
                 continue
@@ -385,10 +417,7 @@ def menon2007(cfa: np.ndarray, pattern: np.ndarray, refine: bool = True) -> np.n
     out = np.empty((*cfa.shape, 3), dtype=np.float32)
     finite = np.empty(cfa.shape[0], dtype=np.bool_)
     zero, one, inf = np.zeros((2, 2), np.float32), np.ones((2, 2), np.float32), np.float32(np.inf)
-    menon_bands(
-        cfa, pattern, zero, one, -inf, inf, np.ones(3, np.float32), refine, 0, False,
-        out, *IDENTITY_PROGRAM, 0.0, finite,
-    )  # fmt: skip
+    _menon_rgb(cfa, pattern, zero, one, -inf, inf, np.ones(3, np.float32), refine, out, finite)
     if not finite.all():
         raise ValueError(f"the CFA has NaN or infinite samples (first in row {finite.argmin()})")
     return out

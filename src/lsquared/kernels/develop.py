@@ -2,7 +2,7 @@
 colour path run together, band by band, and only the output is ever whole.
 
 Each band of rows is scaled from the stored samples, white-balanced, demosaiced by Menon
-2007 (``kernels.demosaic.menon_bands``), multiplied back to camera RGB, clipped, and taken
+2007 (``kernels.demosaic.menon_develop``), multiplied back to camera RGB, clipped, and taken
 through the Program's point ops into the output (quantised there for integer formats). The
 result equals the unfused path (:meth:`lsquared.io.raw.Mosaic.camera_rgb` with
 ``menon2007``, then the cpu renderer): the same float32 arithmetic in the same order.
@@ -15,7 +15,7 @@ import numpy as np
 
 from lsquared.io.raw import Mosaic
 from lsquared.kernels.cpu import assemble
-from lsquared.kernels.demosaic import check_bayer, menon_bands
+from lsquared.kernels.demosaic import check_bayer, menon_develop
 from lsquared.pipeline.ops import Program
 
 
@@ -28,11 +28,9 @@ def develop_mosaic(mosaic: Mosaic, program: Program, bits: int = 0) -> np.ndarra
     dtype = {0: np.float32, 8: np.uint8, 16: np.uint16}[bits]
     out = np.empty((*mosaic.upright_shape, 3), dtype)
     finite = np.empty(mosaic.samples.shape[0], np.bool_)
-    zero, one = np.float32(0.0), np.float32(1.0)
     quarter, mirror = mosaic.turns
-    menon_bands(
-        mosaic.samples, pattern, mosaic.black, mosaic.scale, zero, one, mosaic.neutral, True,
-        quarter % 4, mirror, out, *assemble(program.point), float(2**bits - 1) if bits else 0.0,
-        finite,
+    menon_develop(
+        mosaic.samples, pattern, mosaic.black, mosaic.scale, mosaic.neutral, quarter % 4,
+        mirror, out, *assemble(program.point), float(2**bits - 1) if bits else 0.0, finite,
     )  # fmt: skip
     return out
