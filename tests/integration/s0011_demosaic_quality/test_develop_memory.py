@@ -16,6 +16,8 @@ from tests import dngfiles
 
 #: bytes per pixel of the peak's growth allowed: output 6 + samples 2 + LibRaw's 2, with room
 BYTES_PER_PIXEL = 14
+#: and at least the output's 6, less room: else something else (numba compiling) set the peak
+LEAST_BYTES_PER_PIXEL = 4
 
 
 def _peak_bytes(dng, out) -> int:
@@ -30,11 +32,11 @@ def _peak_bytes(dng, out) -> int:
 def test_peak_memory_grows_like_the_output_not_like_float_copies(tmp_path):
     rng = np.random.default_rng(2)
     peaks, pixels = [], []
-    for width, height in ((1200, 800), (3600, 2400)):
+    for width, height in ((64, 48), (1200, 800), (3600, 2400)):
         data = (rng.random((height, width)) * 60000).astype(np.uint16)
         dng = dngfiles.write_dng(tmp_path / f"{width}.dng", data)
         peaks.append(_peak_bytes(dng, tmp_path / f"{width}.tif"))
         pixels.append(width * height)
-    per_pixel = (peaks[1] - peaks[0]) / (pixels[1] - pixels[0])
-    print(f"peak {peaks[0] / 1e6:.0f} MB -> {peaks[1] / 1e6:.0f} MB: {per_pixel:.1f} bytes/pixel")
-    assert per_pixel <= BYTES_PER_PIXEL
+    per_pixel = (peaks[2] - peaks[1]) / (pixels[2] - pixels[1])  # the first run compiles
+    print(f"peak {peaks[1] / 1e6:.0f} MB -> {peaks[2] / 1e6:.0f} MB: {per_pixel:.1f} bytes/pixel")
+    assert LEAST_BYTES_PER_PIXEL <= per_pixel <= BYTES_PER_PIXEL
