@@ -4,7 +4,7 @@
     python benchmarks/run.py develop [--input RAW] [--repeat 2]
     python benchmarks/run.py calibrate [--shots 12] [--size 6000x4000]
     python benchmarks/run.py develop --opcodes [--width 6000 --height 4000]
-    python benchmarks/run.py demosaic --width 6000 --height 4000   # AHD vs Menon in-process
+    python benchmarks/run.py demosaic --width 6000 --height 4000   # in-process, vs flashraw, rawpy
     python benchmarks/run.py view [--view-size 1568x450] [--changes 20]  # lsq view's latency
 
 Each tool runs as its own process (start-up included, as a user sees it); wall time is the
@@ -166,39 +166,40 @@ def job_develop_opcodes(args) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+def _simulated_dng(args, work: Path) -> Path:
+    """``--input``, or a simulated DNG of ``--width`` x ``--height`` (in its own process)."""
+    if args.input:
+        return Path(args.input)
+    raw = work / "sim.dng"
+    print(f"simulating a {args.width} x {args.height} DNG ...", flush=True)
+    code = f"from lsquared.simulate import simulate; simulate({str(raw)!r}, width={args.width}, height={args.height})"
+    subprocess.run([PY, "-c", code], check=True)
+    return raw
+
+
+def _load() -> str:
+    """The machine's load averages (1, 5, 15 min), as ``uptime`` reports them."""
+    return "load average " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
 def job_develop(args) -> None:
+    """Whole commands, each its own process, on the same DNG to a 16-bit TIFF: ``lsq
+    develop`` (default demosaic, and LibRaw's AHD), darktable-cli, rawtherapee-cli, and rawpy
+    (LibRaw's own pipeline) as a script."""
     if args.opcodes:
         job_develop_opcodes(args)
         return
     work = Path(tempfile.mkdtemp(prefix="lsq-bench-"))
-    if args.input:
-        raw = Path(args.input)
-    else:
-        raw = work / "sim-24mp.dng"
-        print("simulating a 6000 x 4000 (24 MP) DNG ...", flush=True)
-        subprocess.run(
-            [
-                PY,
-                "-c",
-                f"from lsquared.simulate import simulate; simulate({str(raw)!r}, width=6000, height=4000)",
-            ],
-            check=True,
-        )
-    print(f"input: {raw} ({raw.stat().st_size / 1e6:.0f} MB)", flush=True)
-    lsq = [
-        PY,
-        "-m",
-        "lsquared",
-        "develop",
-        str(raw),
-        "-o",
-        str(work / "lsq.tif"),
-        "--format",
-        "tif16",
-    ]
+    raw = _simulated_dng(args, work)
+    print(f"input: {raw} ({raw.stat().st_size / 1e6:.0f} MB); {_load()}", flush=True)
+    lsq = [PY, "-m", "lsquared", "develop", str(raw), "-o", str(work / "lsq.tif"),
+           "--format", "tif16"]  # fmt: skip
     subprocess.run(lsq, check=True, capture_output=True)  # warm the numba disk cache
     ours = measure(lsq, args.repeat)
     peers: dict[str, tuple[float, float] | None] = {}
+    ahd = [*lsq, "--demosaic", "libraw-ahd"]
+    subprocess.run(ahd, check=True, capture_output=True)
+    peers["lsq libraw-ahd"] = measure(ahd, args.repeat)
     rawpy_script = (
         "import rawpy, tifffile, sys; r = rawpy.imread(sys.argv[1]); "
         "tifffile.imwrite(sys.argv[2], r.postprocess(output_bps=16))"
@@ -225,35 +226,72 @@ def job_develop(args) -> None:
     else:
         peers["rawtherapee-cli"] = None
     report("develop", ours, peers)
+    print(f"after: {_load()}")
     shutil.rmtree(work, ignore_errors=True)
 
 
-def job_demosaic(args) -> None:
-    """In-process decode (LibRaw unpack + demosaic to camera RGB) and whole develop to a
-    16-bit TIFF, with LibRaw's AHD and with lsquared's Menon 2007, on the same DNG."""
+def _in_process_lsquared(source: Path, algorithm: str):
+    """lsquared's decode + demosaic + colour to linear sRGB (float32), the Processor compiled
+    once beforehand (a ProcessorCache, as batch and the viewer keep it)."""
     from lsquared import engine
-    from lsquared.io import raw as rawio
-    from lsquared.kernels.demosaic import menon2007
     from lsquared.pipeline.recipe import Recipe
-    from lsquared.simulate import simulate
+
+    recipe = (
+        Recipe()
+        .replace("demosaic", algorithm=algorithm)
+        .replace("output", space="linear-srgb", format="tif32")
+        .replace("lens", source="none")
+    )
+    cache = engine.ProcessorCache()
+    engine._decode_and_compile(source, recipe, "cpu", cache)  # compile and warm the kernels
+
+    def run():
+        image, processor = engine._decode_and_compile(source, recipe, "cpu", cache)
+        return engine._developed_pixels(image, processor, 0)
+
+    return run
+
+
+def job_demosaic(args) -> None:
+    """In-process, on the same DNG: decode + demosaic + colour to linear RGB by lsquared
+    (its Menon fused with the colour path, and LibRaw's AHD then the colour path), flashraw
+    (``linear-rgb``: bilinear demosaic, linear sRGB; the ``bench`` extra) and rawpy's
+    ``postprocess`` (LibRaw's AHD, linear sRGB, 16-bit); best of ``--repeat``, with ratios."""
+    import rawpy
 
     work = Path(tempfile.mkdtemp(prefix="lsq-bench-"))
-    source = Path(args.input) if args.input else work / "sim.dng"
-    if not args.input:
-        print(f"simulating a {args.width} x {args.height} DNG ...", flush=True)
-        simulate(source, width=args.width, height=args.height)
-    decode = {
-        "AHD": lambda: rawio.read_raw(source, "AHD"),
-        "MENON": lambda: rawio.read_raw(source, "MENON", menon2007),
+    source = _simulated_dng(args, work)
+    print(f"input: {source}; {_load()}", flush=True)
+
+    def rawpy_linear():
+        with rawpy.imread(str(source)) as raw:
+            return raw.postprocess(gamma=(1, 1), no_auto_bright=True, output_bps=16,
+                                   use_camera_wb=True, output_color=rawpy.ColorSpace.sRGB)  # fmt: skip
+
+    runs = {
+        "lsquared menon (fused)": _in_process_lsquared(source, "MENON"),
+        "lsquared libraw-ahd": _in_process_lsquared(source, "AHD"),
+        "rawpy postprocess": rawpy_linear,
     }
-    print(f"{'demosaic':10} {'decode_ms':>10} {'develop_ms':>11}")
-    for name, fn in decode.items():
-        recipe = Recipe().replace("demosaic", algorithm=name)
-        engine.develop_file(source, work / "warm.tif", recipe)  # compile kernels, warm caches
-        develop_ms = _best_ms(
-            lambda r=recipe: engine.develop_file(source, work / "out.tif", r), args.repeat
-        )
-        print(f"{name:10} {_best_ms(fn, args.repeat):10.0f} {develop_ms:11.0f}", flush=True)
+    try:
+        import flashraw
+
+        runs["flashraw linear-rgb"] = lambda: flashraw.imread(str(source), "linear-rgb")
+    except ImportError:
+        runs["flashraw linear-rgb"] = None
+    times = {}
+    for name, fn in runs.items():
+        if fn is None:
+            print(f"{name:26} not installed (pip install 'lsquared[bench]')")
+            continue
+        fn()  # warm: first call, caches, thread pools
+        times[name] = _best_ms(fn, args.repeat)
+    ours = times["lsquared menon (fused)"]
+    print(f"{'decode+demosaic+colour':26} {'ms':>8} {'vs lsquared':>12}")
+    for name, ms in times.items():
+        print(f"{name:26} {ms:8.0f} {ms / ours:11.2f}x")
+    print("(ratio = its time / lsquared menon's; > 1 means lsquared is faster)")
+    print(f"after: {_load()}")
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -785,8 +823,12 @@ def main() -> None:
     parser.add_argument("--preset", default="ultrafast", help="grade: x265 preset for both")
     parser.add_argument("--files", type=int, default=24, help="batch: number of DNGs")
     parser.add_argument("--frame", default="3840x2160", help="lut, grade: frame size WxH")
-    parser.add_argument("--width", type=int, default=None, help="batch, develop, demosaic: DNG width")
-    parser.add_argument("--height", type=int, default=None, help="batch, develop, demosaic: DNG height")
+    parser.add_argument(
+        "--width", type=int, default=None, help="batch, develop, demosaic: DNG width"
+    )
+    parser.add_argument(
+        "--height", type=int, default=None, help="batch, develop, demosaic: DNG height"
+    )
     parser.add_argument("--shots", type=int, default=12, help="calibrate: chessboard shots")
     parser.add_argument("--size", default="6000x4000", help="calibrate: shot size WxH")
     parser.add_argument(
@@ -801,7 +843,7 @@ def main() -> None:
         "--install", action=argparse.BooleanOptionalAction, default=os.geteuid() == 0
     )
     args = parser.parse_args()
-    default_size = (6000, 4000) if args.job == "develop" else (4000, 2666)
+    default_size = (6000, 4000) if args.job in ("develop", "demosaic") else (4000, 2666)
     args.width = args.width or default_size[0]
     args.height = args.height or default_size[1]
     JOBS[args.job](args)

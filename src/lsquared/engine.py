@@ -890,9 +890,19 @@ def _create_folder(folder: Path) -> None:
         raise OutputError(folder, f"cannot create output folder: {e.strerror or e}") from None
 
 
+def _decode_raw(rawfile: raw.RawFile, recipe: Recipe) -> Image | raw.Mosaic:
+    """The decoded image; for lsquared's own demosaic, a Bayer file's mosaic instead, which
+    :func:`develop_image` demosaics band by band with the colour path."""
+    if recipe.demosaic.algorithm in raw.OWN_DEMOSAIC:
+        mosaic = rawfile.mosaic()
+        if mosaic is not None:
+            return mosaic
+    return rawfile.decode(recipe.demosaic.algorithm, _cfa_demosaic(recipe))
+
+
 def _decode_and_compile(
     source: Path, recipe: Recipe, renderer: str, cache: ProcessorCache | None = None
-) -> tuple[Image, Processor]:
+) -> tuple[Image | raw.Mosaic, Processor]:
     """Decode and compile (or take the compiled Processor from ``cache``); for RAWs the
     Processor is compiled from the metadata while LibRaw demosaics in another thread (it
     releases the GIL), unless auto white balance needs the pixels first."""
@@ -906,9 +916,7 @@ def _decode_and_compile(
             processor = build(recipe, image.metadata, image.encoding, renderer)
         else:
             with ThreadPoolExecutor(1, thread_name_prefix="lsq-decode") as pool:
-                decoding = pool.submit(
-                    rawfile.decode, recipe.demosaic.algorithm, _cfa_demosaic(recipe)
-                )
+                decoding = pool.submit(_decode_raw, rawfile, recipe)
                 try:
                     processor = build(recipe, rawfile.metadata, raw.CAMERA_RAW, renderer)
                 finally:
@@ -933,10 +941,26 @@ def develop_file(
     return develop_image(image, processor, out, recipe)
 
 
-def develop_image(image: Image, processor: Processor, out: Path, recipe: Recipe) -> DevelopResult:
-    """Apply a compiled processor to a decoded image (quantising in the same pass for
-    integer formats) and write it with its ICC profile and EXIF."""
+def develop_image(
+    image: Image | raw.Mosaic, processor: Processor, out: Path, recipe: Recipe
+) -> DevelopResult:
+    """Apply a compiled processor to a decoded image or a Bayer mosaic (quantising in the
+    same pass for integer formats) and write it with its ICC profile and EXIF."""
     source = Path(image.metadata.source_path) if image.metadata.source_path else None
-    pixels = processor.apply_array(image.pixels, stills.BITS[recipe.output.format])
+    pixels = _developed_pixels(image, processor, stills.BITS[recipe.output.format])
     write_developed(pixels, processor.output_encoding, image.metadata, out, recipe, source)
-    return DevelopResult(source or out, out, processor, image.width, image.height)
+    return DevelopResult(source or out, out, processor, pixels.shape[1], pixels.shape[0])
+
+
+def _developed_pixels(image: Image | raw.Mosaic, processor: Processor, bits: int) -> np.ndarray:
+    """The processor's output; a mosaic is demosaiced with the colour path in one pass over
+    the image (``kernels.develop``) unless lens maps (geometry) need the whole image."""
+    if isinstance(image, raw.Mosaic):
+        if processor.renderer.name == "cpu" and not processor.program.geometry:
+            from lsquared.kernels.develop import develop_mosaic  # loads numba: only here
+
+            return develop_mosaic(image, processor.program, bits)
+        from lsquared.kernels.demosaic import menon2007
+
+        image = image.demosaiced(menon2007)
+    return processor.apply_array(image.pixels, bits)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lsquared.kernels.demosaic import malvar2004, menon2007
+from lsquared.kernels.demosaic import MENON_BAND, malvar2004, menon2007
 
 colour_demosaicing = pytest.importorskip("colour_demosaicing")
 
@@ -63,6 +63,15 @@ def test_menon_matches_colour_demosaicing_inside_the_border(name, refine):
     reference = colour_demosaicing.demosaicing_CFA_Bayer_Menon2007(cfa, name, refine)
     ours = menon2007(cfa, np.array(PATTERNS[name]), refine)
     assert ours.dtype == np.float32
+    np.testing.assert_allclose(ours[8:-8, 8:-8], reference[8:-8, 8:-8], atol=1e-4)
+
+
+def test_menon_bands_join_without_a_seam():
+    """Bands of MENON_BAND rows, demosaiced apart, give colour-demosaicing's whole-image
+    result at and around the rows where they meet."""
+    cfa = colour_demosaicing.mosaicing_CFA_Bayer(_scene((2 * MENON_BAND + 37, 40), 12), "GRBG")
+    reference = colour_demosaicing.demosaicing_CFA_Bayer_Menon2007(cfa, "GRBG")
+    ours = menon2007(cfa, np.array(PATTERNS["GRBG"]))
     np.testing.assert_allclose(ours[8:-8, 8:-8], reference[8:-8, 8:-8], atol=1e-4)
 
 

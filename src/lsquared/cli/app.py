@@ -9,6 +9,7 @@ import typer
 
 from lsquared import __version__
 from lsquared.cli.common import (
+    DEMO_KERNELS,
     alternatives,
     announce_first_compile,
     choices,
@@ -192,8 +193,8 @@ def develop(
     demosaic: str | None = typer.Option(
         None,
         "--demosaic",
-        help=f"LibRaw's {choices(rc.DEMOSAIC)} (default AHD; also as libraw-ahd, ...) or "
-        "menon (lsquared's own, Menon et al. 2007).",
+        help="menon (lsquared's own, Menon et al. 2007; the default) or LibRaw's "
+        f"{choices(rc.DEMOSAIC)} (also as libraw-ahd, ...).",
     ),
     quality: int | None = typer.Option(None, "--quality", help="JPEG quality 1-100 (95)."),
     look: str | None = typer.Option(None, "--look", help="A built-in look (lsq look list)."),
@@ -354,7 +355,7 @@ def demo(
     """
     from lsquared.cli.demo import run_demo
 
-    announce_first_compile()
+    announce_first_compile(DEMO_KERNELS)
     with errors_as_one_line():
         run_demo(out, illuminant)
 

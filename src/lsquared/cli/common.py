@@ -134,8 +134,11 @@ def progress(total: int, label: str) -> Iterator:
         yield lambda n=1: bar.advance(task, n)
 
 
-#: the numba kernel every development runs (module of lsquared.kernels, function)
-DEVELOP_KERNELS = (("cpu", "run_point_program"),)
+#: the numba kernel a development with the default demosaic runs (module of
+#: lsquared.kernels, function)
+DEVELOP_KERNELS = (("demosaic", "menon_develop"),)
+#: the kernels ``lsq demo`` runs: the demosaic alone, then the colour path per output
+DEMO_KERNELS = (("demosaic", "_menon_rgb"), ("cpu", "run_point_program"))
 
 
 def _numba_cache_dirs(source: Path) -> list[Path]:

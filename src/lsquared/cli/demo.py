@@ -10,6 +10,7 @@ from lsquared.errors import OutputError
 
 
 def run_demo(out: Path, illuminant: str) -> None:
+    typer.echo(f"lsq demo: simulating a LUMIX S5 shot of a ColorChecker under {illuminant} ...")
     from lsquared import engine, simulate
     from lsquared.pipeline.recipe import Recipe
 
@@ -20,19 +21,27 @@ def run_demo(out: Path, illuminant: str) -> None:
     light: str | float = float(illuminant) if illuminant.replace(".", "").isdigit() else illuminant
     dng = out / "simulated-s5.dng"
     truth = simulate.simulate(dng, width=1800, height=1200, illuminant=light)
+    typer.echo(f"lsq demo: developing {dng.name} to TIFF, JPEG and linear EXR ...")
     recipe = Recipe().replace("lens", source="none")  # the simulated lens is ideal
     image = engine.load_source(dng, recipe)  # decoded once, developed three ways
 
     def develop(name: str, r: Recipe):
-        return engine.develop_image(image, engine.compile(r, image), out / name, r)
+        """Rendered in float and quantised by the writer: one kernel build serves every
+        format (a first run compiles it once, not once per bit depth)."""
+        processor = engine.compile(r, image)
+        pixels = processor.apply_array(image.pixels)
+        written = engine.write_developed(
+            pixels, processor.output_encoding, image.metadata, out / name, r, dng
+        )
+        return engine.DevelopResult(dng, written, processor, image.width, image.height), pixels
 
     developed = [
-        develop("developed.tif", recipe),
-        develop("developed.jpg", recipe.replace("output", format="jpg")),
+        develop("developed.tif", recipe)[0],
+        develop("developed.jpg", recipe.replace("output", format="jpg"))[0],
     ]
     linear = recipe.replace("output", space="linear-srgb", format="exr")
-    scene = develop("developed-linear.exr", linear)
-    de = simulate.chart_delta_e(scene.processor.apply(image).pixels, truth)
+    scene, scene_pixels = develop("developed-linear.exr", linear)
+    de = simulate.chart_delta_e(scene_pixels, truth)
     for result in [*developed, scene]:
         typer.echo(f"wrote {result.output} ({result.width}x{result.height})")
     typer.echo(developed[0].processor.describe())

@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -239,7 +239,7 @@ class RawFile:
             pixels = self._decode_own(cfa_demosaic)
             turns = self._turns(self.metadata.orientation)
         elif pattern is not None:  # the stored frame, like LibRaw's with keep_frame
-            pixels = self._decode_libraw_cfa(cfa_demosaic, pattern)
+            pixels = self._mosaic(pattern, copy=False).camera_rgb(cfa_demosaic)
             turns = self._turns(self.metadata.orientation)
         else:  # list 3's areas are in the stored frame: LibRaw turns afterwards, here
             algorithm = "AHD" if demosaic in OWN_DEMOSAIC else demosaic
@@ -247,9 +247,7 @@ class RawFile:
         if list3:
             where = f"{self.path} OpcodeList3"
             pixels = opcodes.apply_list(pixels, list3, where, self._dng.code_max, 3)
-        pixels = _turned(pixels, turns)
-        md = self.metadata.with_(grey_world_neutral=grey_world_neutral(pixels))
-        return Image(pixels, CAMERA_RAW, md)
+        return _upright_image(pixels, turns, self.metadata)
 
     def _turns(self, orientation: int) -> tuple[int, bool]:
         """Quarter turns counter-clockwise and a left-right mirror (applied first) that make
@@ -316,15 +314,21 @@ class RawFile:
             return None
         return pattern
 
-    def _decode_libraw_cfa(self, cfa_demosaic, pattern: np.ndarray) -> np.ndarray:
-        """LibRaw's visible CFA (with the stage-2 write-back for DNGs) minus black, over white
-        minus black, clipped to [0, 1] as LibRaw's 16-bit scaling does; divided by the
-        as-shot neutral, so that colour-difference demosaicing sees grey as grey (LibRaw
-        likewise scales by the white balance before it demosaics), demosaiced by
-        ``cfa_demosaic``, multiplied back to camera RGB, in the stored frame (the caller
-        turns it as LibRaw would, ``LIBRAW_FLIP_TURNS``)."""
-        if cfa_demosaic is None:
-            raise UnsupportedError(self.path, "lsquared's own demosaic needs the engine")
+    def mosaic(self) -> Mosaic | None:
+        """The visible CFA of a Bayer file LibRaw reads, undemosaiced (a copy: LibRaw's
+        buffer goes with the file), for lsquared's own demosaic run with the colour path;
+        None when the file is not such a Bayer file or has OpcodeList3 pixel opcodes (they
+        work on camera RGB)."""
+        if self._own or (self._dng is not None and self._dng.pixel_opcodes()):
+            return None
+        pattern = self._bayer_pattern()
+        return None if pattern is None else self._mosaic(pattern, copy=True)
+
+    def _mosaic(self, pattern: np.ndarray, copy: bool) -> Mosaic:
+        """LibRaw's visible CFA (with the stage-2 write-back for DNGs) and its levels; the
+        demosaic runs white-balanced by the as-shot neutral, so that colour-difference
+        demosaicing sees grey as grey (LibRaw likewise scales by the white balance before it
+        demosaics)."""
         try:
             self._check_not_empty()
             if self._dng is not None and any(self._dng.opcode_lists[:2]):
@@ -332,25 +336,16 @@ class RawFile:
             black = np.asarray(self._raw.black_level_per_channel, np.float32)
             black = black[self._raw.raw_colors_visible[:2, :2]]
             white = np.float32(self._raw.white_level)
-            cfa = self._raw.raw_image_visible.astype(np.float32)
+            samples = self._raw.raw_image_visible
+            samples = np.array(samples) if copy else samples
         except _rawpy().LibRawError as e:
             raise InputError(self.path, f"corrupt or truncated image data: {e}") from None
-        scale = np.float32(1.0) / (white - black)
         neutral = np.asarray(self.metadata.calibration.as_shot_neutral or (1, 1, 1), np.float32)
         if not (np.all(np.isfinite(neutral)) and neutral.min() > 0):
             neutral = np.ones(3, np.float32)
-        for dy in (0, 1):
-            for dx in (0, 1):
-                phase = cfa[dy::2, dx::2]
-                phase -= black[dy, dx]
-                phase *= scale[dy, dx]
-                np.clip(phase, 0.0, 1.0, out=phase)
-                phase /= neutral[pattern[dy, dx]]
-        rgb = cfa_demosaic(cfa, pattern)
-        del cfa
-        rgb *= neutral
-        np.clip(rgb, 0.0, 1.0, out=rgb)
-        return rgb
+        scale = np.float32(1.0) / (white - black)
+        turns = self._turns(self.metadata.orientation)
+        return Mosaic(samples, pattern, black, scale, neutral, turns, self.metadata)
 
     def _decode_libraw(self, demosaic: str, keep_frame: bool = False):
         """LibRaw's demosaiced camera RGB and the turns still to apply: none when LibRaw
@@ -399,6 +394,64 @@ class RawFile:
         pixels *= np.float32(1.0 / 65535.0)
         turns = LIBRAW_FLIP_TURNS.get(flip, (0, False)) if keep_frame else (0, False)
         return pixels, turns
+
+
+def _upright_image(pixels: np.ndarray, turns: tuple[int, bool], metadata: Metadata) -> Image:
+    """Camera RGB in the stored frame, turned upright, with its grey-world statistics."""
+    pixels = _turned(pixels, turns)
+    md = metadata.with_(grey_world_neutral=grey_world_neutral(pixels))
+    return Image(pixels, CAMERA_RAW, md)
+
+
+@dataclass(frozen=True, eq=False)
+class Mosaic:
+    """A Bayer file's visible CFA samples in the stored frame, not yet demosaiced, and what
+    makes them camera RGB: sample v of 2 x 2 phase p is clip((v - black[p]) scale[p], 0, 1)
+    (LibRaw's 16-bit scaling; ``scale`` = 1 / (white - black)); the demosaic runs on it
+    divided by ``neutral`` (white-balanced) and its result is multiplied back. ``turns``
+    make the stored frame upright (:data:`LIBRAW_FLIP_TURNS`)."""
+
+    samples: np.ndarray  # H x W unsigned integers
+    pattern: np.ndarray  # 2 x 2 colour indices (0 R, 1 G, 2 B) of the top-left repeat
+    black: np.ndarray  # 2 x 2 float32
+    scale: np.ndarray  # 2 x 2 float32
+    neutral: np.ndarray  # 3 float32, camera RGB of grey
+    turns: tuple[int, bool]
+    metadata: Metadata
+
+    @property
+    def upright_shape(self) -> tuple[int, int]:
+        """(height, width) of the upright image."""
+        h, w = self.samples.shape
+        return (w, h) if self.turns[0] % 2 else (h, w)
+
+    def white_balanced(self) -> np.ndarray:
+        """The CFA scaled to [0, 1] and divided by the neutral (H x W float32)."""
+        cfa = self.samples.astype(np.float32)
+        for dy in (0, 1):
+            for dx in (0, 1):
+                phase = cfa[dy::2, dx::2]
+                phase -= self.black[dy, dx]
+                phase *= self.scale[dy, dx]
+                np.clip(phase, 0.0, 1.0, out=phase)
+                phase /= self.neutral[self.pattern[dy, dx]]
+        return cfa
+
+    def camera_rgb(self, cfa_demosaic) -> np.ndarray:
+        """Demosaiced by ``cfa_demosaic`` (cfa H x W, pattern -> H x W x 3), multiplied back
+        by the neutral, clipped to [0, 1]: camera RGB in the stored frame."""
+        if cfa_demosaic is None:
+            raise UnsupportedError(
+                self.metadata.source_path, "lsquared's own demosaic needs the engine"
+            )
+        rgb = cfa_demosaic(self.white_balanced(), self.pattern)
+        rgb *= self.neutral
+        np.clip(rgb, 0.0, 1.0, out=rgb)
+        return rgb
+
+    def demosaiced(self, cfa_demosaic) -> Image:
+        """The upright camera RGB image :meth:`RawFile.decode` gives."""
+        return _upright_image(self.camera_rgb(cfa_demosaic), self.turns, self.metadata)
 
 
 #: EXIF Orientation -> (quarter turns counter-clockwise, mirror left-right first)

@@ -95,20 +95,43 @@ def _png_with_icc(png: bytes, icc: bytes | None) -> bytes:
     return png[:ihdr_end] + chunk + png[ihdr_end:]
 
 
-def _write_tiff(path: Path, pixels: np.ndarray, fmt: str, icc: bytes | None) -> None:
+def _write_tiff(
+    path: Path, pixels: np.ndarray, fmt: str, icc: bytes | None, exif: dict[str, Any] | None
+) -> None:
+    """The pixels as one strip, with the ICC profile and the EXIF tags. Exiv2 adds EXIF to a
+    TIFF by rewriting the whole file in memory (the file mapped plus its new copy: ~280 MB
+    for 24 MP at 16 bits), so it writes them while the file holds one pixel; the image is
+    then appended (:func:`_append_strip`)."""
     import tifffile
 
     data = {"tif8": lambda p: quantize(p, 8), "tif16": lambda p: quantize(p, 16)}.get(
-        fmt, lambda p: p.astype(np.float32)
+        fmt, lambda p: p.astype(np.float32, copy=False)
     )(pixels)
-    tifffile.imwrite(
-        path,
-        data,
-        photometric="rgb",
-        iccprofile=icc,
-        metadata=None,
-        software="lsquared",
-    )
+    later = bool(exif) and data.nbytes < 2**31  # classic TIFF offsets are 32-bit
+    tifffile.imwrite(path, data[:1, :1] if later else data, photometric="rgb",
+                     iccprofile=icc, metadata=None, software="lsquared")  # fmt: skip
+    if exif:
+        meta.write_exif(path, exif)
+    if later:
+        _append_strip(path, data)
+
+
+def _append_strip(path: Path, data: np.ndarray) -> None:
+    """Append ``data`` to a one-strip TIFF (at a 16-byte boundary) and point IFD0's size and
+    strip tags (TIFF 6.0, section 3) at it; the old strip stays, unreferenced."""
+    import tifffile
+
+    with tifffile.TiffFile(path, mode="r+b") as tif:
+        handle, tags = tif.filehandle, tif.pages.first.tags
+        end = handle.seek(0, 2)
+        offset = end + -end % 16
+        handle.write(bytes(offset - end))
+        handle.write_array(data.astype(data.dtype.newbyteorder(tif.byteorder), copy=False))
+        height, width = data.shape[:2]
+        for name, value in (("ImageWidth", width), ("ImageLength", height),
+                            ("RowsPerStrip", height), ("StripOffsets", offset),
+                            ("StripByteCounts", data.nbytes)):  # fmt: skip
+            tags[name].overwrite(value, dtype=4)  # LONG
 
 
 def _write_png(path: Path, pixels: np.ndarray, fmt: str, icc: bytes | None) -> None:
@@ -167,14 +190,14 @@ def write_image(
     with atomic_output(out, inputs) as tmp:
         try:
             if fmt.startswith("tif"):
-                _write_tiff(tmp, pixels, fmt, icc)
+                _write_tiff(tmp, pixels, fmt, icc, exif)
             elif fmt.startswith("png"):
                 _write_png(tmp, pixels, fmt, icc)
             elif fmt == "jpg":
                 _write_jpeg(tmp, pixels, quality, icc)
             else:
                 _write_exr(tmp, pixels, fmt, chromaticities, exr_attributes or {})
-            if exif and not fmt.startswith("exr"):
+            if exif and fmt.startswith(("png", "jpg")):
                 meta.write_exif(tmp, exif)
         except OSError as e:
             raise OutputError(out, f"cannot write: {e.strerror or e}") from None

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from lsquared.kernels.cpu import program_row
+
 
 @numba.njit(inline="always")
 def _mirror(i: int, n: int) -> int:
@@ -65,184 +67,340 @@ def malvar2004(cfa: np.ndarray, pattern: np.ndarray) -> np.ndarray:
 
 
 # Menon, Andriani and Calvagno, "Demosaicing with directional filtering and a posteriori
-# decision", IEEE TIP 16(1), 2007 (DDFAPD). Written as in-place passes over the output, each
-# parallel over rows; a pass reads only what earlier passes finished, so none needs a copy.
+# decision", IEEE TIP 16(1), 2007 (DDFAPD), demosaiced in bands of rows, in parallel. A band is
+# the rows [y0, y1) plus MENON_HALO rows of the CFA on either side; within it the paper's
+# passes run as a pipeline down the rows, each pass LAG rows behind the one it reads, so that
+# the rows being worked on stay in the core's cache and each pass reads only what the passes
+# before it finished. A finished row goes through ``kernels.cpu.program_row`` (the colour
+# path; nothing for a bare demosaic) into the output, so a develop never holds the whole
+# image in float.
+
+#: rows per band
+MENON_BAND = 128
+#: the passes, in the order they run at each step of the pipeline
+CHROMA, GRADIENT, DECIDE, GREEN_SITES, OPPOSITE, REFINE_GREEN_SITES, REFINE_OPPOSITE = range(7)
+#: per pass: rows it lags the CFA by, and rows of valid input it needs above and below (its
+#: own reach plus that of the passes it reads; at the image's top and bottom the CFA mirrors)
+MENON_LAG = (2, 4, 6, 7, 8, 9, 10)
+MENON_ABOVE = (2, 2, 4, 5, 6, 7, 8)
+MENON_BELOW = (2, 4, 6, 7, 8, 9, 10)
+#: CFA rows a band needs beyond its own on either side
+MENON_HALO = 10
 
 
-@numba.njit(parallel=True, cache=True)
-def _menon_chroma(cfa, pattern, out, finite):  # pragma: no cover - compiled
+@numba.njit(cache=True)
+def _chroma_row(cfa, out, pattern, r, a, h):  # pragma: no cover - compiled
     """Section II-A: at red and blue samples, the green interpolated along the row and along
     the column by the filter [-1/4, 1/2, 1/2, 1/2, -1/4]; kept as the colour difference
     sample minus green (eq. 3): row direction in channel 0, column direction in channel 2
-    (green samples: 0). ``finite[y]`` says whether row ``y`` has only finite samples."""
-    h, w = cfa.shape
-    for y in numba.prange(h):
-        yn, ys = _mirror(y - 1, h), _mirror(y + 1, h)
-        ynn, yss = _mirror(y - 2, h), _mirror(y + 2, h)
-        ok = True
-        for x in range(w):
-            v = cfa[y, x]
-            if not np.isfinite(v):
-                ok = False
-            if pattern[y & 1, x & 1] == 1:
-                out[y, x, 0] = 0.0
-                out[y, x, 2] = 0.0
-                continue
-            xw, xe = _mirror(x - 1, w), _mirror(x + 1, w)
-            xww, xee = _mirror(x - 2, w), _mirror(x + 2, w)
-            g_row = 0.5 * (v + cfa[y, xw] + cfa[y, xe]) - 0.25 * (cfa[y, xww] + cfa[y, xee])
-            g_col = 0.5 * (v + cfa[yn, x] + cfa[ys, x]) - 0.25 * (cfa[ynn, x] + cfa[yss, x])
-            out[y, x, 0] = v - g_row
-            out[y, x, 2] = v - g_col
-        finite[y] = ok
+    (green samples: 0). Row ``r`` of the image is row ``r - a`` of the band's arrays."""
+    w = cfa.shape[1]
+    i = r - a
+    yn, ys = _mirror(r - 1, h) - a, _mirror(r + 1, h) - a
+    ynn, yss = _mirror(r - 2, h) - a, _mirror(r + 2, h) - a
+    for x in range(w):
+        if pattern[r & 1, x & 1] == 1:
+            out[i, x, 0] = 0.0
+            out[i, x, 2] = 0.0
+            continue
+        v = cfa[i, x]
+        xw, xe = _mirror(x - 1, w), _mirror(x + 1, w)
+        xww, xee = _mirror(x - 2, w), _mirror(x + 2, w)
+        g_row = 0.5 * (v + cfa[i, xw] + cfa[i, xe]) - 0.25 * (cfa[i, xww] + cfa[i, xee])
+        g_col = 0.5 * (v + cfa[yn, x] + cfa[ys, x]) - 0.25 * (cfa[ynn, x] + cfa[yss, x])
+        out[i, x, 0] = v - g_row
+        out[i, x, 2] = v - g_col
 
 
-#: rows per band of the decision pass (its gradients are kept for the band and 2 rows around)
-_BAND = 32
-
-
-@numba.njit(inline="always")
-def _band_gradients(out, pattern, y0, y1, h, w):  # pragma: no cover - compiled
+@numba.njit(cache=True)
+def _gradient_row(out, d_row, d_col, pattern, r, a, h):  # pragma: no cover - compiled
     """D_H and D_V (eq. 5: the change of the row (column) colour difference two samples on)
-    at red and blue samples of rows y0 - 2 .. y1 + 1, as arrays with 2 rows and columns of
-    zeros around the image (the decision's window sums zeros outside it)."""
-    d_row = np.zeros((y1 - y0 + 4, w + 4), np.float32)
-    d_col = np.zeros((y1 - y0 + 4, w + 4), np.float32)
-    for r in range(max(y0 - 2, 0), min(y1 + 2, h)):
-        below = _mirror(r + 2, h)
-        for x in range(w):
-            if pattern[r & 1, x & 1] != 1:
-                d_row[r - y0 + 2, x + 2] = abs(out[r, x, 0] - out[r, _mirror(x + 2, w), 0])
-                d_col[r - y0 + 2, x + 2] = abs(out[r, x, 2] - out[below, x, 2])
-    return d_row, d_col
+    at the red and blue samples of row ``r``, into arrays with 2 rows and columns of zeros
+    around the band (the decision's window sums zeros outside the image)."""
+    w = out.shape[1]
+    i, below = r - a, _mirror(r + 2, h) - a
+    for x in range(w):
+        if pattern[r & 1, x & 1] != 1:
+            d_row[i + 2, x + 2] = abs(out[i, x, 0] - out[i, _mirror(x + 2, w), 0])
+            d_col[i + 2, x + 2] = abs(out[i, x, 2] - out[below, x, 2])
 
 
-@numba.njit(parallel=True, cache=True)
-def _menon_decide(cfa, pattern, out, horizontal):  # pragma: no cover - compiled
+@numba.njit(cache=True)
+def _decide_row(cfa, out, d_row, d_col, horizontal, pattern, r, a):  # pragma: no cover
     """Section II-B: the classifiers delta_H and delta_V (eq. 6, weight 3 on the centre row
     (column) of the 5 x 5 window, 1 on its neighbours) choose the direction with the smaller
-    colour-difference gradient (ties: the row); green is the chosen estimate. Bands of rows
-    in parallel, each with its own gradients."""
-    h, w = cfa.shape
-    for band in numba.prange((h + _BAND - 1) // _BAND):
-        y0 = np.int64(band) * _BAND
-        y1 = min(y0 + _BAND, h)
-        d_row, d_col = _band_gradients(out, pattern, y0, y1, h, w)
-        for y in range(y0, y1):
-            i = y - y0 + 2
-            for x in range(w):
-                v = cfa[y, x]
-                if pattern[y & 1, x & 1] == 1:
-                    horizontal[y, x] = 1
-                    out[y, x, 1] = v
-                    continue
-                j = x + 2
-                delta_row = (
-                    3.0 * (d_row[i, j] + d_row[i, j - 2])
-                    + d_row[i - 1, j - 1] + d_row[i + 1, j - 1]
-                    + d_row[i - 2, j] + d_row[i + 2, j]
-                    + d_row[i - 2, j - 2] + d_row[i + 2, j - 2]
-                )  # fmt: skip
-                delta_col = (
-                    3.0 * (d_col[i, j] + d_col[i - 2, j])
-                    + d_col[i - 1, j - 1] + d_col[i - 1, j + 1]
-                    + d_col[i, j - 2] + d_col[i, j + 2]
-                    + d_col[i - 2, j - 2] + d_col[i - 2, j + 2]
-                )  # fmt: skip
-                along_row = delta_col >= delta_row
-                horizontal[y, x] = along_row
-                out[y, x, 1] = v - (out[y, x, 0] if along_row else out[y, x, 2])
+    colour-difference gradient (ties: the row); green is the chosen estimate."""
+    w = cfa.shape[1]
+    y = r - a
+    i = y + 2
+    for x in range(w):
+        v = cfa[y, x]
+        if pattern[r & 1, x & 1] == 1:
+            horizontal[y, x] = 1
+            out[y, x, 1] = v
+            continue
+        j = x + 2
+        delta_row = (
+            3.0 * (d_row[i, j] + d_row[i, j - 2])
+            + d_row[i - 1, j - 1] + d_row[i + 1, j - 1]
+            + d_row[i - 2, j] + d_row[i + 2, j]
+            + d_row[i - 2, j - 2] + d_row[i + 2, j - 2]
+        )  # fmt: skip
+        delta_col = (
+            3.0 * (d_col[i, j] + d_col[i - 2, j])
+            + d_col[i - 1, j - 1] + d_col[i - 1, j + 1]
+            + d_col[i, j - 2] + d_col[i, j + 2]
+            + d_col[i - 2, j - 2] + d_col[i - 2, j + 2]
+        )  # fmt: skip
+        along_row = delta_col >= delta_row
+        horizontal[y, x] = along_row
+        out[y, x, 1] = v - (out[y, x, 0] if along_row else out[y, x, 2])
 
 
-@numba.njit(parallel=True, cache=True)
-def _menon_green_sites(cfa, pattern, out):  # pragma: no cover - compiled
+@numba.njit(cache=True)
+def _green_sites_row(cfa, out, pattern, r, a, h):  # pragma: no cover - compiled
     """Section III: red and blue at green samples, bilinear on the colour difference with
     green along the row or column that holds that colour; the sampled colour is set."""
-    h, w = cfa.shape
-    for y in numba.prange(h):
-        yn, ys = _mirror(y - 1, h), _mirror(y + 1, h)
-        for x in range(w):
-            c = pattern[y & 1, x & 1]
-            v = cfa[y, x]
-            if c != 1:
-                out[y, x, c] = v
-                continue
-            xw, xe = _mirror(x - 1, w), _mirror(x + 1, w)
-            across = pattern[y & 1, (x + 1) & 1]  # colour of the row neighbours
-            along = 2 - across  # colour of the column neighbours
-            out[y, x, across] = v + 0.5 * (cfa[y, xw] + cfa[y, xe] - out[y, xw, 1] - out[y, xe, 1])
-            out[y, x, along] = v + 0.5 * (cfa[yn, x] + cfa[ys, x] - out[yn, x, 1] - out[ys, x, 1])
+    w = cfa.shape[1]
+    y = r - a
+    yn, ys = _mirror(r - 1, h) - a, _mirror(r + 1, h) - a
+    for x in range(w):
+        c = pattern[r & 1, x & 1]
+        v = cfa[y, x]
+        if c != 1:
+            out[y, x, c] = v
+            continue
+        xw, xe = _mirror(x - 1, w), _mirror(x + 1, w)
+        across = pattern[r & 1, (x + 1) & 1]  # colour of the row neighbours
+        along = 2 - across  # colour of the column neighbours
+        out[y, x, across] = v + 0.5 * (cfa[y, xw] + cfa[y, xe] - out[y, xw, 1] - out[y, xe, 1])
+        out[y, x, along] = v + 0.5 * (cfa[yn, x] + cfa[ys, x] - out[yn, x, 1] - out[ys, x, 1])
 
 
 @numba.njit(inline="always")
-def _neighbours(y, x, h, w, along_row):
-    """The two neighbours of (y, x) along the row or along the column (mirrored)."""
+def _neighbours(r, x, h, w, a, along_row):
+    """Band rows and columns of the two neighbours of image row ``r``, column ``x`` along
+    the row or along the column (mirrored at the image's edges)."""
     dy, dx = (0, 1) if along_row else (1, 0)
-    return _mirror(y - dy, h), _mirror(x - dx, w), _mirror(y + dy, h), _mirror(x + dx, w)
+    return _mirror(r - dy, h) - a, _mirror(x - dx, w), _mirror(r + dy, h) - a, _mirror(x + dx, w)
 
 
-@numba.njit(parallel=True, cache=True)
-def _menon_opposite(cfa, pattern, out, horizontal, refine):  # pragma: no cover - compiled
+@numba.njit(cache=True)
+def _opposite_row(cfa, out, horizontal, pattern, r, a, h, refine):  # pragma: no cover
     """Section III: blue at red samples (red at blue) from the colour difference with the
     sampled colour along the decided direction; with ``refine``, section IV's green update:
     the sampled colour minus the mean colour difference over the pixel and its two
     neighbours along the decided direction."""
-    h, w = cfa.shape
-    for y in numba.prange(h):
-        for x in range(w):
-            c = pattern[y & 1, x & 1]
-            if c == 1:
-                continue
-            v = cfa[y, x]
-            o = 2 - c
-            ya, xa, yb, xb = _neighbours(np.int64(y), x, h, w, horizontal[y, x])
-            out[y, x, o] = v + 0.5 * (
-                out[ya, xa, o] + out[yb, xb, o] - out[ya, xa, c] - out[yb, xb, c]
-            )
-            if refine:
-                diff = (
-                    out[ya, xa, c] - out[ya, xa, 1] + v - out[y, x, 1]
-                    + out[yb, xb, c] - out[yb, xb, 1]
-                )  # fmt: skip
-                out[y, x, 1] = v - diff / 3.0
+    w = cfa.shape[1]
+    y = r - a
+    for x in range(w):
+        c = pattern[r & 1, x & 1]
+        if c == 1:
+            continue
+        v = cfa[y, x]
+        o = 2 - c
+        ya, xa, yb, xb = _neighbours(r, x, h, w, a, horizontal[y, x])
+        out[y, x, o] = v + 0.5 * (out[ya, xa, o] + out[yb, xb, o] - out[ya, xa, c] - out[yb, xb, c])
+        if refine:
+            diff = (
+                out[ya, xa, c] - out[ya, xa, 1] + v - out[y, x, 1]
+                + out[yb, xb, c] - out[yb, xb, 1]
+            )  # fmt: skip
+            out[y, x, 1] = v - diff / 3.0
 
 
-@numba.njit(parallel=True, cache=True)
-def _menon_refine_green_sites(cfa, pattern, out):  # pragma: no cover - compiled
+@numba.njit(cache=True)
+def _refine_green_sites_row(cfa, out, pattern, r, a, h):  # pragma: no cover - compiled
     """Section IV: red and blue at green samples again, now from the refined green: green
     plus the mean difference of the two neighbours that sampled the colour."""
-    h, w = cfa.shape
-    for y in numba.prange(h):
-        yn, ys = _mirror(y - 1, h), _mirror(y + 1, h)
-        for x in range(w):
-            if pattern[y & 1, x & 1] != 1:
-                continue
-            v = cfa[y, x]
-            xw, xe = _mirror(x - 1, w), _mirror(x + 1, w)
-            across = pattern[y & 1, (x + 1) & 1]
-            along = 2 - across
-            out[y, x, across] = v + 0.5 * (cfa[y, xw] - out[y, xw, 1] + cfa[y, xe] - out[y, xe, 1])
-            out[y, x, along] = v + 0.5 * (cfa[yn, x] - out[yn, x, 1] + cfa[ys, x] - out[ys, x, 1])
+    w = cfa.shape[1]
+    y = r - a
+    yn, ys = _mirror(r - 1, h) - a, _mirror(r + 1, h) - a
+    for x in range(w):
+        if pattern[r & 1, x & 1] != 1:
+            continue
+        v = cfa[y, x]
+        xw, xe = _mirror(x - 1, w), _mirror(x + 1, w)
+        across = pattern[r & 1, (x + 1) & 1]
+        along = 2 - across
+        out[y, x, across] = v + 0.5 * (cfa[y, xw] - out[y, xw, 1] + cfa[y, xe] - out[y, xe, 1])
+        out[y, x, along] = v + 0.5 * (cfa[yn, x] - out[yn, x, 1] + cfa[ys, x] - out[ys, x, 1])
+
+
+@numba.njit(cache=True)
+def _refine_opposite_row(cfa, out, horizontal, pattern, r, a, h):  # pragma: no cover
+    """Section IV: blue at red samples (red at blue) again: the sampled colour plus the mean
+    difference over the pixel and its two neighbours along the decided direction."""
+    w = cfa.shape[1]
+    y = r - a
+    for x in range(w):
+        c = pattern[r & 1, x & 1]
+        if c == 1:
+            continue
+        v = cfa[y, x]
+        o = 2 - c
+        ya, xa, yb, xb = _neighbours(r, x, h, w, a, horizontal[y, x])
+        diff = (
+            out[ya, xa, o] - out[ya, xa, c] + out[y, x, o] - v
+            + out[yb, xb, o] - out[yb, xb, c]
+        )  # fmt: skip
+        out[y, x, o] = v + diff / 3.0
+
+
+@numba.njit(cache=True)
+def _menon_step(
+    t, cfa, out, d_row, d_col, horizontal, pattern, a, b, h, refine
+):  # pragma: no cover
+    """One step of the band's pipeline (CFA rows [a, b) of an image of ``h`` rows): each
+    pass on the row MENON_LAG behind CFA row ``t``, if its input there is valid (it reaches
+    no further than the band's rows, or the image's edge, where the CFA mirrors)."""
+    for k in range(REFINE_OPPOSITE + 1 if refine else OPPOSITE + 1):
+        r = t - MENON_LAG[k]
+        lo = 0 if a == 0 else a + MENON_ABOVE[k]
+        hi = h if b == h else b - MENON_BELOW[k]
+        if r < lo or r >= hi:
+            continue
+        if k == CHROMA:
+            _chroma_row(cfa, out, pattern, r, a, h)
+        elif k == GRADIENT:
+            _gradient_row(out, d_row, d_col, pattern, r, a, h)
+        elif k == DECIDE:
+            _decide_row(cfa, out, d_row, d_col, horizontal, pattern, r, a)
+        elif k == GREEN_SITES:
+            _green_sites_row(cfa, out, pattern, r, a, h)
+        elif k == OPPOSITE:
+            _opposite_row(cfa, out, horizontal, pattern, r, a, h, refine)
+        elif k == REFINE_GREEN_SITES:
+            _refine_green_sites_row(cfa, out, pattern, r, a, h)
+        else:
+            _refine_opposite_row(cfa, out, horizontal, pattern, r, a, h)
+
+
+@numba.njit(cache=True)
+def _load_row(
+    samples, cfa, pattern, r, a, black, scale, lo, hi, neutral
+) -> bool:  # pragma: no cover
+    """Row ``r`` of ``samples`` into the band's float32 CFA: (v - black) * scale, clamped
+    to [lo, hi], divided by the neutral of the sample's colour (each per 2 x 2 phase, as
+    float32 arithmetic). False when the row has a NaN or infinite sample."""
+    finite = True
+    y = r - a
+    for x in range(samples.shape[1]):
+        dy, dx = r & 1, x & 1
+        v = np.float32(samples[r, x])
+        if not np.isfinite(v):
+            finite = False
+        v = (v - black[dy, dx]) * scale[dy, dx]
+        v = min(max(v, lo), hi)
+        cfa[y, x] = v / neutral[pattern[dy, dx]]
+    return finite
+
+
+@numba.njit(inline="always")
+def _upright(r, x, h, w, quarter, mirror):
+    """Where pixel (r, x) of an h x w stored frame lands once turned upright: mirrored left
+    to right if ``mirror``, then ``quarter`` quarter turns counter-clockwise (numpy's
+    ``rot90``)."""
+    if mirror:
+        x = w - 1 - x
+    if quarter == 1:
+        return w - 1 - x, r
+    if quarter == 2:
+        return h - 1 - r, w - 1 - x
+    if quarter == 3:
+        return x, h - 1 - r
+    return r, x
+
+
+@numba.njit(inline="always")
+def _band(band, h, w):
+    """Rows [y0, y1) of band ``band``, the CFA rows [a, b) it reads, and its working arrays:
+    CFA, RGB, the two gradients (with 2 rows and columns of zeros around) and the decided
+    directions."""
+    y0 = np.int64(band) * MENON_BAND
+    y1 = min(y0 + MENON_BAND, h)
+    a, b = max(y0 - MENON_HALO, 0), min(y1 + MENON_HALO, h)
+    arrays = (
+        np.empty((b - a, w), np.float32),
+        np.empty((b - a, w, 3), np.float32),
+        np.zeros((b - a + 4, w + 4), np.float32),
+        np.zeros((b - a + 4, w + 4), np.float32),
+        np.empty((b - a, w), np.bool_),
+    )
+    return y0, y1, a, b, arrays
+
+
+@numba.njit(inline="always")
+def _band_step(t, samples, pattern, black, scale, lo, hi, neutral, refine, band, finite):
+    """Load CFA row ``t`` (:func:`_load_row`) and run the passes' lagged rows
+    (:func:`_menon_step`); the row finished by this step, or -1 when it is not the band's."""
+    y0, y1, a, b, (cfa, out, d_row, d_col, horizontal) = band
+    if t < b:
+        ok = _load_row(samples, cfa, pattern, t, a, black, scale, lo, hi, neutral)
+        if y0 <= t < y1:
+            finite[t] = ok
+    _menon_step(t, cfa, out, d_row, d_col, horizontal, pattern, a, b, samples.shape[0], refine)
+    r = t - MENON_LAG[-1]
+    return r if y0 <= r < y1 else -1
 
 
 @numba.njit(parallel=True, cache=True)
-def _menon_refine_opposite(cfa, pattern, out, horizontal):  # pragma: no cover - compiled
-    """Section IV: blue at red samples (red at blue) again: the sampled colour plus the mean
-    difference over the pixel and its two neighbours along the decided direction."""
-    h, w = cfa.shape
-    for y in numba.prange(h):
-        for x in range(w):
-            c = pattern[y & 1, x & 1]
-            if c == 1:
+def _menon_rgb(samples, pattern, black, scale, lo, hi, neutral, refine, dst, finite):
+    """Demosaic ``samples`` (H x W, taken through :func:`_load_row`) by Menon 2007 in bands
+    of MENON_BAND rows in parallel into ``dst`` (H x W x 3 float32). ``finite[y]``: row ``y``
+    had only finite samples."""
+    h, w = samples.shape
+    for index in numba.prange((h + MENON_BAND - 1) // MENON_BAND):
+        band = _band(index, h, w)
+        rgb, a = band[4][1], band[2]
+        for t in range(band[2], band[3] + MENON_LAG[-1]):
+            r = _band_step(t, samples, pattern, black, scale, lo, hi, neutral, refine, band, finite)
+            if r >= 0:
+                dst[r] = rgb[r - a]
+
+
+@numba.njit(parallel=True, cache=True)
+def menon_develop(
+    samples, pattern, black, scale, neutral, quarter, mirror,
+    dst, codes, starts, prm, lut, ctab, qscale, finite,
+):  # fmt: skip  # pragma: no cover - compiled
+    """As :func:`_menon_rgb` with [0, 1] clamps, each finished row then multiplied back by
+    ``neutral``, clamped to [0, 1], run through the point program (``kernels.cpu``:
+    ``codes`` ... ``qscale``) and stored in ``dst`` (float or integer) turned upright
+    (:func:`_upright`)."""
+    h, w = samples.shape
+    lo, hi = np.float32(0.0), np.float32(1.0)
+    for index in numba.prange((h + MENON_BAND - 1) // MENON_BAND):
+        band = _band(index, h, w)
+        rgb, a = band[4][1], band[2]
+        row = np.empty((w, 3), np.float32)
+        turned = np.empty((w, 3), dst.dtype)
+        for t in range(band[2], band[3] + MENON_LAG[-1]):
+            r = _band_step(t, samples, pattern, black, scale, lo, hi, neutral, True, band, finite)
+            if r < 0:
                 continue
-            v = cfa[y, x]
-            o = 2 - c
-            ya, xa, yb, xb = _neighbours(np.int64(y), x, h, w, horizontal[y, x])
-            diff = (
-                out[ya, xa, o] - out[ya, xa, c] + out[y, x, o] - v
-                + out[yb, xb, o] - out[yb, xb, c]
-            )  # fmt: skip
-            out[y, x, o] = v + diff / 3.0
+            for x in range(w):
+                for c in range(3):
+                    row[x, c] = min(max(rgb[r - a, x, c] * neutral[c], lo), hi)
+            if quarter == 0 and not mirror:
+                program_row(row, dst[r], codes, starts, prm, lut, ctab, qscale)
+                continue
+            program_row(row, turned, codes, starts, prm, lut, ctab, qscale)
+            for x in range(w):
+                i, j = _upright(r, x, h, w, quarter, mirror)
+                for c in range(3):
+                    dst[i, j, c] = turned[x, c]
+
+
+def check_bayer(pattern: np.ndarray) -> np.ndarray:
+    """``pattern`` as int64 2 x 2 colour indices; ValueError unless it is a Bayer pattern
+    (one red, one blue, two greens on a diagonal)."""
+    pattern = np.asarray(pattern, dtype=np.int64)
+    if pattern.shape != (2, 2) or sorted(pattern.ravel().tolist()) != [0, 1, 1, 2]:
+        raise ValueError(f"not a Bayer pattern: {pattern.tolist()}")
+    if not (pattern[0, 0] == pattern[1, 1] == 1 or pattern[0, 1] == pattern[1, 0] == 1):
+        raise ValueError(f"not a Bayer pattern (greens must be diagonal): {pattern.tolist()}")
+    return pattern
 
 
 def menon2007(cfa: np.ndarray, pattern: np.ndarray, refine: bool = True) -> np.ndarray:
@@ -252,24 +410,14 @@ def menon2007(cfa: np.ndarray, pattern: np.ndarray, refine: bool = True) -> np.n
     paper's refining step). Edges mirror the CFA, as colour-demosaicing's
     ``demosaicing_CFA_Bayer_Menon2007`` does (the decision's window sums zeros outside).
     Raises ValueError for a non-Bayer pattern, a too small array or NaN/infinite samples."""
-    pattern = np.asarray(pattern, dtype=np.int64)
-    if pattern.shape != (2, 2) or sorted(pattern.ravel().tolist()) != [0, 1, 1, 2]:
-        raise ValueError(f"not a Bayer pattern: {pattern.tolist()}")
-    if not (pattern[0, 0] == pattern[1, 1] == 1 or pattern[0, 1] == pattern[1, 0] == 1):
-        raise ValueError(f"not a Bayer pattern (greens must be diagonal): {pattern.tolist()}")
+    pattern = check_bayer(pattern)
     cfa = np.ascontiguousarray(cfa, dtype=np.float32)
     if cfa.ndim != 2 or min(cfa.shape) < 3:
         raise ValueError(f"a CFA array of at least 3 x 3 is needed, not {cfa.shape}")
     out = np.empty((*cfa.shape, 3), dtype=np.float32)
     finite = np.empty(cfa.shape[0], dtype=np.bool_)
-    _menon_chroma(cfa, pattern, out, finite)
+    zero, one, inf = np.zeros((2, 2), np.float32), np.ones((2, 2), np.float32), np.float32(np.inf)
+    _menon_rgb(cfa, pattern, zero, one, -inf, inf, np.ones(3, np.float32), refine, out, finite)
     if not finite.all():
         raise ValueError(f"the CFA has NaN or infinite samples (first in row {finite.argmin()})")
-    horizontal = np.empty(cfa.shape, dtype=np.bool_)
-    _menon_decide(cfa, pattern, out, horizontal)
-    _menon_green_sites(cfa, pattern, out)
-    _menon_opposite(cfa, pattern, out, horizontal, refine)
-    if refine:
-        _menon_refine_green_sites(cfa, pattern, out)
-        _menon_refine_opposite(cfa, pattern, out, horizontal)
     return out

@@ -54,7 +54,10 @@ class InputSpec:
 
 @dataclass(frozen=True)
 class DemosaicSpec:
-    algorithm: str = "AHD"
+    """lsquared's own MENON (Menon et al. 2007, Bayer files; others go to LibRaw's AHD) or
+    one of LibRaw's algorithms."""
+
+    algorithm: str = "MENON"
 
 
 @dataclass(frozen=True)

@@ -46,10 +46,10 @@ def shots(tmp_path_factory):
     }
 
 
-def developed_xyz(truth) -> np.ndarray:
+def developed_xyz(truth, recipe: Recipe = RECIPE) -> np.ndarray:
     """lsquared's development of a shot: each patch's mean, as XYZ (D65)."""
-    image = engine.load_source(truth.path, RECIPE)
-    pixels = engine.compile(RECIPE, image).apply(image).pixels
+    image = engine.load_source(truth.path, recipe)
+    pixels = engine.compile(recipe, image).apply(image).pixels
     srgb = colour().RGB_COLOURSPACES["sRGB"].matrix_RGB_to_XYZ
     return simulate.patch_means(pixels, truth) @ srgb.T
 
@@ -144,7 +144,9 @@ def test_lsquared_agrees_with_a_numpy_reference_of_the_dng_equations(shots, illu
     tags = read_tags(truth.path)
     gain = 2.0 ** tags[50730][0]  # BaselineExposure
     ref_xyz = gain * raw_patch_rgb(tags, truth) @ reference_camera_to_xyz_d65(tags).T
-    ours = developed_xyz(truth)
+    # LibRaw's AHD, as when this bound was set: the colour equations are under test, and
+    # Menon's per-pixel direction decisions move a noisy patch's mean by up to 0.42 (A, 8)
+    ours = developed_xyz(truth, RECIPE.replace("demosaic", algorithm="AHD"))
     de = delta_e(ours, ref_xyz)
     print(f"\nlsquared vs the numpy DNG reference, {illuminant}: CIEDE2000 max {de.max():.3f}")
     assert de.max() <= 0.3, de.round(3)

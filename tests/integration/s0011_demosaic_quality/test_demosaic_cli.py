@@ -1,6 +1,6 @@
-"""``lsq develop --demosaic``: LibRaw's algorithms by their ``libraw-`` names give today's
-output (LibRaw's AHD through the recipe), ``menon`` runs lsquared's own, unknown names fail
-in one line."""
+"""``lsq develop --demosaic``: LibRaw's algorithms by their ``libraw-`` names give the output
+they gave as the default (LibRaw's AHD through the recipe), ``menon`` runs lsquared's own,
+the default, and unknown names fail in one line."""
 
 from __future__ import annotations
 
@@ -18,14 +18,16 @@ def _develop(sim_dng, out, *options) -> np.ndarray:
     return tifffile.imread(out)
 
 
-def test_libraw_ahd_is_todays_output_and_menon_is_another_demosaic(tmp_path, sim_dng):
-    todays = Recipe().replace("demosaic", algorithm="AHD")  # the default until now
-    engine.develop_file(sim_dng.path, tmp_path / "default.tif", todays)
-    default = tifffile.imread(tmp_path / "default.tif")
+def test_libraw_ahd_is_the_former_output_and_menon_is_the_default(tmp_path, sim_dng):
+    former = Recipe().replace("demosaic", algorithm="AHD")  # the default until Menon
+    engine.develop_file(sim_dng.path, tmp_path / "former.tif", former)
+    ahd = tifffile.imread(tmp_path / "former.tif")
     libraw_ahd = _develop(sim_dng, tmp_path / "ahd.tif", "--demosaic", "libraw-ahd")
     menon = _develop(sim_dng, tmp_path / "menon.tif", "--demosaic", "menon")
-    np.testing.assert_array_equal(libraw_ahd, default)
-    difference = np.abs(menon.astype(np.int64) - default)[8:-8, 8:-8] / 65535
+    default = _develop(sim_dng, tmp_path / "default.tif")
+    np.testing.assert_array_equal(libraw_ahd, ahd)
+    np.testing.assert_array_equal(default, menon)
+    difference = np.abs(menon.astype(np.int64) - ahd)[8:-8, 8:-8] / 65535
     assert 0 < np.median(difference) < 0.01  # the same picture, demosaiced otherwise
 
 
