@@ -160,13 +160,35 @@ def _bilinear_row(src, dst, y: int, sx, sy) -> None:
 
 
 @numba.njit(cache=True, inline="always")
+def _catmull_rom(t: np.float32):
+    """Keys' kernel (a = -0.5) at 1 + t, t, 1 - t, 2 - t, written as cubics in the fraction
+    t: w(-1) = t (t (1 - t/2) - 1/2), w(0) = 1 + t^2 (3t/2 - 5/2), w(1) = t (1/2 + t (2 -
+    3t/2)), w(2) = t^2 (t - 1) / 2; in float32, like the samples they weigh."""
+    half, one = np.float32(0.5), np.float32(1.0)
+    three_halves, two, five_halves = np.float32(1.5), np.float32(2.0), np.float32(2.5)
+    return (
+        t * (t * (one - half * t) - half),
+        one + t * t * (three_halves * t - five_halves),
+        t * (half + t * (two - three_halves * t)),
+        half * t * t * (t - one),
+    )
+
+
+@numba.njit(cache=True, inline="always")
+def _taps4(flat, i, a0, a1, a2, a3):
+    """Four taps of one row from the flattened source at unsigned offset ``i`` (unsigned,
+    so numba adds no negative-index wraparound per load)."""
+    return a0 * flat[i] + a1 * flat[i + 3] + a2 * flat[i + 6] + a3 * flat[i + 9]
+
+
+@numba.njit(cache=True, inline="always")
 def _bicubic_row(src, dst, y: int, sx, sy, wx, wy) -> None:
     """Bicubic samples for one output row: the interior (all 16 taps inside) with the
-    Catmull-Rom weights of Keys' kernel (a = -0.5) written as cubics in the fraction f,
-    w(-1) = f (f (1 - f/2) - 1/2), w(0) = 1 + f^2 (3f/2 - 5/2), w(1) = f (1/2 + f (2 - 3f/2)),
-    w(2) = f^2 (f - 1) / 2 (the kernel evaluated at 1 + f, f, 1 - f, 2 - f), no branch per
-    tap; the border through :func:`_sample`."""
+    Catmull-Rom weights (:func:`_catmull_rom`) and the four rows of taps written out, all in
+    float32, no branch per tap; the border through :func:`_sample`."""
     xmax, ymax = src.shape[1] - 2, src.shape[0] - 2
+    flat = src.reshape(-1)
+    stride = np.uint64(src.shape[1] * 3)
     for x in range(dst.shape[1]):
         for c in range(3):
             fx, fy = sx[c, x], sy[c, x]
@@ -174,22 +196,15 @@ def _bicubic_row(src, dst, y: int, sx, sy, wx, wy) -> None:
             if not (1 <= x0 < xmax and 1 <= y0 < ymax):
                 dst[y, x, c] = _sample(src, c, fx, fy, 1, wx, wy)
                 continue
-            tx, ty = fx - x0, fy - y0
-            a0 = tx * (tx * (1.0 - 0.5 * tx) - 0.5)
-            a1 = 1.0 + tx * tx * (1.5 * tx - 2.5)
-            a2 = tx * (0.5 + tx * (2.0 - 1.5 * tx))
-            a3 = 0.5 * tx * tx * (tx - 1.0)
-            b0 = ty * (ty * (1.0 - 0.5 * ty) - 0.5)
-            b1 = 1.0 + ty * ty * (1.5 * ty - 2.5)
-            b2 = ty * (0.5 + ty * (2.0 - 1.5 * ty))
-            b3 = 0.5 * ty * ty * (ty - 1.0)
-            total = 0.0
-            for j in range(4):
-                yy = y0 - 1 + j
-                row = (a0 * src[yy, x0 - 1, c] + a1 * src[yy, x0, c]
-                       + a2 * src[yy, x0 + 1, c] + a3 * src[yy, x0 + 2, c])  # fmt: skip
-                total += (b0 if j == 0 else (b1 if j == 1 else (b2 if j == 2 else b3))) * row
-            dst[y, x, c] = total
+            a0, a1, a2, a3 = _catmull_rom(np.float32(fx - x0))
+            b0, b1, b2, b3 = _catmull_rom(np.float32(fy - y0))
+            i = np.uint64((y0 - 1) * src.shape[1] * 3 + (x0 - 1) * 3 + c)
+            dst[y, x, c] = (
+                b0 * _taps4(flat, i, a0, a1, a2, a3)
+                + b1 * _taps4(flat, i + stride, a0, a1, a2, a3)
+                + b2 * _taps4(flat, i + 2 * stride, a0, a1, a2, a3)
+                + b3 * _taps4(flat, i + 3 * stride, a0, a1, a2, a3)
+            )
 
 
 @numba.njit(parallel=True, cache=True)
