@@ -174,37 +174,60 @@ def _catmull_rom(t: np.float32):
     )
 
 
-@numba.njit(cache=True, inline="always")
-def _taps4(flat, i, a0, a1, a2, a3):
-    """Four taps of one row from the flattened source at unsigned offset ``i`` (unsigned,
-    so numba adds no negative-index wraparound per load)."""
-    return a0 * flat[i] + a1 * flat[i + 3] + a2 * flat[i + 6] + a3 * flat[i + 9]
+#: output samples whose bicubic weights are computed together (the buffers stay in L1)
+BICUBIC_BLOCK = 256
+
+
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _bicubic_weights(sx, sy, n: int, row_len: int, xmax: int, ymax: int, base, wts) -> None:
+    """Pass one over ``n`` samples of one channel at source positions ``sx``, ``sy``: the
+    flat offset of each one's top-left tap in an H x W x 3 source (-1 where a tap falls
+    outside, for :func:`_sample`) and its eight Catmull-Rom weights, x then y. Arithmetic
+    only, no image reads, so LLVM vectorises it."""
+    for j in range(n):
+        fx, fy = sx[j], sy[j]
+        x0, y0 = math.floor(fx), math.floor(fy)
+        inside = (x0 >= 1) & (x0 < xmax) & (y0 >= 1) & (y0 < ymax)
+        base[j] = (y0 - 1) * row_len + (x0 - 1) * 3 if inside else -1
+        wts[0, j], wts[1, j], wts[2, j], wts[3, j] = _catmull_rom(np.float32(fx - x0))
+        wts[4, j], wts[5, j], wts[6, j], wts[7, j] = _catmull_rom(np.float32(fy - y0))
 
 
 @numba.njit(cache=True, inline="always")
-def _bicubic_row(src, dst, y: int, sx, sy, wx, wy) -> None:
-    """Bicubic samples for one output row: the interior (all 16 taps inside) with the
-    Catmull-Rom weights (:func:`_catmull_rom`) and the four rows of taps written out, all in
-    float32, no branch per tap; the border through :func:`_sample`."""
-    xmax, ymax = src.shape[1] - 2, src.shape[0] - 2
+def _bicubic_taps(flat, i, row_len, a0, a1, a2, a3, b0, b1, b2, b3):
+    """The 4 x 4 taps from the flattened source at unsigned offset ``i`` (unsigned, so
+    numba adds no negative-index wraparound per load), weighed."""
+    total = b0 * (a0 * flat[i] + a1 * flat[i + 3] + a2 * flat[i + 6] + a3 * flat[i + 9])
+    i += row_len
+    total += b1 * (a0 * flat[i] + a1 * flat[i + 3] + a2 * flat[i + 6] + a3 * flat[i + 9])
+    i += row_len
+    total += b2 * (a0 * flat[i] + a1 * flat[i + 3] + a2 * flat[i + 6] + a3 * flat[i + 9])
+    i += row_len
+    return total + b3 * (a0 * flat[i] + a1 * flat[i + 3] + a2 * flat[i + 6] + a3 * flat[i + 9])
+
+
+@numba.njit(cache=True, inline="always")
+def _bicubic_row(src, dst, y: int, sx, sy, wx, wy, base, wts) -> None:
+    """Bicubic samples for one output row, a channel and a block of ``BICUBIC_BLOCK`` at a
+    time: the weights in a vectorised pass (:func:`_bicubic_weights`), then the taps; the
+    border through :func:`_sample`."""
     flat = src.reshape(-1)
-    stride = np.uint64(src.shape[1] * 3)
-    for x in range(dst.shape[1]):
-        for c in range(3):
-            fx, fy = sx[c, x], sy[c, x]
-            x0, y0 = math.floor(fx), math.floor(fy)
-            if not (1 <= x0 < xmax and 1 <= y0 < ymax):
-                dst[y, x, c] = _sample(src, c, fx, fy, 1, wx, wy)
-                continue
-            a0, a1, a2, a3 = _catmull_rom(np.float32(fx - x0))
-            b0, b1, b2, b3 = _catmull_rom(np.float32(fy - y0))
-            i = np.uint64((y0 - 1) * src.shape[1] * 3 + (x0 - 1) * 3 + c)
-            dst[y, x, c] = (
-                b0 * _taps4(flat, i, a0, a1, a2, a3)
-                + b1 * _taps4(flat, i + stride, a0, a1, a2, a3)
-                + b2 * _taps4(flat, i + 2 * stride, a0, a1, a2, a3)
-                + b3 * _taps4(flat, i + 3 * stride, a0, a1, a2, a3)
-            )
+    row_len = src.shape[1] * 3
+    stride = np.uint64(row_len)
+    for c in range(3):
+        for start in range(0, dst.shape[1], BICUBIC_BLOCK):
+            n = min(BICUBIC_BLOCK, dst.shape[1] - start)
+            _bicubic_weights(sx[c, start:], sy[c, start:], n, row_len,
+                             src.shape[1] - 2, src.shape[0] - 2, base, wts)  # fmt: skip
+            for j in range(n):
+                if base[j] < 0:
+                    dst[y, start + j, c] = _sample(src, c, sx[c, start + j], sy[c, start + j],
+                                                   1, wx, wy)  # fmt: skip
+                    continue
+                dst[y, start + j, c] = _bicubic_taps(
+                    flat, np.uint64(base[j] + c), stride, wts[0, j], wts[1, j], wts[2, j],
+                    wts[3, j], wts[4, j], wts[5, j], wts[6, j], wts[7, j],
+                )  # fmt: skip
 
 
 @numba.njit(parallel=True, cache=True)
@@ -220,6 +243,8 @@ def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
     for y in numba.prange(h):
         wx = np.empty(6)
         wy = np.empty(6)
+        base = np.empty(BICUBIC_BLOCK, np.int64)
+        wts = np.empty((8, BICUBIC_BLOCK), np.float32)
         sx = np.empty((3, w))
         sy = np.empty((3, w))
         for c in range(3):
@@ -233,7 +258,7 @@ def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
             _bilinear_row(src, dst, y, sx, sy)
             continue
         if filt == 1:
-            _bicubic_row(src, dst, y, sx, sy, wx, wy)
+            _bicubic_row(src, dst, y, sx, sy, wx, wy, base, wts)
             continue
         for x in range(w):
             for c in range(3):
