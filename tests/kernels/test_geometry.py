@@ -1,5 +1,6 @@
 """kernels.geometry.remap against independent resamplers: SciPy's map_coordinates (order 1)
-for bilinear, and the textbook Lanczos-3 kernel sinc(t) sinc(t / 3) (numpy's sinc) for the
+for bilinear, Keys' cubic convolution kernel (a = -0.5) in its piecewise form for bicubic,
+and the textbook Lanczos-3 kernel sinc(t) sinc(t / 3) (numpy's sinc) for the
 Lanczos filter, on random images and random smooth displacement fields."""
 
 import numpy as np
@@ -67,6 +68,34 @@ def test_lanczos3_matches_the_sinc_definition(image):
         py, px, c = rng.integers(8, h - 8), rng.integers(8, w - 8), rng.integers(3)
         x, y = xs[c][py, px], ys[c][py, px]
         expected = _lanczos3_reference(image[..., c].astype(np.float64), x, y)
+        assert out[py, px, c] == pytest.approx(expected, abs=2e-6)
+
+
+def _keys(t: np.ndarray, a: float = -0.5) -> np.ndarray:
+    """Keys (1981), eq. 15: (a + 2)|t|^3 - (a + 3)|t|^2 + 1 on [0, 1], a|t|^3 - 5a|t|^2 +
+    8a|t| - 4a on [1, 2], 0 beyond."""
+    t = np.abs(t)
+    inner = (a + 2) * t**3 - (a + 3) * t**2 + 1
+    outer = a * t**3 - 5 * a * t**2 + 8 * a * t - 4 * a
+    return np.where(t <= 1, inner, np.where(t < 2, outer, 0.0))
+
+
+def test_bicubic_matches_keys_kernel(image):
+    h, w, _ = image.shape
+    gx, gy = _field(h, w, 5)
+    out = np.empty_like(image)
+    gx, gy = gx.astype(np.float32), gy.astype(np.float32)  # as the lens stage builds them
+    remap(image, out, gx, gy, STEP, FILTER_CODES["bicubic"])
+    xs = [_coordinates(g.astype(np.float64), h, w) for g in gx]
+    ys = [_coordinates(g.astype(np.float64), h, w) for g in gy]
+    rng = np.random.default_rng(6)
+    for _ in range(300):
+        py, px, c = rng.integers(8, h - 8), rng.integers(8, w - 8), rng.integers(3)
+        x, y = xs[c][py, px], ys[c][py, px]
+        x0, y0 = int(np.floor(x)), int(np.floor(y))
+        taps = np.arange(-1, 3)
+        patch = image[y0 - 1 : y0 + 3, x0 - 1 : x0 + 3, c].astype(np.float64)
+        expected = _keys(y - (y0 + taps)) @ patch @ _keys(x - (x0 + taps))
         assert out[py, px, c] == pytest.approx(expected, abs=2e-6)
 
 

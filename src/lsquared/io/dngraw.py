@@ -223,8 +223,15 @@ def _subtract_black(info: DngRaw, values: np.ndarray) -> np.ndarray:
     dv = dv[:height, None, None].astype(np.float32) if dv is not None and len(dv) >= height else 0
     dh = dh[None, :width, None].astype(np.float32) if dh is not None and len(dh) >= width else 0
     linear = values.astype(np.float32)
-    linear -= dv
-    linear -= dh
+    if np.ndim(dv):
+        linear -= dv
+    if np.ndim(dh):
+        linear -= dh
+    if not (np.ndim(dv) or np.ndim(dh)) and np.all(info.black == info.black[0, 0]):
+        black = info.black[0, 0]  # one black per sample: whole-array passes, not per site
+        linear -= black.astype(np.float32)
+        linear *= (1.0 / np.maximum(info.white - black, 1e-9)).astype(np.float32)
+        return linear
     for i in range(rows):
         for j in range(cols):
             site = linear[i::rows, j::cols]

@@ -30,6 +30,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from lsquared.errors import InputError, LsqWarning, UnsupportedError
@@ -349,27 +350,42 @@ def _selection(spec: dict, shape: tuple, where: str, name: str):
     return rows, cols, range(first, min(first + spec["planes"], planes))
 
 
-def _gain_map_values(spec: dict, plane: int, rows, cols, height: int, width: int) -> np.ndarray:
-    """Bilinear gains at the pixel centres of ``rows`` x ``cols`` (DNG 1.7.1, GainMap: map
-    positions relative to the image, ``MapOrigin`` and ``MapSpacing`` in those units)."""
+def _gain_map_axis(pos, size: int, origin: float, spacing: float, points: int):
+    """Map indices either side of each pixel centre in ``pos`` and the fraction between
+    them, along one axis (DNG 1.7.1, GainMap: positions relative to the image, ``MapOrigin``
+    and ``MapSpacing`` in those units; clamped to the map's edges)."""
+    f = ((pos + 0.5) / size - origin) / spacing if points > 1 else np.zeros(len(pos))
+    f = np.clip(f, 0.0, points - 1)
+    i0 = np.minimum(np.floor(f).astype(np.int64), points - 1)
+    i1 = np.minimum(i0 + 1, points - 1)
+    return i0, i1, (f - i0).astype(np.float32)
+
+
+@numba.njit(parallel=True, cache=True)
+def _apply_gains(plane, along, r0, r1, fr) -> None:
+    """``plane`` (the area's selected rows x columns of one plane, a strided view) times
+    the bilinear gains, clipped to [0, 1], in place and in one pass: ``along`` holds the
+    map interpolated along the columns for every map row, rows ``r0``/``r1`` and fraction
+    ``fr`` say where each image row falls between map rows."""
+    one = np.float32(1.0)
+    for i in numba.prange(plane.shape[0]):
+        a, b, f = along[r0[i]], along[r1[i]], fr[i]
+        for j in range(plane.shape[1]):
+            v = plane[i, j] * (a[j] + (b[j] - a[j]) * f)
+            plane[i, j] = min(max(v, np.float32(0.0)), one)
+
+
+def _gain_map(spec: dict, view: np.ndarray, plane: int, rows, cols, size) -> None:
+    """GainMap on ``view`` (the area's rows x columns of ``plane``), in place: bilinear
+    gains at the pixel centres, separable, so along the columns for every map row first
+    (a small table), then between map rows per image row (:func:`_apply_gains`)."""
     gains = spec["gains"]
     g = gains[:, :, min(plane, gains.shape[2] - 1)].astype(np.float64)
-
-    def index(pos, size, origin, spacing, points):
-        f = ((pos + 0.5) / size - origin) / spacing if points > 1 else np.zeros(len(pos))
-        f = np.clip(f, 0.0, points - 1)
-        i0 = np.minimum(np.floor(f).astype(np.int64), points - 1)
-        i1 = np.minimum(i0 + 1, points - 1)
-        return i0, i1, f - i0
-
-    r0, r1, fr = index(rows, height, spec["origin"][0], spec["spacing"][0], g.shape[0])
-    c0, c1, fc = index(cols, width, spec["origin"][1], spec["spacing"][1], g.shape[1])
-    # bilinear is separable: along the columns for every map row first (small), then rows
+    height, width = size
+    r0, r1, fr = _gain_map_axis(rows, height, spec["origin"][0], spec["spacing"][0], g.shape[0])
+    c0, c1, fc = _gain_map_axis(cols, width, spec["origin"][1], spec["spacing"][1], g.shape[1])
     along = (g[:, c0] * (1 - fc) + g[:, c1] * fc).astype(np.float32)
-    fr = fr.astype(np.float32)[:, None]
-    out = along[r0] * (1 - fr)
-    out += along[r1] * fr
-    return out
+    _apply_gains(view, along, r0, r1, fr)
 
 
 def _map_table_values(table: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -418,12 +434,15 @@ def _apply_area_op(op: Opcode, image: np.ndarray, where: str, code_max: float, s
              slice(cols[0], cols[-1] + 1, op.params["pitch"][1]))  # fmt: skip
     for plane in planes:
         view = image[block[0], block[1], plane]
+        if op.id == GAIN_MAP and view.dtype == np.float32:  # in place, one pass
+            _gain_map(op.params, view, plane, rows, cols, (height, width))
+            continue
         v = view.astype(np.float32)
         if op.id == GAIN_MAP:
-            v *= _gain_map_values(op.params, plane, rows, cols, height, width)
+            _gain_map(op.params, v, plane, rows, cols, (height, width))
         else:
-            v = _pointwise(op, v, rows, cols, code_max, stage)
-        view[...] = np.clip(v, 0.0, 1.0)
+            v = np.clip(_pointwise(op, v, rows, cols, code_max, stage), 0.0, 1.0)
+        view[...] = v
 
 
 def _same_colour_mean(image: np.ndarray, bad: np.ndarray, green: np.ndarray) -> np.ndarray:

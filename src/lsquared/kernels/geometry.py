@@ -160,36 +160,74 @@ def _bilinear_row(src, dst, y: int, sx, sy) -> None:
 
 
 @numba.njit(cache=True, inline="always")
-def _bicubic_row(src, dst, y: int, sx, sy, wx, wy) -> None:
-    """Bicubic samples for one output row: the interior (all 16 taps inside) with the
-    Catmull-Rom weights of Keys' kernel (a = -0.5) written as cubics in the fraction f,
-    w(-1) = f (f (1 - f/2) - 1/2), w(0) = 1 + f^2 (3f/2 - 5/2), w(1) = f (1/2 + f (2 - 3f/2)),
-    w(2) = f^2 (f - 1) / 2 (the kernel evaluated at 1 + f, f, 1 - f, 2 - f), no branch per
-    tap; the border through :func:`_sample`."""
-    xmax, ymax = src.shape[1] - 2, src.shape[0] - 2
-    for x in range(dst.shape[1]):
-        for c in range(3):
-            fx, fy = sx[c, x], sy[c, x]
-            x0, y0 = math.floor(fx), math.floor(fy)
-            if not (1 <= x0 < xmax and 1 <= y0 < ymax):
-                dst[y, x, c] = _sample(src, c, fx, fy, 1, wx, wy)
-                continue
-            tx, ty = fx - x0, fy - y0
-            a0 = tx * (tx * (1.0 - 0.5 * tx) - 0.5)
-            a1 = 1.0 + tx * tx * (1.5 * tx - 2.5)
-            a2 = tx * (0.5 + tx * (2.0 - 1.5 * tx))
-            a3 = 0.5 * tx * tx * (tx - 1.0)
-            b0 = ty * (ty * (1.0 - 0.5 * ty) - 0.5)
-            b1 = 1.0 + ty * ty * (1.5 * ty - 2.5)
-            b2 = ty * (0.5 + ty * (2.0 - 1.5 * ty))
-            b3 = 0.5 * ty * ty * (ty - 1.0)
-            total = 0.0
-            for j in range(4):
-                yy = y0 - 1 + j
-                row = (a0 * src[yy, x0 - 1, c] + a1 * src[yy, x0, c]
-                       + a2 * src[yy, x0 + 1, c] + a3 * src[yy, x0 + 2, c])  # fmt: skip
-                total += (b0 if j == 0 else (b1 if j == 1 else (b2 if j == 2 else b3))) * row
-            dst[y, x, c] = total
+def _catmull_rom(t: np.float32):
+    """Keys' kernel (a = -0.5) at 1 + t, t, 1 - t, 2 - t, written as cubics in the fraction
+    t: w(-1) = t (t (1 - t/2) - 1/2), w(0) = 1 + t^2 (3t/2 - 5/2), w(1) = t (1/2 + t (2 -
+    3t/2)), w(2) = t^2 (t - 1) / 2; in float32, like the samples they weigh."""
+    half, one = np.float32(0.5), np.float32(1.0)
+    three_halves, two, five_halves = np.float32(1.5), np.float32(2.0), np.float32(2.5)
+    return (
+        t * (t * (one - half * t) - half),
+        one + t * t * (three_halves * t - five_halves),
+        t * (half + t * (two - three_halves * t)),
+        half * t * t * (t - one),
+    )
+
+
+#: output samples whose bicubic weights are computed together (the buffers stay in L1)
+BICUBIC_BLOCK = 256
+
+
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _bicubic_weights(sx, sy, n: int, row_len: int, xmax: int, ymax: int, base, wts) -> None:
+    """Pass one over ``n`` samples of one channel at source positions ``sx``, ``sy``: the
+    flat offset of each one's top-left tap in an H x W x 3 source (-1 where a tap falls
+    outside, for :func:`_sample`) and its eight Catmull-Rom weights, x then y. Arithmetic
+    only, no image reads, so LLVM vectorises it."""
+    for j in range(n):
+        fx, fy = sx[j], sy[j]
+        x0, y0 = math.floor(fx), math.floor(fy)
+        inside = (x0 >= 1) & (x0 < xmax) & (y0 >= 1) & (y0 < ymax)
+        base[j] = (y0 - 1) * row_len + (x0 - 1) * 3 if inside else -1
+        wts[0, j], wts[1, j], wts[2, j], wts[3, j] = _catmull_rom(np.float32(fx - x0))
+        wts[4, j], wts[5, j], wts[6, j], wts[7, j] = _catmull_rom(np.float32(fy - y0))
+
+
+@numba.njit(cache=True, inline="always")
+def _bicubic_taps(flat, i, row_len, a0, a1, a2, a3, b0, b1, b2, b3):
+    """The 4 x 4 taps from the flattened source at unsigned offset ``i`` (unsigned, so
+    numba adds no negative-index wraparound per load), weighed."""
+    total = b0 * (a0 * flat[i] + a1 * flat[i + 3] + a2 * flat[i + 6] + a3 * flat[i + 9])
+    i += row_len
+    total += b1 * (a0 * flat[i] + a1 * flat[i + 3] + a2 * flat[i + 6] + a3 * flat[i + 9])
+    i += row_len
+    total += b2 * (a0 * flat[i] + a1 * flat[i + 3] + a2 * flat[i + 6] + a3 * flat[i + 9])
+    i += row_len
+    return total + b3 * (a0 * flat[i] + a1 * flat[i + 3] + a2 * flat[i + 6] + a3 * flat[i + 9])
+
+
+@numba.njit(cache=True, inline="always")
+def _bicubic_row(src, dst, y: int, sx, sy, wx, wy, base, wts) -> None:
+    """Bicubic samples for one output row, a channel and a block of ``BICUBIC_BLOCK`` at a
+    time: the weights in a vectorised pass (:func:`_bicubic_weights`), then the taps; the
+    border through :func:`_sample`."""
+    flat = src.reshape(-1)
+    row_len = src.shape[1] * 3
+    stride = np.uint64(row_len)
+    for c in range(3):
+        for start in range(0, dst.shape[1], BICUBIC_BLOCK):
+            n = min(BICUBIC_BLOCK, dst.shape[1] - start)
+            _bicubic_weights(sx[c, start:], sy[c, start:], n, row_len,
+                             src.shape[1] - 2, src.shape[0] - 2, base, wts)  # fmt: skip
+            for j in range(n):
+                if base[j] < 0:
+                    dst[y, start + j, c] = _sample(src, c, sx[c, start + j], sy[c, start + j],
+                                                   1, wx, wy)  # fmt: skip
+                    continue
+                dst[y, start + j, c] = _bicubic_taps(
+                    flat, np.uint64(base[j] + c), stride, wts[0, j], wts[1, j], wts[2, j],
+                    wts[3, j], wts[4, j], wts[5, j], wts[6, j], wts[7, j],
+                )  # fmt: skip
 
 
 @numba.njit(parallel=True, cache=True)
@@ -205,6 +243,8 @@ def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
     for y in numba.prange(h):
         wx = np.empty(6)
         wy = np.empty(6)
+        base = np.empty(BICUBIC_BLOCK, np.int64)
+        wts = np.empty((8, BICUBIC_BLOCK), np.float32)
         sx = np.empty((3, w))
         sy = np.empty((3, w))
         for c in range(3):
@@ -218,7 +258,7 @@ def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
             _bilinear_row(src, dst, y, sx, sy)
             continue
         if filt == 1:
-            _bicubic_row(src, dst, y, sx, sy, wx, wy)
+            _bicubic_row(src, dst, y, sx, sy, wx, wy, base, wts)
             continue
         for x in range(w):
             for c in range(3):
