@@ -43,7 +43,7 @@ def _bilinear(src, c: int, x0: int, y0: int, fx: float, fy: float) -> float:
     return a * (1 - fy) + b * fy
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _bicubic(src, c: int, x0: int, y0: int, fx: float, fy: float) -> float:
     wx0, wx1, wx2, wx3 = _keys(1.0 + fx), _keys(fx), _keys(1.0 - fx), _keys(2.0 - fx)
     wy0, wy1, wy2, wy3 = _keys(1.0 + fy), _keys(fy), _keys(1.0 - fy), _keys(2.0 - fy)
@@ -110,7 +110,7 @@ def _lanczos(src, c: int, x0: int, y0: int, fx: float, fy: float, wx, wy) -> flo
     return total / (sx * sy)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _sample(src, c: int, x: float, y: float, filt: int, wx, wy) -> float:
     if x < -0.5 or y < -0.5 or x > src.shape[1] - 0.5 or y > src.shape[0] - 0.5:
         return 0.0
@@ -144,7 +144,7 @@ def _along_row(row, x: int, inv: float) -> float:
     return row[k] + (row[k + 1] - row[k]) * (gxf - k)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _bilinear_row(src, dst, y: int, sx, sy) -> None:
     """Bilinear samples for one output row: the interior (all four taps inside) inline, the
     border through :func:`_sample`."""
@@ -206,7 +206,7 @@ def _bicubic_taps(flat, i, row_len, a0, a1, a2, a3, b0, b1, b2, b3):
     return total + b3 * (a0 * flat[i] + a1 * flat[i + 3] + a2 * flat[i + 6] + a3 * flat[i + 9])
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _bicubic_row(src, dst, y: int, sx, sy, wx, wy, base, wts) -> None:
     """Bicubic samples for one output row, a channel and a block of ``BICUBIC_BLOCK`` at a
     time: the weights in a vectorised pass (:func:`_bicubic_weights`), then the taps; the
@@ -228,6 +228,21 @@ def _bicubic_row(src, dst, y: int, sx, sy, wx, wy, base, wts) -> None:
                     flat, np.uint64(base[j] + c), stride, wts[0, j], wts[1, j], wts[2, j],
                     wts[3, j], wts[4, j], wts[5, j], wts[6, j], wts[7, j],
                 )  # fmt: skip
+
+
+@numba.njit(cache=True)
+def _lanczos_row(src, dst, y: int, sx, sy, wx, wy) -> None:
+    """Lanczos-3 samples for one output row: those inside the input through :func:`_lanczos`
+    inline, the rest through :func:`_sample`."""
+    h, w = src.shape[0], src.shape[1]
+    for x in range(dst.shape[1]):
+        for c in range(3):
+            fx, fy = sx[c, x], sy[c, x]
+            if -0.5 <= fx <= w - 0.5 and -0.5 <= fy <= h - 0.5:
+                x0, y0 = math.floor(fx), math.floor(fy)
+                dst[y, x, c] = _lanczos(src, c, x0, y0, fx - x0, fy - y0, wx, wy)
+            else:
+                dst[y, x, c] = 0.0
 
 
 @numba.njit(parallel=True, cache=True)
@@ -260,9 +275,7 @@ def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
         if filt == 1:
             _bicubic_row(src, dst, y, sx, sy, wx, wy, base, wts)
             continue
-        for x in range(w):
-            for c in range(3):
-                dst[y, x, c] = _sample(src, c, sx[c, x], sy[c, x], filt, wx, wy)
+        _lanczos_row(src, dst, y, sx, sy, wx, wy)
 
 
 @numba.njit(parallel=True, cache=True)
