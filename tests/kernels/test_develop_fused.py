@@ -11,6 +11,7 @@ import tifffile
 
 from lsquared import engine
 from lsquared.io import raw
+from lsquared.kernels import develop as fused_module
 from lsquared.kernels.demosaic import MENON_BAND, menon2007
 from lsquared.kernels.develop import develop_mosaic
 from lsquared.pipeline.recipe import Recipe
@@ -56,7 +57,9 @@ def test_develop_with_menon_runs_the_fused_path(dng, tmp_path, monkeypatch):
     path (decode, then the Processor) gives."""
     recipe = Recipe().replace("lens", source="none").replace("demosaic", algorithm="MENON")
     calls = []
-    monkeypatch.setattr(engine, "develop_mosaic", lambda *a: calls.append(a) or develop_mosaic(*a))
+    monkeypatch.setattr(
+        fused_module, "develop_mosaic", lambda *a: calls.append(a) or develop_mosaic(*a)
+    )
     engine.develop_file(dng, tmp_path / "fused.tif", recipe)
     image = engine.load_source(dng, recipe)
     unfused = engine.compile(recipe, image).apply_array(image.pixels, 16)

@@ -30,7 +30,6 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from lsquared.errors import InputError, LsqWarning, UnsupportedError
@@ -361,31 +360,19 @@ def _gain_map_axis(pos, size: int, origin: float, spacing: float, points: int):
     return i0, i1, (f - i0).astype(np.float32)
 
 
-@numba.njit(parallel=True, cache=True)
-def _apply_gains(plane, along, r0, r1, fr) -> None:
-    """``plane`` (the area's selected rows x columns of one plane, a strided view) times
-    the bilinear gains, clipped to [0, 1], in place and in one pass: ``along`` holds the
-    map interpolated along the columns for every map row, rows ``r0``/``r1`` and fraction
-    ``fr`` say where each image row falls between map rows."""
-    one = np.float32(1.0)
-    for i in numba.prange(plane.shape[0]):
-        a, b, f = along[r0[i]], along[r1[i]], fr[i]
-        for j in range(plane.shape[1]):
-            v = plane[i, j] * (a[j] + (b[j] - a[j]) * f)
-            plane[i, j] = min(max(v, np.float32(0.0)), one)
-
-
 def _gain_map(spec: dict, view: np.ndarray, plane: int, rows, cols, size) -> None:
     """GainMap on ``view`` (the area's rows x columns of ``plane``), in place: bilinear
     gains at the pixel centres, separable, so along the columns for every map row first
-    (a small table), then between map rows per image row (:func:`_apply_gains`)."""
+    (a small table), then between map rows per image row (:func:`lsquared.io.gains.apply_gains`)."""
     gains = spec["gains"]
     g = gains[:, :, min(plane, gains.shape[2] - 1)].astype(np.float64)
     height, width = size
     r0, r1, fr = _gain_map_axis(rows, height, spec["origin"][0], spec["spacing"][0], g.shape[0])
     c0, c1, fc = _gain_map_axis(cols, width, spec["origin"][1], spec["spacing"][1], g.shape[1])
     along = (g[:, c0] * (1 - fc) + g[:, c1] * fc).astype(np.float32)
-    _apply_gains(view, along, r0, r1, fr)
+    from lsquared.io.gains import apply_gains  # numba: loaded by the files that need it
+
+    apply_gains(view, along, r0, r1, fr)
 
 
 def _map_table_values(table: np.ndarray, v: np.ndarray) -> np.ndarray:

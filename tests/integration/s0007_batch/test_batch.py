@@ -139,9 +139,11 @@ def test_batch_output_equals_single_file_develop(card, uninterrupted, tmp_path):
     assert sha256(single) == sha256(out / "P1010003.tif")
 
 
-def test_processors_are_compiled_once_per_key_not_per_file(card, tmp_path):
+def test_processors_are_compiled_once_per_key_not_per_file(card, tmp_path, monkeypatch):
     """One worker, 14 simulated DNGs from two bodies under two lights, 3 clips of one
-    size: 2 photo keys + 1 clip key (+1 per sample camera)."""
+    size: 2 photo keys + 1 clip key (+1 per sample camera). The bake cache starts empty (a
+    bake kept on disk by an earlier test would spare the clip key its compile)."""
+    monkeypatch.setenv("LSQ_BAKE_CACHE", str(tmp_path / "bakes"))
     result = run_lsq(
         "batch",
         card / "DCIM",
