@@ -350,12 +350,13 @@ async function selectFile(file) {
 
 function frameLabel() { $("frame-label").textContent = `frame ${state.frame + 1} / ${state.file.frames}`; }
 
+let frameTimer = null;  // its own: a frame step must not cancel a control's pending change
 function setFrame(n) {
   state.frame = Math.max(0, Math.min(state.file.frames - 1, n));
   $("scrub").value = state.frame;
   frameLabel();
-  clearTimeout(timer);
-  timer = setTimeout(update, 30);
+  clearTimeout(frameTimer);
+  frameTimer = setTimeout(update, 30);
 }
 
 function setupTimeline() {
