@@ -73,6 +73,29 @@ def run_lsq(
     )
 
 
+#: runs argv[1:] and prints its peak resident set in bytes (wait4), from a small process: a
+#: child forked from a large one (a pytest worker) starts its maximum with its parent's
+PEAK_RUNNER = """
+import os, subprocess, sys, tempfile
+with tempfile.TemporaryFile() as err:
+    child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=err)
+    _, status, usage = os.wait4(child.pid, 0)
+    err.seek(0)
+    sys.stderr.write(err.read().decode(errors="replace"))
+print(usage.ru_maxrss * 1024)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def lsq_peak_bytes(*args, env: dict | None = None) -> int:
+    """The peak resident set of ``lsq ARGS`` (which must succeed), in bytes."""
+    command = [sys.executable, "-c", PEAK_RUNNER, sys.executable, "-m", "lsquared"]
+    result = subprocess.run([*command, *map(str, args)], capture_output=True, text=True,
+                            env=env, timeout=900, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout.strip().splitlines()[-1])
+
+
 def run_lsq_here(*args) -> subprocess.CompletedProcess:
     """``lsq`` run in this process (Typer's test runner): the same exit code, stdout and
     stderr as :func:`run_lsq` without a new interpreter per run (for matrices of runs)."""

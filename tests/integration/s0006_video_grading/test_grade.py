@@ -13,7 +13,7 @@ import pytest
 from lsquared import engine
 from lsquared.io import video, yuv
 from lsquared.pipeline.recipe import Recipe
-from tests.conftest import make_clip, mux_stereo_tone, run_lsq, sha256
+from tests.conftest import lsq_peak_bytes, make_clip, mux_stereo_tone, run_lsq, sha256
 
 av = pytest.importorskip("av")
 
@@ -131,14 +131,7 @@ def test_cli_grade_with_stills_and_bad_inputs(clip, tmp_path):
 
 
 def _peak_mb(*args) -> float:
-    import os
-    import sys
-
-    proc = subprocess.Popen([sys.executable, "-m", "lsquared", *map(str, args)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
-    _, status, usage = os.wait4(proc.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read()
-    return usage.ru_maxrss / 1024
+    return lsq_peak_bytes(*args) / 2**20
 
 
 @pytest.mark.slow

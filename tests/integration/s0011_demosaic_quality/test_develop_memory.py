@@ -7,12 +7,11 @@ so the interpreter and libraries cancel out; no timings."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import numpy as np
 
 from tests import dngfiles
+from tests.conftest import lsq_peak_bytes
 
 #: bytes per pixel of the peak's growth allowed: output 6 + samples 2 + LibRaw's 2, with room
 BYTES_PER_PIXEL = 14
@@ -20,26 +19,20 @@ BYTES_PER_PIXEL = 14
 LEAST_BYTES_PER_PIXEL = 4
 
 
-def _peak_bytes(dng, out, cache) -> int:
-    command = [sys.executable, "-m", "lsquared", "develop", str(dng), "-o", str(out),
-               "--format", "tif16", "--demosaic", "menon", "--lens", "none"]  # fmt: skip
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(process.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, process.stderr.read()
-    return usage.ru_maxrss * 1024  # kilobytes on Linux
+def _peak_bytes(dng, out) -> int:
+    return lsq_peak_bytes("develop", dng, "-o", out, "--format", "tif16", "--demosaic", "menon",
+                          "--lens", "none")  # fmt: skip
 
 
 def test_peak_memory_grows_like_the_output_not_like_float_copies(tmp_path):
     rng = np.random.default_rng(2)
     peaks, pixels = [], []
-    # the first run compiles (its peak is the compiler's) into a numba cache of this test's
-    # own, at the size of the second, so the others load those kernels: in the shared cache
-    # another test process saving the same function's index at the same time can drop them
+    # the first run may compile (its peak is then the compiler's), at the size of the second
+    # so that the kernels it compiles are the ones the others load
     for i, (width, height) in enumerate(((1200, 800), (1200, 800), (3600, 2400))):
         data = (rng.random((height, width)) * 60000).astype(np.uint16)
         dng = dngfiles.write_dng(tmp_path / f"{i}.dng", data)
-        peaks.append(_peak_bytes(dng, tmp_path / f"{i}.tif", tmp_path / "numba-cache"))
+        peaks.append(_peak_bytes(dng, tmp_path / f"{i}.tif"))
         pixels.append(width * height)
     per_pixel = (peaks[2] - peaks[1]) / (pixels[2] - pixels[1])
     print(f"peak {peaks[1] / 1e6:.0f} MB -> {peaks[2] / 1e6:.0f} MB: {per_pixel:.1f} bytes/pixel")
