@@ -6,8 +6,6 @@ so the interpreter and libraries cancel out; no timings."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from tests import dngfiles
