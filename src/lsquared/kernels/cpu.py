@@ -543,8 +543,8 @@ def program_row(row, out, codes, starts, prm, lut, ctab, qscale) -> None:
     block of pixels goes through one instruction at a time, as three planes: the
     instruction is decoded once per block, and each loop is one instruction's arithmetic
     over the block, which LLVM can unswitch and vectorise. Inlined into parallel kernels:
-    their loop bodies are compiled with arguments that do not alias (measured: a called
-    function, where a store to a plane may alias the parameters, ran 3x slower)."""
+    their loop bodies are compiled with arguments that do not alias (in a called function a
+    store to a plane may alias the parameters, which keeps LLVM from vectorising)."""
     width, n_ops = row.shape[0], codes.shape[0]
     f32 = np.empty(POINT_BLOCK, np.float32)
     u32 = f32.view(np.uint32)
@@ -634,8 +634,8 @@ def tetra_blend(dst, lut4, n, offsets, weights, qscale: float) -> None:
 def run_lut3d_tetra(src, dst, lut4, n, lo, scale, top, qscale):
     """A program that is one tetrahedral 3D LUT (``lsq lut apply``, a baked look, ``lsq
     grade --fast``) on ``src`` (P x 3): the per-pixel interpreter's arithmetic split into a
-    vectorised pass and a table-reading pass per block of pixels (measured on a 4K frame of
-    random values, 33^3: 58 -> ~18 ms, ~21 ms with the output allocated). ``src`` is
+    vectorised pass and a table-reading pass per block of pixels (``benchmarks/run.py lut``
+    times it). ``src`` is
     float32 (``top`` 0), or integer code values read as code / ``top`` in float32 (the
     division :func:`lsquared.io.stills.read_image` makes), block by block, so that no float
     copy of an integer image goes through memory. ``lut4`` is the table with a fourth,

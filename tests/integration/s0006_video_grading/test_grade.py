@@ -149,6 +149,10 @@ def test_peak_memory_does_not_grow_with_clip_length(tmp_path, path):
     assert b <= a * 1.10, (a, b)
 
 
+def _holds_data(folder) -> bool:
+    return any(f.stat().st_size > 0 for f in folder.iterdir())
+
+
 @pytest.mark.slow
 def test_killed_grade_leaves_nothing_at_the_output_path(tmp_path):
     """Killed once its temporary output holds data (so it is mid-write), the grade leaves no
@@ -163,8 +167,7 @@ def test_killed_grade_leaves_nothing_at_the_output_path(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "lsquared", "grade", str(src), "-o", str(out),
                              "--input", "vlog", "--codec", "h265", "--preset", "slow"])  # fmt: skip
     end = time.monotonic() + 300
-    written = lambda: any(f.stat().st_size > 0 for f in out.parent.iterdir())  # noqa: E731
-    while not written() and proc.poll() is None and time.monotonic() < end:
+    while not _holds_data(out.parent) and proc.poll() is None and time.monotonic() < end:
         time.sleep(0.05)
     assert proc.poll() is None, "finished before it could be killed; make the clip longer"
     proc.send_signal(signal.SIGKILL)
