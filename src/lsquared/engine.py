@@ -761,11 +761,13 @@ def apply_lut_to_image(
 
 
 def _cfa_demosaic(recipe: Recipe):
-    """lsquared's demosaic for CFA data: the recipe's own algorithm when it names one, else
-    Malvar-He-Cutler for what LibRaw cannot read (imported here: it loads numba)."""
-    from lsquared.kernels.demosaic import malvar2004, menon2007
+    """lsquared's demosaic for CFA data: the recipe's own algorithm when it names one, the
+    same bilinear class as LibRaw's for ``LINEAR``, else Malvar-He-Cutler for what LibRaw
+    cannot read (imported here: it loads numba)."""
+    from lsquared.kernels.demosaic import bilinear, malvar2004, menon2007
 
-    return menon2007 if recipe.demosaic.algorithm == "MENON" else malvar2004
+    own = {"MENON": menon2007, "LINEAR": bilinear}
+    return own.get(recipe.demosaic.algorithm, malvar2004)
 
 
 def load_source(path: str | Path, recipe: Recipe = Recipe()) -> Image:

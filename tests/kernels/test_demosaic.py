@@ -1,5 +1,5 @@
-"""kernels.demosaic: Malvar-He-Cutler 2004 and Menon-Andriani-Calvagno 2007 equal
-colour-demosaicing's implementations of the same papers away from the borders (where they
+"""kernels.demosaic: Malvar-He-Cutler 2004, per-colour bilinear and Menon-Andriani-Calvagno
+2007 equal colour-demosaicing's implementations of the same algorithms away from the borders (where they
 mirror differently), for all four Bayer phases, and reproduce a smooth image; Menon's decision
 rebuilds thin lines in both directions; bad input is refused with a clear ValueError."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lsquared.kernels.demosaic import MENON_BAND, malvar2004, menon2007
+from lsquared.kernels.demosaic import MENON_BAND, bilinear, malvar2004, menon2007
 
 colour_demosaicing = pytest.importorskip("colour_demosaicing")
 
@@ -37,6 +37,23 @@ def test_a_smooth_image_comes_back(demosaic, name, border):
     ours = demosaic(cfa, np.array(PATTERNS[name]))
     inside = (slice(border, -border), slice(border, -border))
     np.testing.assert_allclose(ours[inside], rgb[inside], atol=2e-3)
+
+
+@pytest.mark.parametrize("name", sorted(PATTERNS))
+def test_bilinear_matches_colour_demosaicing_inside_the_border(name):
+    rgb = np.random.default_rng(8).random((30, 44, 3))
+    cfa = colour_demosaicing.mosaicing_CFA_Bayer(rgb, name)
+    reference = colour_demosaicing.demosaicing_CFA_Bayer_bilinear(cfa, name)
+    ours = bilinear(cfa, np.array(PATTERNS[name]))
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose(ours[1:-1, 1:-1], reference[1:-1, 1:-1], atol=1e-6)
+
+
+def test_bilinear_refuses_nan_samples():
+    cfa = np.ones((8, 8), np.float32)
+    cfa[3, 4] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        bilinear(cfa, np.array(PATTERNS["RGGB"]))
 
 
 def test_rejects_what_is_not_a_bayer_pattern():

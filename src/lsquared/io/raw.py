@@ -12,7 +12,8 @@ levels, so that LibRaw demosaics exactly the stage-2 image; list 3's pixel opcod
 applied to the demosaiced camera RGB (its warp and vignette are the lens stage's). What
 LibRaw cannot read (JPEG XL tiles, compression 52546) is decoded by tifffile + imagecodecs
 and demosaiced by the ``cfa_demosaic`` function the caller supplies (the engine passes
-``kernels.demosaic.malvar2004``); a linear DNG needs none. Asked for one of ``OWN_DEMOSAIC``,
+``kernels.demosaic.malvar2004``, or ``bilinear`` for ``LINEAR``, ``menon2007`` for
+``MENON``); a linear DNG needs none. Asked for one of ``OWN_DEMOSAIC``,
 a Bayer file LibRaw reads is demosaiced by ``cfa_demosaic`` too, from LibRaw's visible CFA
 samples (after the stage-2 write-back) scaled as LibRaw scales them; other files (X-Trans,
 linear) are left to LibRaw, which does not run its Bayer demosaic on them.
