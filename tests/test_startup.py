@@ -67,3 +67,18 @@ def test_colour_science_loads_without_matplotlib_and_plotting_still_imports():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert out.stdout.split() == ["False", "True"], out.stderr
+
+
+def test_develop_does_not_import_colour_science_or_scipy_linalg(tmp_path):
+    """A develop's colour path (spaces, adaptation, Robertson CCT) is written out in
+    ``lsquared.color``, and numba's BLAS check is met by ``kernels.numba_start``."""
+    from lsquared import simulate
+
+    dng = tmp_path / "shot.dng"
+    simulate.simulate(dng, width=96, height=64)
+    out = tmp_path / "out.tif"
+    args = ["develop", str(dng), "-o", str(out), "--format", "tif16"]
+    loaded = loaded_after(args, (*HEAVY, "scipy.linalg"))
+    assert out.exists()
+    assert "numba" in loaded  # the kernels ran: the check below is not vacuous
+    assert not {"colour", "scipy.linalg", "matplotlib", "av", "dask"} & set(loaded)

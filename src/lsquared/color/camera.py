@@ -63,18 +63,62 @@ def _matrix9(values) -> np.ndarray:
     return np.asarray(values, dtype=np.float64).reshape(3, 3)
 
 
+#: Robertson's (1968) isotemperature lines, as tabulated by Wyszecki & Stiles, "Color
+#: Science" (2nd ed., 1982), table 1(3.11): (reciprocal megakelvin, u, v, slope t) in the
+#: CIE 1960 UCS; the 325 mired row's u as corrected by Lindbloom (0.24792)
+ROBERTSON_LINES = np.array([
+    (0, 0.18006, 0.26352, -0.24341), (10, 0.18066, 0.26589, -0.25479),
+    (20, 0.18133, 0.26846, -0.26876), (30, 0.18208, 0.27119, -0.28539),
+    (40, 0.18293, 0.27407, -0.30470), (50, 0.18388, 0.27709, -0.32675),
+    (60, 0.18494, 0.28021, -0.35156), (70, 0.18611, 0.28342, -0.37915),
+    (80, 0.18740, 0.28668, -0.40955), (90, 0.18880, 0.28997, -0.44278),
+    (100, 0.19032, 0.29326, -0.47888), (125, 0.19462, 0.30141, -0.58204),
+    (150, 0.19962, 0.30921, -0.70471), (175, 0.20525, 0.31647, -0.84901),
+    (200, 0.21142, 0.32312, -1.0182), (225, 0.21807, 0.32909, -1.2168),
+    (250, 0.22511, 0.33439, -1.4512), (275, 0.23247, 0.33904, -1.7298),
+    (300, 0.24010, 0.34308, -2.0637), (325, 0.24792, 0.34655, -2.4681),
+    (350, 0.25591, 0.34951, -2.9641), (375, 0.26400, 0.35200, -3.5814),
+    (400, 0.27218, 0.35407, -4.3633), (425, 0.28039, 0.35577, -5.3762),
+    (450, 0.28863, 0.35714, -6.7262), (475, 0.29685, 0.35823, -8.5955),
+    (500, 0.30505, 0.35907, -11.324), (525, 0.31320, 0.35968, -15.628),
+    (550, 0.32129, 0.36011, -23.325), (575, 0.32931, 0.36038, -40.770),
+    (600, 0.33724, 0.36051, -116.45),
+])  # fmt: skip
+
+
 def xy_to_cct(xy) -> float:
     """Correlated colour temperature of a chromaticity by Robertson's (1968) isotemperature
-    lines, the method the DNG SDK's ``dng_temperature`` uses (via colour-science)."""
+    lines, the method the DNG SDK's ``dng_temperature`` uses."""
     return xy_to_cct_tint(xy)[0]
 
 
 def xy_to_cct_tint(xy) -> tuple[float, float]:
-    """(CCT, tint) of a chromaticity: Robertson (1968) CCT and Adobe's tint, -3000 Duv."""
-    c = colour()
-    uv = c.xy_to_UCS_uv(np.asarray(xy, dtype=np.float64))
-    cct, duv = c.temperature.uv_to_CCT_Robertson1968(uv)
-    return float(cct), float(-3000.0 * duv)
+    """(CCT, tint) of a chromaticity: Robertson (1968) CCT and Adobe's tint, 3000 times the
+    signed distance along the interpolated isotemperature line (DNG SDK ``dng_temperature``).
+
+    The chromaticity goes to the CIE 1960 UCS, u = 4x / (12y - 2x + 3), v = 6y / (...);
+    its signed distance from each isotemperature line i, d_i = (v - v_i) du_i - (u - u_i)
+    dv_i with (du_i, dv_i) = (1, t_i) / |(1, t_i)|, changes sign between the two lines
+    that bracket it; the temperature's reciprocal is interpolated between theirs in the
+    ratio of the distances (Wyszecki & Stiles 1982, section 3.11). Beyond the table's ends
+    the last pair is extrapolated from."""
+    x, y = (float(c) for c in xy)
+    d = 12.0 * y - 2.0 * x + 3.0
+    u, v = 4.0 * x / d, 6.0 * y / d
+    mired, lu, lv, slope = ROBERTSON_LINES.T
+    length = np.hypot(1.0, slope)
+    du, dv = 1.0 / length, slope / length
+    dist = (v - lv) * du - (u - lu) * dv
+    below = np.nonzero(dist[1:] <= 0.0)[0]
+    i = int(below[0]) + 1 if below.size else len(mired) - 1
+    current, previous = -min(dist[i], 0.0), dist[i - 1]
+    f = current / (previous + current) if i > 1 else 0.0
+    cct = 1e6 / (mired[i - 1] * f + mired[i] * (1.0 - f))
+    ou, ov = lu[i - 1] * f + lu[i] * (1.0 - f), lv[i - 1] * f + lv[i] * (1.0 - f)
+    tu, tv = du[i] * (1.0 - f) + du[i - 1] * f, dv[i] * (1.0 - f) + dv[i - 1] * f
+    norm = np.hypot(tu, tv)
+    along = ((u - ou) * tu + (v - ov) * tv) / norm
+    return float(cct), float(3000.0 * along)
 
 
 def kelvin_tint_to_xy(kelvin: float, tint: float = 0.0) -> np.ndarray:
@@ -93,8 +137,22 @@ def daylight_xy(kelvin: float = DAYLIGHT_CCT) -> np.ndarray:
     return np.asarray(colour().temperature.CCT_to_xy_CIE_D(kelvin), dtype=np.float64)
 
 
+#: CIE 1931 2-degree chromaticities of the illuminants EXIF light sources stand for (CIE
+#: 15:2004, tables T.3 and T.8)
+CIE_ILLUMINANT_XY = {
+    "A": (0.44758, 0.40745), "B": (0.34842, 0.35161), "C": (0.31006, 0.31616),
+    "D50": (0.3457, 0.3585), "D55": (0.33243, 0.34744), "D65": (0.3127, 0.3290),
+    "D75": (0.29903, 0.31488), "FL1": (0.3131, 0.3371), "FL2": (0.3721, 0.3751),
+    "FL3": (0.4091, 0.3941), "FL4": (0.4402, 0.4031), "FL8": (0.3458, 0.3586),
+    "FL9": (0.3741, 0.3727),
+}  # fmt: skip
+
+
 @functools.cache
 def _cie_illuminant_xy(name: str) -> tuple[float, float]:
+    """A CIE illuminant's chromaticity; ISO 7589 studio tungsten's from colour-science."""
+    if name in CIE_ILLUMINANT_XY:
+        return CIE_ILLUMINANT_XY[name]
     table = colour().CCS_ILLUMINANTS["CIE 1931 2 Degree Standard Observer"]
     return tuple(float(v) for v in table[name])
 
@@ -278,11 +336,14 @@ def pcs_to_xyz_d65() -> np.ndarray:
     return cat_matrix(D50_XY, D65_XY, "Bradford")
 
 
+#: XYZ (D50) -> linear ROMM RGB as ISO 22028-2:2013 publishes it (rounded to 4 places)
+XYZ_TO_PROPHOTO = ((1.3460, -0.2556, -0.0511), (-0.5446, 1.5082, 0.0205), (0.0, 0.0, 1.2123))
+
+
 def pcs_to_prophoto() -> np.ndarray:
     """XYZ D50 (the PCS) -> linear ProPhoto RGB (ROMM RGB, ISO 22028-2; white D50), the
     space the DNG SDK applies HueSatMap and LookTable in."""
-    space = colour().RGB_COLOURSPACES["ProPhoto RGB"]
-    return np.asarray(space.matrix_XYZ_to_RGB, dtype=np.float64)
+    return np.array(XYZ_TO_PROPHOTO)
 
 
 def baseline_gain(cal: ColorCalibration) -> float:
