@@ -936,15 +936,15 @@ def develop_file(
     cache: ProcessorCache | None = None,
 ) -> DevelopResult:
     """Develop one file: decode, compile (or reuse from ``cache``), apply (quantising in the
-    same pass for integer formats), write atomically with ICC profile and EXIF. numba
-    starts in a thread meanwhile (:mod:`lsquared.kernels.numba_start`)."""
+    same pass for integer formats), write atomically with ICC profile and EXIF. SciPy's
+    BLAS bindings are loaded alone first (:mod:`lsquared.kernels.numba_start`; not numba's
+    start in a thread: compiling holds the GIL, so the two would only take turns)."""
     from lsquared.kernels import numba_start
 
     source, out = Path(source), Path(out)
     check_creatable_target(out, [source])
-    numba_ready = numba_start.start_in_background()
+    numba_start.load_blas_bindings()
     image, processor = _decode_and_compile(source, recipe, renderer, cache)
-    numba_ready.join()
     return develop_image(image, processor, out, recipe)
 
 
