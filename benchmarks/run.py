@@ -386,14 +386,17 @@ def _ffmpeg_ms_per_frame(
 
 
 def job_lut(args) -> None:
-    """A 33^3 LUT on a 3840x2160 float32 frame: lsquared's kernel, ffmpeg lut3d, OpenColorIO;
-    then the fused V-Log -> look -> Rec.709 pass against one plain copy of the frame."""
+    """A 33^3 LUT on a 3840x2160 float32 frame: lsquared's kernel (clips), ffmpeg lut3d,
+    OpenColorIO on one thread and in bands on as many threads as the kernel (``looks.ocio``,
+    what ``lsq lut apply`` runs); then the fused V-Log -> look -> Rec.709 pass against one
+    plain copy of the frame, and the whole commands."""
     import numba
     import numpy as np
     import PyOpenColorIO as OCIO
 
     from lsquared import engine
     from lsquared.kernels.cpu import CpuRenderer
+    from lsquared.looks import ocio as ocio_bands
     from lsquared.looks.files import read_lut, write_lut
     from lsquared.pipeline.compiler import lut_ops
     from lsquared.pipeline.ops import Program
@@ -433,10 +436,15 @@ def job_lut(args) -> None:
     numba.set_num_threads(1)  # OpenColorIO's applyRGB runs on one thread: like for like
     ours_one = _best_ms(lambda: renderer.run(program, frame), args.repeat * 3)
     numba.set_num_threads(threads)
+    lut = read_lut(cube)  # OpenColorIO in bands on as many threads (what lsq lut apply runs)
+    ocio_all = _best_ms(
+        lambda: ocio_bands.apply_in_place(lut, buf, workers=threads), args.repeat * 3
+    )
     copy = _best_ms(lambda: np.copyto(np.empty_like(frame), frame), args.repeat * 3)
     print(f"\nlut: 33^3 tetrahedral on one {w}x{h} float32 frame, best of runs")
     print(
-        f"kernel {ours:.1f} ms on {threads} threads, {ours_one:.1f} ms on 1 thread (OpenColorIO "
+        f"kernel {ours:.1f} ms on {threads} threads (OpenColorIO {ocio_all:.1f} ms on "
+        f"{threads}: {ocio_all / ours:.2f}x), {ours_one:.1f} ms on 1 thread (OpenColorIO "
         f"{ocio:.1f} ms on 1: {ocio / ours_one:.2f}x); a plain copy of the frame (the memory "
         f"floor) {copy:.1f} ms"
     )

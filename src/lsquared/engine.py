@@ -48,7 +48,7 @@ from lsquared.pipeline.compiler import (
     encoding_conversion,
     lut_ops,
 )
-from lsquared.pipeline.ops import Lut3DOp, Program
+from lsquared.pipeline.ops import Program
 from lsquared.pipeline.recipe import Recipe, with_look
 
 if TYPE_CHECKING:  # io.video is imported when a clip is graded (it brings PyAV's helpers)
@@ -721,43 +721,6 @@ def processor_from_kept_bake(
     return Processor(
         Program((), point), encoding, output, notes, get_renderer("cpu"), display_referred=display
     )
-
-
-def apply_lut_to_image(
-    source: Path,
-    lut_path: Path,
-    out: Path,
-    method: str = "tetrahedral",
-    depth: str | None = None,
-) -> tuple[Path, list[str]]:
-    """Apply a LUT file to an image's code values (no colour management) and write it in
-    the format its suffix names, keeping the data: float in gives float out with values
-    outside [0, 1] kept, integers keep their bit depth; ``depth`` (8, 16, float, half)
-    overrides. Returns (path, notes for the user). numba starts in a thread while the LUT
-    and the image are read; integer images go to the kernel as stored."""
-    check_writable_target(out, [source, lut_path])
-    try:
-        fmt = stills.depth_format(out.suffix, depth) if depth else None
-    except ValueError as e:
-        raise OutputError(out, str(e)) from None
-    from lsquared.kernels import numba_start
-
-    numba_ready = numba_start.start_in_background()
-    lut = read_lut(lut_path)
-    pixels = stills.read_image_stored(source)
-    notes: list[str] = []
-    if fmt is None:
-        try:
-            fmt, note = stills.keeping_format(out.suffix, pixels.dtype)
-        except ValueError:
-            raise OutputError(out, "choose a .tif, .png, .jpg or .exr output") from None
-        notes += [note] if note else []
-    ops = lut_ops(lut, str(lut_path))
-    if method != "tetrahedral":
-        ops = [replace(op, interpolation=method) if isinstance(op, Lut3DOp) else op for op in ops]
-    numba_ready.join()
-    result = get_renderer("cpu").run(Program((), tuple(ops)), pixels, stills.BITS[fmt])
-    return stills.write_image(out, result, fmt, inputs=[source, lut_path]), notes
 
 
 def _cfa_demosaic(recipe: Recipe):

@@ -291,12 +291,12 @@ def lut_apply(
 
     Example: lsq lut apply frame.tif --lut MyLook.cube -o graded.tif --depth float
     """
-    from lsquared import engine
     from lsquared.errors import RecipeError
+    from lsquared.looks import ocio
 
     with errors_as_one_line():
         if interpolation not in ("tetrahedral", "trilinear"):
             raise RecipeError("--interpolation", f"{interpolation!r}: tetrahedral or trilinear")
-        _, notes = engine.apply_lut_to_image(image, lut, out, interpolation, depth)
+        _, notes = ocio.apply_to_image(image, lut, out, interpolation, depth)
     _report(notes)
     typer.echo(f"wrote {out}")

@@ -1,0 +1,153 @@
+"""A :class:`~lsquared.looks.lut.Lut` applied through OpenColorIO's CPU processor, in bands
+of pixels on all cores, and ``lsq lut apply``'s whole job (:func:`apply_to_image`).
+
+Why OpenColorIO and not lsquared's numba kernel here: applying a LUT to one still image is a
+whole process for a single pass, and numba's import and the loading of its compiled code
+cost more than the pass itself; OpenColorIO's processor is C++ built when asked (no JIT to
+load) and releases the GIL, so bands of rows run in parallel threads. Clips (many frames in
+one process) keep the numba kernel, whose start-up is paid once.
+
+The Lut becomes OpenColorIO transforms with the same meaning as lsquared's LUT ops: a domain
+is a scale and offset onto [0, 1] before the table (OpenColorIO clamps a LUT's input to
+[0, 1]), a shaper is a 1D LUT (linear), a .vlt's 12-bit nodes are the 4096-entry 1D table of
+:meth:`Lut.index_shaper` before a uniform 3D table (tetrahedral or trilinear).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lsquared.errors import OutputError
+from lsquared.io import stills
+from lsquared.io.atomic import check_writable_target
+from lsquared.looks.files import read_lut
+from lsquared.looks.lut import Lut
+
+#: bands per worker thread: a band that waits behind another process's work does not hold
+#: up the others for long
+BANDS_PER_WORKER = 4
+
+
+def worker_count() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _domain(ocio, lo, hi) -> list:
+    """[] for the unit domain, else the scale and offset taking [lo, hi] to [0, 1]."""
+    lo, hi = np.asarray(lo, np.float64), np.asarray(hi, np.float64)
+    if np.array_equal(lo, np.zeros(3)) and np.array_equal(hi, np.ones(3)):
+        return []
+    scale = 1.0 / (hi - lo)
+    matrix = np.diag([*scale, 1.0]).ravel().tolist()
+    return [ocio.MatrixTransform(matrix=matrix, offset=[*(-lo * scale), 0.0])]
+
+
+def _lut1d(ocio, table: np.ndarray):
+    """An M x 3 table as a linear 1D LUT."""
+    transform = ocio.Lut1DTransform()
+    transform.setLength(table.shape[0])
+    transform.setData(np.ascontiguousarray(table, np.float32).ravel())
+    transform.setInterpolation(ocio.INTERP_LINEAR)
+    return transform
+
+
+def _lut3d(ocio, table: np.ndarray, interpolation: str):
+    """``table[r, g, b]`` as a 3D LUT (OpenColorIO's data is in the same order)."""
+    transform = ocio.Lut3DTransform()
+    transform.setGridSize(table.shape[0])
+    transform.setData(np.ascontiguousarray(table, np.float32).ravel())
+    methods = {"tetrahedral": ocio.INTERP_TETRAHEDRAL, "trilinear": ocio.INTERP_LINEAR}
+    transform.setInterpolation(methods[interpolation])
+    return transform
+
+
+def transform(lut: Lut, interpolation: str = "tetrahedral") -> Any:
+    """The LUT as an OpenColorIO GroupTransform: shaper, .vlt node map, 3D table."""
+    import PyOpenColorIO as ocio
+
+    steps: list = []
+    if lut.shaper is not None:
+        steps += [*_domain(ocio, lut.shaper_min, lut.shaper_max), _lut1d(ocio, lut.shaper)]
+    if lut.table is not None:
+        steps += _domain(ocio, lut.domain_min, lut.domain_max)
+        index = lut.index_shaper()
+        if index is not None:
+            steps.append(_lut1d(ocio, index))
+        steps.append(_lut3d(ocio, lut.table, interpolation))
+    return ocio.GroupTransform(steps)
+
+
+def _bit_depth(ocio, dtype: np.dtype):
+    depths = {
+        np.dtype(np.uint8): ocio.BIT_DEPTH_UINT8,
+        np.dtype(np.uint16): ocio.BIT_DEPTH_UINT16,
+        np.dtype(np.float32): ocio.BIT_DEPTH_F32,
+    }
+    if dtype not in depths:
+        raise TypeError(f"OpenColorIO applies LUTs to uint8, uint16 or float32, not {dtype}")
+    return depths[dtype]
+
+
+def apply_in_place(
+    lut: Lut, pixels: np.ndarray, interpolation: str = "tetrahedral", workers: int = 0
+) -> np.ndarray:
+    """Apply ``lut`` to ``pixels`` (... x 3, C-contiguous, native uint8, uint16 or float32)
+    in place and return them. Integers are read as code / max and written back rounded,
+    clamped to the type's range, as OpenColorIO's processors at that bit depth do; float
+    values outside a table's domain are clamped to it before the lookup, and what a table
+    holds outside [0, 1] comes out as it is. ``workers`` threads (all cores when 0) each
+    take bands of pixels."""
+    import PyOpenColorIO as ocio
+
+    if not (pixels.flags.c_contiguous and pixels.flags.writeable):
+        raise ValueError("OpenColorIO applies a LUT in place: pixels must be C-contiguous")
+    depth = _bit_depth(ocio, pixels.dtype)
+    processor = ocio.Config.CreateRaw().getProcessor(transform(lut, interpolation))
+    cpu = processor.getOptimizedCPUProcessor(depth, depth, ocio.OPTIMIZATION_LOSSLESS)
+    flat = pixels.reshape(-1, 3)
+    workers = workers or worker_count()
+    bands = np.array_split(flat, max(1, min(workers * BANDS_PER_WORKER, flat.shape[0])))
+    if workers == 1:
+        for band in bands:
+            cpu.applyRGB(band)
+    else:
+        with ThreadPoolExecutor(workers, thread_name_prefix="lsq-ocio") as pool:
+            for _ in pool.map(cpu.applyRGB, bands):
+                pass
+    return pixels
+
+
+def apply_to_image(
+    source: Path, lut_path: Path, out: Path, method: str = "tetrahedral", depth: str | None = None
+) -> tuple[Path, list[str]]:
+    """Apply a LUT file to an image's code values (no colour management) and write it in
+    the format its suffix names, keeping the data: float in gives float out with values
+    outside [0, 1] kept, integers keep their bit depth (and are processed as stored, without
+    a float copy); ``depth`` (8, 16, float, half) overrides. Returns (path, notes for the
+    user). Not in the engine: its import loads the recipe compiler, which this does not
+    use."""
+    check_writable_target(out, [source, lut_path])
+    try:
+        fmt = stills.depth_format(out.suffix, depth) if depth else None
+    except ValueError as e:
+        raise OutputError(out, str(e)) from None
+    lut = read_lut(lut_path)
+    pixels = stills.read_image_stored(source)
+    notes: list[str] = []
+    if fmt is None:
+        try:
+            fmt, note = stills.keeping_format(out.suffix, pixels.dtype)
+        except ValueError:
+            raise OutputError(out, "choose a .tif, .png, .jpg or .exr output") from None
+        notes += [note] if note else []
+    result = apply_in_place(lut, stills.in_place_pixels(pixels, stills.BITS[fmt]), method)
+    return stills.write_image(out, result, fmt, inputs=[source, lut_path]), notes
