@@ -46,13 +46,14 @@ def test_help_imports_no_heavy_library():
 
 def test_lut_apply_imports_only_what_applying_a_lut_needs(tmp_path):
     """``lsq lut apply`` runs the LUT through OpenColorIO (``looks.ocio``): no numba (its
-    import and cached code cost more than the pass), no colour-science, no RAW or video
-    I/O, and not the recipe compiler."""
+    import and cached code cost more than the pass), no colour-science, no RAW decoder, not
+    the engine and its recipe compiler, nor the other command groups' modules."""
     lattice = np.stack(np.meshgrid(*[np.linspace(0, 1, 3)] * 3, indexing="ij"), axis=-1)
     (tmp_path / "x.cube").write_text(dumps(Lut(table=lattice**0.5)))
     tifffile.imwrite(tmp_path / "in.tif", np.full((4, 6, 3), 1000, np.uint16), photometric="rgb")
     args = ["lut", "apply", str(tmp_path / "in.tif"), "--lut", str(tmp_path / "x.cube")]
-    watched = (*HEAVY, "scipy.linalg", "rawpy", "lsquared.engine", "lsquared.pipeline.compiler")
+    watched = (*HEAVY, "scipy.linalg", "rawpy", "lsquared.engine", "lsquared.pipeline.compiler",
+               "lsquared.cli.lens", "lsquared.cli.batch", "lsquared.optics.profile")  # fmt: skip
     loaded = loaded_after([*args, "-o", str(tmp_path / "out.tif")], watched)
     assert (tmp_path / "out.tif").exists()
     assert loaded == ["PyOpenColorIO"]  # the LUT ran there: the check is not vacuous
