@@ -31,3 +31,17 @@ def test_pixels_that_cannot_change_in_place_are_refused():
         ocio.apply_in_place(LUT, rgba[..., :3])
     with pytest.raises(TypeError, match="float64"):
         ocio.apply_in_place(LUT, RNG.random((8, 8, 3)))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_integers_round_as_opencolorios_own_integer_processor(dtype):
+    """Codes go through float RGBA pieces (scaled, then clamped and offset so that the cast
+    back rounds half up): the same codes as OpenColorIO's processor at that bit depth."""
+    import PyOpenColorIO as OCIO
+
+    depth = {np.uint8: OCIO.BIT_DEPTH_UINT8, np.uint16: OCIO.BIT_DEPTH_UINT16}[dtype]
+    image = RNG.integers(0, np.iinfo(dtype).max + 1, (70, 50, 3), dtype=dtype)
+    expected = image.copy()
+    processor = OCIO.Config.CreateRaw().getProcessor(ocio.transform(LUT))
+    processor.getOptimizedCPUProcessor(depth, depth, OCIO.OPTIMIZATION_NONE).applyRGB(expected)
+    assert np.array_equal(ocio.apply_in_place(LUT, image.copy()), expected)

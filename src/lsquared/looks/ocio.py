@@ -1,11 +1,13 @@
-"""A :class:`~lsquared.looks.lut.Lut` applied through OpenColorIO's CPU processor, in bands
+"""A :class:`~lsquared.looks.lut.Lut` applied through OpenColorIO's CPU processor, in spans
 of pixels on all cores, and ``lsq lut apply``'s whole job (:func:`apply_to_image`).
 
 Why OpenColorIO and not lsquared's numba kernel here: applying a LUT to one still image is a
 whole process for a single pass, and numba's import and the loading of its compiled code
 cost more than the pass itself; OpenColorIO's processor is C++ built when asked (no JIT to
-load) and releases the GIL, so bands of rows run in parallel threads. Clips (many frames in
-one process) keep the numba kernel, whose start-up is paid once.
+load) and releases the GIL, so spans of pixels run in parallel threads. Pixels go through
+its float RGBA path (see :func:`_apply_span`), which ``benchmarks/run.py lut`` times beside
+the numba kernel. Clips (many frames in one process) keep the numba kernel, whose start-up
+is paid once.
 
 The Lut becomes OpenColorIO transforms with the same meaning as lsquared's LUT ops: a domain
 is a scale and offset onto [0, 1] before the table (OpenColorIO clamps a LUT's input to
@@ -28,9 +30,11 @@ from lsquared.io.atomic import check_writable_target
 from lsquared.looks.files import read_lut
 from lsquared.looks.lut import Lut
 
-#: bands per worker thread: a band that waits behind another process's work does not hold
-#: up the others for long
-BANDS_PER_WORKER = 4
+#: spans of pixels per worker thread: a span that waits behind another process's work does
+#: not hold up the others for long
+SPANS_PER_WORKER = 4
+#: pixels converted to float RGBA at a time (512 KB: the buffer stays in a core's cache)
+PIECE = 32768
 
 
 def worker_count() -> int:
@@ -86,42 +90,65 @@ def transform(lut: Lut, interpolation: str = "tetrahedral") -> Any:
     return ocio.GroupTransform(steps)
 
 
-def _bit_depth(ocio, dtype: np.dtype):
-    depths = {
-        np.dtype(np.uint8): ocio.BIT_DEPTH_UINT8,
-        np.dtype(np.uint16): ocio.BIT_DEPTH_UINT16,
-        np.dtype(np.float32): ocio.BIT_DEPTH_F32,
-    }
-    if dtype not in depths:
+CODE_TYPES = (np.dtype(np.uint8), np.dtype(np.uint16))
+
+
+def _rgba_processor(lut: Lut, interpolation: str, dtype: np.dtype) -> Any:
+    """A float32 RGBA CPU processor for pixels of ``dtype`` cast to float: integer codes
+    are scaled by 1 / max before the LUT, and after it clamped to [0, 1], scaled by max
+    and offset by 0.5, so that casting back (truncation) rounds half up."""
+    import PyOpenColorIO as ocio
+
+    steps = [transform(lut, interpolation)]
+    if dtype in CODE_TYPES:
+        top = float(np.iinfo(dtype).max)
+        unit = np.diag([1.0 / top, 1.0 / top, 1.0 / top, 1.0]).ravel().tolist()
+        steps.insert(0, ocio.MatrixTransform(matrix=unit))
+        steps.append(ocio.RangeTransform(0.0, 1.0, 0.5, top + 0.5))
+    elif dtype != np.float32:
         raise TypeError(f"OpenColorIO applies LUTs to uint8, uint16 or float32, not {dtype}")
-    return depths[dtype]
+    processor = ocio.Config.CreateRaw().getProcessor(ocio.GroupTransform(steps))
+    depth = ocio.BIT_DEPTH_F32
+    return processor.getOptimizedCPUProcessor(depth, depth, ocio.OPTIMIZATION_LOSSLESS)
+
+
+def _apply_span(cpu, flat: np.ndarray) -> None:
+    """``cpu`` on RGB pixels ``flat`` (N x 3), piece by piece through an RGBA float buffer
+    that stays in the core's cache: OpenColorIO's packed-RGB path converts each pixel on
+    its own and runs several times slower than its float RGBA one. Copied a channel at a
+    time: numpy copies a long column fast and a 3-value row at a time slowly."""
+    rgba = np.zeros((min(PIECE, flat.shape[0]), 4), np.float32)
+    for start in range(0, flat.shape[0], PIECE):
+        rgb = flat[start : start + PIECE]
+        piece = rgba[: rgb.shape[0]]
+        for c in range(3):
+            piece[:, c] = rgb[:, c]
+        cpu.applyRGBA(piece)
+        for c in range(3):
+            np.copyto(rgb[:, c], piece[:, c], casting="unsafe")
 
 
 def apply_in_place(
     lut: Lut, pixels: np.ndarray, interpolation: str = "tetrahedral", workers: int = 0
 ) -> np.ndarray:
     """Apply ``lut`` to ``pixels`` (... x 3, C-contiguous, native uint8, uint16 or float32)
-    in place and return them. Integers are read as code / max and written back rounded,
-    clamped to the type's range, as OpenColorIO's processors at that bit depth do; float
-    values outside a table's domain are clamped to it before the lookup, and what a table
-    holds outside [0, 1] comes out as it is. ``workers`` threads (all cores when 0) each
-    take bands of pixels."""
-    import PyOpenColorIO as ocio
-
+    in place and return them. Integers are read as code / max and written back rounded
+    half up, clamped to the type's range, as OpenColorIO's processors at that bit depth
+    do; float values outside a table's domain are clamped to it before the lookup, and
+    what a table holds outside [0, 1] comes out as it is. ``workers`` threads (all cores
+    when 0) take spans of pixels."""
     if not (pixels.flags.c_contiguous and pixels.flags.writeable):
         raise ValueError("OpenColorIO applies a LUT in place: pixels must be C-contiguous")
-    depth = _bit_depth(ocio, pixels.dtype)
-    processor = ocio.Config.CreateRaw().getProcessor(transform(lut, interpolation))
-    cpu = processor.getOptimizedCPUProcessor(depth, depth, ocio.OPTIMIZATION_LOSSLESS)
+    cpu = _rgba_processor(lut, interpolation, pixels.dtype)
     flat = pixels.reshape(-1, 3)
     workers = workers or worker_count()
-    bands = np.array_split(flat, max(1, min(workers * BANDS_PER_WORKER, flat.shape[0])))
+    spans = np.array_split(flat, max(1, min(workers * SPANS_PER_WORKER, flat.shape[0])))
     if workers == 1:
-        for band in bands:
-            cpu.applyRGB(band)
+        for span in spans:
+            _apply_span(cpu, span)
     else:
         with ThreadPoolExecutor(workers, thread_name_prefix="lsq-ocio") as pool:
-            for _ in pool.map(cpu.applyRGB, bands):
+            for _ in pool.map(lambda span: _apply_span(cpu, span), spans):
                 pass
     return pixels
 
