@@ -48,7 +48,7 @@ from lsquared.pipeline.compiler import (
     encoding_conversion,
     lut_ops,
 )
-from lsquared.pipeline.ops import Program
+from lsquared.pipeline.ops import Lut3DOp, Program
 from lsquared.pipeline.recipe import Recipe, with_look
 
 if TYPE_CHECKING:  # io.video is imported when a clip is graded (it brings PyAV's helpers)
@@ -721,6 +721,16 @@ def processor_from_kept_bake(
     return Processor(
         Program((), point), encoding, output, notes, get_renderer("cpu"), display_referred=display
     )
+
+
+def lut_by_kernel(lut: Lut, pixels: np.ndarray, method: str, bits: int) -> np.ndarray:
+    """``lut`` on ``pixels`` (stored integers, read as code / max, or float) by lsquared's
+    CPU renderer, quantised to ``bits`` (0: float32): ``lsq lut apply``'s renderer for 3D
+    tables OpenColorIO cannot hold (``looks.ocio.MAX_GRID``)."""
+    ops = lut_ops(lut, lut.source)
+    if method != "tetrahedral":
+        ops = [replace(op, interpolation=method) if isinstance(op, Lut3DOp) else op for op in ops]
+    return get_renderer("cpu").run(Program((), tuple(ops)), pixels, bits)
 
 
 def _cfa_demosaic(recipe: Recipe):

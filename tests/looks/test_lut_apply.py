@@ -160,3 +160,32 @@ def test_domains_and_shapers_equal_colour_science(tmp_path, kind):
         expected = step.apply(expected, **(kwargs if isinstance(step, colour.LUT3D) else {}))
     assert len(steps) == (2 if kind == "resolve shaper" else 1)
     assert np.abs(tifffile.imread(tmp_path / "out.tif") - expected).max() <= 1e-4
+
+
+def test_a_table_too_large_for_opencolorio_goes_to_lsquareds_kernel(tmp_path, lut_file,
+                                                                     monkeypatch):  # fmt: skip
+    """OpenColorIO holds at most 129^3 and a .cube may hold up to 256^3: such a table goes
+    to lsquared's CPU renderer instead. Shown in-process with the limit lowered below this
+    LUT's 9 points (OpenColorIO's path made to fail), against colour-science; the Python
+    API without a renderer for them refuses the file in one line."""
+    from typer.testing import CliRunner
+
+    from lsquared.cli.looks import lut_app
+    from lsquared.errors import LutError
+    from lsquared.looks import ocio
+
+    def not_here(*_):
+        raise AssertionError("OpenColorIO cannot hold this table")
+
+    monkeypatch.setattr(ocio, "MAX_GRID", 8)
+    monkeypatch.setattr(ocio, "apply_in_place", not_here)
+    image = RNG.uniform(-0.1, 1.1, (20, 30, 3)).astype(np.float32)
+    tifffile.imwrite(tmp_path / "in.tif", image, photometric="rgb")
+    args = ["apply", str(tmp_path / "in.tif"), "--lut", str(lut_file), "-o",
+            str(tmp_path / "out.tif"), "--interpolation", "trilinear"]  # fmt: skip
+    result = CliRunner().invoke(lut_app, args)
+    assert result.exit_code == 0, result.output
+    expected = _colour_apply(lut_file, image, "trilinear")
+    assert np.abs(tifffile.imread(tmp_path / "out.tif") - expected).max() <= 1e-4
+    with pytest.raises(LutError, match=r"9\^3: OpenColorIO holds at most 8\^3"):
+        ocio.apply_to_image(tmp_path / "in.tif", lut_file, tmp_path / "again.tif")

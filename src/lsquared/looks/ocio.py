@@ -18,13 +18,14 @@ is a scale and offset onto [0, 1] before the table (OpenColorIO clamps a LUT's i
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from lsquared.errors import OutputError
+from lsquared.errors import LutError, OutputError
 from lsquared.io import stills
 from lsquared.io.atomic import check_writable_target
 from lsquared.looks.files import read_lut
@@ -153,21 +154,36 @@ def apply_in_place(
     return pixels
 
 
+#: the most points per axis an OpenColorIO 3D LUT holds (a .cube may have up to 256)
+MAX_GRID = 129
+#: applies a LUT OpenColorIO cannot hold: (lut, stored pixels, interpolation, output bits,
+#: 0 for float) -> the output pixels
+LargeLutApplier = Callable[[Lut, np.ndarray, str, int], np.ndarray]
+
+
 def apply_to_image(
-    source: Path, lut_path: Path, out: Path, method: str = "tetrahedral", depth: str | None = None
+    source: Path,
+    lut_path: Path,
+    out: Path,
+    method: str = "tetrahedral",
+    depth: str | None = None,
+    large: LargeLutApplier | None = None,
 ) -> tuple[Path, list[str]]:
     """Apply a LUT file to an image's code values (no colour management) and write it in
     the format its suffix names, keeping the data: float in gives float out with values
     outside [0, 1] kept, integers keep their bit depth (and are processed as stored, without
     a float copy); ``depth`` (8, 16, float, half) overrides. Returns (path, notes for the
-    user). Not in the engine: its import loads the recipe compiler, which this does not
-    use."""
+    user). A 3D table over :data:`MAX_GRID` points goes to ``large`` (the caller's renderer;
+    without one it is refused). Not in the engine: its import loads the recipe compiler,
+    which this does not use."""
     check_writable_target(out, [source, lut_path])
     try:
         fmt = stills.depth_format(out.suffix, depth) if depth else None
     except ValueError as e:
         raise OutputError(out, str(e)) from None
     lut = read_lut(lut_path)
+    if lut.size > MAX_GRID and large is None:
+        raise LutError(lut_path, f"{lut.size}^3: OpenColorIO holds at most {MAX_GRID}^3")
     pixels = stills.read_image_stored(source)
     notes: list[str] = []
     if fmt is None:
@@ -176,5 +192,9 @@ def apply_to_image(
         except ValueError:
             raise OutputError(out, "choose a .tif, .png, .jpg or .exr output") from None
         notes += [note] if note else []
-    result = apply_in_place(lut, stills.in_place_pixels(pixels, stills.BITS[fmt]), method)
+    bits = stills.BITS[fmt]
+    if lut.size > MAX_GRID and large is not None:
+        result = large(lut, pixels, method, bits)
+    else:
+        result = apply_in_place(lut, stills.in_place_pixels(pixels, bits), method)
     return stills.write_image(out, result, fmt, inputs=[source, lut_path]), notes
