@@ -4,10 +4,12 @@ interpreter, so the machine's load cannot change the outcome; no timings)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 import tifffile
 
 from lsquared.looks.cube import dumps
@@ -70,3 +72,23 @@ def test_colour_science_loads_without_matplotlib_and_plotting_still_imports():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert out.stdout.split() == ["False", "True"], out.stderr
+
+
+COUNT_THREADS = """
+import sys
+import lsquared.cli.app
+status = open("/proc/self/status").read()
+print(status.split("Threads:")[1].split()[0])
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+@pytest.mark.parametrize(("asked", "threads"), [(None, "1"), ("2", "2")])
+def test_the_command_line_starts_no_blas_threads_unless_asked(asked, threads):
+    """numpy's OpenBLAS starts a thread per core at import; the command line asks for one
+    (no lsq command has BLAS work for more), unless the user sets OPENBLAS_NUM_THREADS."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env |= {"OPENBLAS_NUM_THREADS": asked} if asked else {}
+    proc = subprocess.run([sys.executable, "-c", COUNT_THREADS], capture_output=True,
+                          text=True, env=env, timeout=600)  # fmt: skip
+    assert proc.stdout.split() == [threads], proc.stderr
