@@ -36,6 +36,8 @@ from lsquared.looks.lut import Lut
 SPANS_PER_WORKER = 4
 #: pixels converted to float RGBA at a time (512 KB: the buffer stays in a core's cache)
 PIECE = 32768
+#: integer code values applied as code / max and rounded back to the same type
+CODE_TYPES = (np.dtype(np.uint8), np.dtype(np.uint16))
 
 
 def worker_count() -> int:
@@ -89,9 +91,6 @@ def transform(lut: Lut, interpolation: str = "tetrahedral") -> Any:
             steps.append(_lut1d(ocio, index))
         steps.append(_lut3d(ocio, lut.table, interpolation))
     return ocio.GroupTransform(steps)
-
-
-CODE_TYPES = (np.dtype(np.uint8), np.dtype(np.uint16))
 
 
 def _rgba_processor(lut: Lut, interpolation: str, dtype: np.dtype) -> Any:
