@@ -386,14 +386,17 @@ def _ffmpeg_ms_per_frame(
 
 
 def job_lut(args) -> None:
-    """A 33^3 LUT on a 3840x2160 float32 frame: lsquared's kernel, ffmpeg lut3d, OpenColorIO;
-    then the fused V-Log -> look -> Rec.709 pass against one plain copy of the frame."""
+    """A 33^3 LUT on a 3840x2160 float32 frame: lsquared's kernel (clips), ffmpeg lut3d,
+    OpenColorIO on one thread and in bands on as many threads as the kernel (``looks.ocio``,
+    what ``lsq lut apply`` runs); then the fused V-Log -> look -> Rec.709 pass against one
+    plain copy of the frame, and the whole commands."""
     import numba
     import numpy as np
     import PyOpenColorIO as OCIO
 
     from lsquared import engine
     from lsquared.kernels.cpu import CpuRenderer
+    from lsquared.looks import ocio as ocio_pieces
     from lsquared.looks.files import read_lut, write_lut
     from lsquared.pipeline.compiler import lut_ops
     from lsquared.pipeline.ops import Program
@@ -433,12 +436,19 @@ def job_lut(args) -> None:
     numba.set_num_threads(1)  # OpenColorIO's applyRGB runs on one thread: like for like
     ours_one = _best_ms(lambda: renderer.run(program, frame), args.repeat * 3)
     numba.set_num_threads(threads)
+    lut = read_lut(cube)  # OpenColorIO through float RGBA pieces (what lsq lut apply runs)
+    pieces = {
+        n: _best_ms(lambda n=n: ocio_pieces.apply_in_place(lut, buf, workers=n), args.repeat * 3)
+        for n in (threads, 1)
+    }
     copy = _best_ms(lambda: np.copyto(np.empty_like(frame), frame), args.repeat * 3)
     print(f"\nlut: 33^3 tetrahedral on one {w}x{h} float32 frame, best of runs")
     print(
-        f"kernel {ours:.1f} ms on {threads} threads, {ours_one:.1f} ms on 1 thread (OpenColorIO "
-        f"{ocio:.1f} ms on 1: {ocio / ours_one:.2f}x); a plain copy of the frame (the memory "
-        f"floor) {copy:.1f} ms"
+        f"kernel {ours:.1f} ms on {threads} threads (OpenColorIO in RGBA pieces, lsq lut "
+        f"apply's: {pieces[threads]:.1f} ms on {threads}, {pieces[threads] / ours:.2f}x); "
+        f"{ours_one:.1f} ms on 1 thread (OpenColorIO applyRGB {ocio:.1f} ms on 1, "
+        f"{ocio / ours_one:.2f}x; in RGBA pieces {pieces[1]:.1f} ms on 1, "
+        f"{pieces[1] / ours_one:.2f}x); a plain copy of the frame (the memory floor) {copy:.1f} ms"
     )
     print(f"{'job':10} {'lsquared_ms':>11}  {'peer':16} {'peer_ms':>8} {'ratio':>7}")
     for name, ms in peers.items():

@@ -723,41 +723,14 @@ def processor_from_kept_bake(
     )
 
 
-def apply_lut_to_image(
-    source: Path,
-    lut_path: Path,
-    out: Path,
-    method: str = "tetrahedral",
-    depth: str | None = None,
-) -> tuple[Path, list[str]]:
-    """Apply a LUT file to an image's code values (no colour management) and write it in
-    the format its suffix names, keeping the data: float in gives float out with values
-    outside [0, 1] kept, integers keep their bit depth; ``depth`` (8, 16, float, half)
-    overrides. Returns (path, notes for the user). numba starts in a thread while the LUT
-    and the image are read; integer images go to the kernel as stored."""
-    check_writable_target(out, [source, lut_path])
-    try:
-        fmt = stills.depth_format(out.suffix, depth) if depth else None
-    except ValueError as e:
-        raise OutputError(out, str(e)) from None
-    from lsquared.kernels import numba_start
-
-    numba_ready = numba_start.start_in_background()
-    lut = read_lut(lut_path)
-    pixels = stills.read_image_stored(source)
-    notes: list[str] = []
-    if fmt is None:
-        try:
-            fmt, note = stills.keeping_format(out.suffix, pixels.dtype)
-        except ValueError:
-            raise OutputError(out, "choose a .tif, .png, .jpg or .exr output") from None
-        notes += [note] if note else []
-    ops = lut_ops(lut, str(lut_path))
+def lut_by_kernel(lut: Lut, pixels: np.ndarray, method: str, bits: int) -> np.ndarray:
+    """``lut`` on ``pixels`` (stored integers, read as code / max, or float) by lsquared's
+    CPU renderer, quantised to ``bits`` (0: float32): ``lsq lut apply``'s renderer for 3D
+    tables OpenColorIO cannot hold (``looks.ocio.MAX_GRID``)."""
+    ops = lut_ops(lut, lut.source)
     if method != "tetrahedral":
         ops = [replace(op, interpolation=method) if isinstance(op, Lut3DOp) else op for op in ops]
-    numba_ready.join()
-    result = get_renderer("cpu").run(Program((), tuple(ops)), pixels, stills.BITS[fmt])
-    return stills.write_image(out, result, fmt, inputs=[source, lut_path]), notes
+    return get_renderer("cpu").run(Program((), tuple(ops)), pixels, bits)
 
 
 def _cfa_demosaic(recipe: Recipe):

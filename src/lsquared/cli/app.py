@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -28,17 +30,29 @@ app = typer.Typer(
 )
 
 
-def _register_groups() -> None:
-    from lsquared.cli.batch import batch
-    from lsquared.cli.lens import lens_app
-    from lsquared.cli.looks import look_app, lut_app
-    from lsquared.cli.view import view
+#: the groups and commands kept in modules of their own: name -> (module, attribute)
+GROUPS = {
+    "look": ("lsquared.cli.looks", "look_app"),
+    "lut": ("lsquared.cli.looks", "lut_app"),
+    "lens": ("lsquared.cli.lens", "lens_app"),
+    "batch": ("lsquared.cli.batch", "batch"),
+    "view": ("lsquared.cli.view", "view"),
+}
 
-    app.add_typer(look_app, name="look")
-    app.add_typer(lut_app, name="lut")
-    app.add_typer(lens_app, name="lens")
-    app.command()(batch)
-    app.command()(view)
+
+def _register_groups(argv: list[str]) -> None:
+    """Add the groups and commands of the other cli modules: only the one ``argv`` runs
+    when it runs one of them (``lsq [--debug] lut ...``: the others' imports, lens's optics
+    among them, are not needed), else all of them (help, suggestions for a mistyped name)."""
+    named = next((a for a in argv if not a.startswith("-")), None)
+    alone = named in GROUPS and set(argv[: argv.index(named)]) <= {"--debug"}
+    for name in [named] if alone else GROUPS:
+        module, attribute = GROUPS[name]
+        found = getattr(importlib.import_module(module), attribute)
+        if isinstance(found, typer.Typer):
+            app.add_typer(found, name=name)
+        else:
+            app.command()(found)
 
 
 FORMATS = ("tif8", "tif16", "tif32", "png8", "png16", "png", "jpg", "exr", "exr-half")
@@ -361,5 +375,5 @@ def demo(
 
 
 def main() -> None:
-    _register_groups()
+    _register_groups(sys.argv[1:])
     run_app(app)

@@ -276,6 +276,13 @@ def _print_fidelity(reference, input_name: str, path: Path, against: str) -> Non
             ])  # fmt: skip
 
 
+def _lut_by_kernel(*args):
+    """The engine's renderer, for LUTs OpenColorIO cannot hold (imported only for them)."""
+    from lsquared import engine
+
+    return engine.lut_by_kernel(*args)
+
+
 @lut_app.command("apply")
 def lut_apply(
     image: Path = typer.Argument(..., help="A TIFF, PNG, JPEG or EXR image."),
@@ -291,12 +298,12 @@ def lut_apply(
 
     Example: lsq lut apply frame.tif --lut MyLook.cube -o graded.tif --depth float
     """
-    from lsquared import engine
     from lsquared.errors import RecipeError
+    from lsquared.looks import ocio
 
     with errors_as_one_line():
         if interpolation not in ("tetrahedral", "trilinear"):
             raise RecipeError("--interpolation", f"{interpolation!r}: tetrahedral or trilinear")
-        _, notes = engine.apply_lut_to_image(image, lut, out, interpolation, depth)
+        _, notes = ocio.apply_to_image(image, lut, out, interpolation, depth, _lut_by_kernel)
     _report(notes)
     typer.echo(f"wrote {out}")

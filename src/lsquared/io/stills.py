@@ -298,3 +298,14 @@ def read_image_stored(path: str | Path) -> np.ndarray:
     """The samples of a TIFF, PNG, JPEG or EXR as stored (H x W x 3 in the file's type: no
     conversion, no copy a reader did not make), for code that takes integers itself."""
     return _read_data(Path(path))
+
+
+def in_place_pixels(data: np.ndarray, bits: int) -> np.ndarray:
+    """Stored samples as an array to process in place and write at ``bits`` (0 = float):
+    unsigned integers of that width as they are (native byte order, contiguous, copied only
+    when they are not), anything else in float32 (integers as code / max)."""
+    if bits and data.dtype.kind == "u" and data.dtype.itemsize * 8 == bits:
+        return np.require(data, data.dtype.newbyteorder("="), ["C_CONTIGUOUS", "WRITEABLE"])
+    if np.issubdtype(data.dtype, np.integer):
+        return _as_float(data)
+    return np.require(data, np.float32, ["C_CONTIGUOUS", "WRITEABLE"])
