@@ -12,6 +12,8 @@ import math
 import numba
 import numpy as np
 
+from lsquared.kernels.cpu import program_row
+
 FILTER_CODES = {"bilinear": 0, "bicubic": 1, "lanczos": 2}
 
 
@@ -245,37 +247,65 @@ def _lanczos_row(src, dst, y: int, sx, sy, wx, wy) -> None:
                 dst[y, x, c] = 0.0
 
 
-@numba.njit(parallel=True, cache=True)
-def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
-    h, w = dst.shape[0], dst.shape[1]
-    inv = 1.0 / step
-    gw = grid_x.shape[2]
-    cell = np.empty(w, np.int64)  # grid cell and fraction of each column, shared by rows
+@numba.njit(cache=True)
+def _columns(w: int, gw: int, inv: float):
+    """Grid cell and fraction of each of ``w`` output columns (shared by all rows)."""
+    cell = np.empty(w, np.int64)
     frac = np.empty(w)
     for x in range(w):
         cell[x] = min(int(x * inv), gw - 2)
         frac[x] = x * inv - cell[x]
-    for y in numba.prange(h):
-        wx = np.empty(6)
-        wy = np.empty(6)
+    return cell, frac
+
+
+@numba.njit(cache=True)
+def _remap_row(src, dst, i: int, y: int, grid_x, grid_y, inv: float, cell, frac, filt: int):
+    """Output row ``y`` of the remap into row ``i`` of ``dst``: the source positions of its
+    pixels interpolated from the grid, then sampled by filter ``filt``."""
+    w = dst.shape[1]
+    wx = np.empty(6)
+    wy = np.empty(6)
+    sx = np.empty((3, w))
+    sy = np.empty((3, w))
+    for c in range(3):
+        rx = _grid_row(grid_x[c], y, inv)
+        ry = _grid_row(grid_y[c], y, inv)
+        for x in range(w):
+            k, f = cell[x], frac[x]
+            sx[c, x] = rx[k] + (rx[k + 1] - rx[k]) * f
+            sy[c, x] = ry[k] + (ry[k + 1] - ry[k]) * f
+    if filt == 0:
+        _bilinear_row(src, dst, i, sx, sy)
+    elif filt == 1:
         base = np.empty(BICUBIC_BLOCK, np.int64)
         wts = np.empty((8, BICUBIC_BLOCK), np.float32)
-        sx = np.empty((3, w))
-        sy = np.empty((3, w))
-        for c in range(3):
-            rx = _grid_row(grid_x[c], y, inv)
-            ry = _grid_row(grid_y[c], y, inv)
-            for x in range(w):
-                k, f = cell[x], frac[x]
-                sx[c, x] = rx[k] + (rx[k + 1] - rx[k]) * f
-                sy[c, x] = ry[k] + (ry[k + 1] - ry[k]) * f
-        if filt == 0:
-            _bilinear_row(src, dst, y, sx, sy)
-            continue
-        if filt == 1:
-            _bicubic_row(src, dst, y, sx, sy, wx, wy, base, wts)
-            continue
-        _lanczos_row(src, dst, y, sx, sy, wx, wy)
+        _bicubic_row(src, dst, i, sx, sy, wx, wy, base, wts)
+    else:
+        _lanczos_row(src, dst, i, sx, sy, wx, wy)
+
+
+@numba.njit(parallel=True, cache=True)
+def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
+    inv = 1.0 / step
+    cell, frac = _columns(dst.shape[1], grid_x.shape[2], inv)
+    for y in numba.prange(dst.shape[0]):
+        _remap_row(src, dst, y, y, grid_x, grid_y, inv, cell, frac, filt)
+
+
+@numba.njit(parallel=True, cache=True)
+def remap_develop(
+    src, dst, grid_x, grid_y, step, filt, codes, starts, prm, lut, ctab, qscale
+):  # fmt: skip  # pragma: no cover - compiled
+    """:func:`remap` of ``src`` with each output row then taken through the point program
+    (``kernels.cpu.program_row``: ``codes`` ... ``qscale``) into ``dst`` (float or
+    integer), so the remapped image is never whole."""
+    inv = 1.0 / step
+    w = dst.shape[1]
+    cell, frac = _columns(w, grid_x.shape[2], inv)
+    for y in numba.prange(dst.shape[0]):
+        row = np.empty((1, w, 3), np.float32)
+        _remap_row(src, row, 0, y, grid_x, grid_y, inv, cell, frac, filt)
+        program_row(row[0], dst[y], codes, starts, prm, lut, ctab, qscale)
 
 
 @numba.njit(parallel=True, cache=True)
