@@ -1,5 +1,6 @@
 """kernels.develop: a Bayer mosaic demosaiced band by band together with the colour path
-(and lens maps: a vignetting gain and a per-channel remap, each filter) gives what the
+(and lens maps: a vignetting gain and a per-channel remap, each filter, in chunks of
+output rows) gives what the
 unfused path gives (``Mosaic.demosaiced`` with ``menon2007``, then the Processor on the
 whole camera RGB image), within one output code, in every orientation, and ``lsq develop
 --demosaic menon`` runs it."""
@@ -86,7 +87,9 @@ def _lens_maps(h: int, w: int, filt: str) -> tuple:
 
 
 @pytest.mark.parametrize("maps", ["gain+bilinear", "bicubic", "gain+lanczos", "gain"])
-def test_fused_lens_maps_equal_demosaic_then_lens_then_processor(dng, maps):
+def test_fused_lens_maps_equal_demosaic_then_lens_then_processor(dng, maps, monkeypatch):
+    """In chunks of 56 output rows, so that chunks demosaic overlapping source rows."""
+    monkeypatch.setattr(fused_module, "LENS_CHUNK", 56)
     with raw.open_raw(dng) as rawfile:
         mosaic = rawfile.mosaic()
     processor = engine.compile(Recipe().replace("lens", source="none"), mosaic.metadata,

@@ -7,11 +7,14 @@ through the Program's point ops into the output (quantised there for integer for
 result equals the unfused path (:meth:`lsquared.io.raw.Mosaic.camera_rgb` with
 ``menon2007``, then the cpu renderer): the same float32 arithmetic in the same order.
 
-A Program with lens maps (geometry) reads the demosaiced image anywhere within the maps'
-reach, so there the same banded demosaic first fills the upright camera RGB image (an empty
-point program), a vignetting gain multiplies it in place, and the last remap runs fused with
-the point ops over bands of output rows (``kernels.geometry.remap_develop``): the remapped
-image and a separate colour pass never exist.
+Lens maps (a Program's geometry: vignetting gains, then one remap) read the demosaiced image
+anywhere within the remap's reach, so a lens-corrected develop runs in chunks of output
+rows: the upright camera RGB rows a chunk samples (``kernels.geometry.source_rows``) are
+demosaiced by the same banded pass into a buffer (an empty point program), multiplied by
+the gains in place, and the remap runs fused with the point ops over the chunk's output
+rows (``kernels.geometry.remap_develop``). The remapped image and a separate colour pass
+never exist; neighbouring chunks demosaic the rows between them twice. In a frame turned a
+quarter the upright rows are stored columns: one chunk is then the whole image.
 """
 
 from __future__ import annotations
@@ -20,53 +23,72 @@ import numpy as np
 
 from lsquared.io.raw import Mosaic
 from lsquared.kernels.cpu import assemble, run_point_program
-from lsquared.kernels.demosaic import check_bayer, menon_develop
-from lsquared.kernels.geometry import FILTER_CODES, gain, remap, remap_develop
+from lsquared.kernels.demosaic import MENON_BAND, check_bayer, menon_develop
+from lsquared.kernels.geometry import FILTER_CODES, gain, remap_develop, source_rows
 from lsquared.pipeline.ops import GainMapOp, Program, RemapOp
+
+#: output rows per chunk of a lens-corrected develop (its buffer holds about as many rows
+#: of camera RGB float32, plus the remap's reach)
+LENS_CHUNK = 8 * MENON_BAND
+
+
+def banded_geometry(geometry: tuple) -> bool:
+    """Whether :func:`develop_mosaic` runs these lens maps: gain maps, then at most one
+    remap, last."""
+    gains = geometry[:-1] if geometry and isinstance(geometry[-1], RemapOp) else geometry
+    return all(isinstance(op, GainMapOp) for op in gains)
 
 
 def develop_mosaic(mosaic: Mosaic, program: Program, bits: int = 0) -> np.ndarray:
     """``program`` (lens maps, then point ops) on the demosaiced ``mosaic``, upright: H x W
     x 3 float32, or with ``bits`` 8 or 16 unsigned integers (clamped to [0, 1], rounded
     half up)."""
+    if not banded_geometry(program.geometry):
+        raise ValueError("only gain maps and a last remap run on a demosaic in bands")
     dtype = {0: np.float32, 8: np.uint8, 16: np.uint16}[bits]
     out = np.empty((*mosaic.upright_shape, 3), dtype)
     point = (*assemble(program.point), float(2**bits - 1) if bits else 0.0)
+    h = mosaic.samples.shape[0]
     if not program.geometry:
-        _menon_into(mosaic, out, point)
+        _menon_rows(mosaic, 0, h, out, point)
         return out
-    rgb = np.empty(out.shape, np.float32)
-    _menon_into(mosaic, rgb, (*assemble(()), 0.0))
-    *whole, last = program.geometry
-    for op in whole if isinstance(last, RemapOp) else program.geometry:
-        rgb = _geometry_in_place(op, rgb)
-    if isinstance(last, RemapOp):
-        filt = FILTER_CODES[last.filter]
-        remap_develop(rgb, out, last.grid_x, last.grid_y, last.step, filt, *point)
-    else:
-        run_point_program(rgb, out, *point)
+    remap = program.geometry[-1] if isinstance(program.geometry[-1], RemapOp) else None
+    height, width = out.shape[:2]
+    quarter = mosaic.turns[0] % 4
+    buffer = np.empty(0, np.float32)
+    for y0 in range(0, height, height if quarter % 2 else LENS_CHUNK):
+        y1 = min(y0 + LENS_CHUNK, height) if quarter % 2 == 0 else height
+        if quarter % 2:  # upright rows are stored columns: the whole image
+            a, b = 0, height
+        elif remap is None:
+            a, b = y0, y1
+        else:
+            a, b = source_rows(remap.grid_y, remap.step, y0, y1, width, height)
+        if buffer.size < (b - a) * width * 3:
+            buffer = np.empty((b - a) * width * 3, np.float32)
+        rgb = buffer[: (b - a) * width * 3].reshape(b - a, width, 3)
+        stored = {0: (a, b), 2: (h - b, h - a)}.get(quarter, (0, h))
+        _menon_rows(mosaic, *stored, rgb, (*assemble(()), 0.0), first=a)
+        for op in program.geometry[: -1 if remap else None]:
+            gain(rgb, rgb, op.grid, op.step, a)
+        if remap is None:
+            run_point_program(rgb, out[y0:y1], *point)
+            continue
+        filt = FILTER_CODES[remap.filter]
+        remap_develop(rgb, out, remap.grid_x, remap.grid_y, remap.step, filt, y0, y1, a, *point)
     return out
 
 
-def _menon_into(mosaic: Mosaic, out: np.ndarray, point: tuple) -> None:
-    """Menon 2007 on ``mosaic``, upright, each finished row through the assembled point
-    program ``point`` (codes ... qscale) into ``out``."""
+def _menon_rows(
+    mosaic: Mosaic, r0: int, r1: int, out: np.ndarray, point: tuple, first: int = 0
+) -> None:
+    """Menon 2007 on the stored rows [r0, r1) of ``mosaic``, upright, each finished row
+    through the assembled point program ``point`` (codes ... qscale) into ``out``, whose
+    row 0 is upright row ``first``."""
     pattern = check_bayer(mosaic.pattern)
     finite = np.empty(mosaic.samples.shape[0], np.bool_)
     quarter, mirror = mosaic.turns
     menon_develop(
         mosaic.samples, pattern, mosaic.black, mosaic.scale, mosaic.neutral, quarter % 4,
-        mirror, out, *point, finite,
+        mirror, r0, r1, first, out, *point, finite,
     )  # fmt: skip
-
-
-def _geometry_in_place(op, rgb: np.ndarray) -> np.ndarray:
-    """``op`` on the whole float32 image: a gain map in place, a remap into a new array."""
-    if isinstance(op, GainMapOp):
-        gain(rgb, rgb, op.grid, op.step)
-        return rgb
-    if isinstance(op, RemapOp):
-        out = np.empty_like(rgb)
-        remap(rgb, out, op.grid_x, op.grid_y, op.step, FILTER_CODES[op.filter])
-        return out
-    raise TypeError(f"not a geometry op: {type(op).__name__}")

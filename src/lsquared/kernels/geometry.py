@@ -259,9 +259,11 @@ def _columns(w: int, gw: int, inv: float):
 
 
 @numba.njit(cache=True)
-def _remap_row(src, dst, i: int, y: int, grid_x, grid_y, inv: float, cell, frac, filt: int):
+def _remap_row(src, dst, i, y, first, grid_x, grid_y, inv, cell, frac, filt):
     """Output row ``y`` of the remap into row ``i`` of ``dst``: the source positions of its
-    pixels interpolated from the grid, then sampled by filter ``filt``."""
+    pixels interpolated from the grid, then sampled by filter ``filt`` from ``src``, which
+    holds the source's rows from ``first`` on (positions shift by a whole row count, which
+    is exact in float64, so the fractions and weights are those of the whole source)."""
     w = dst.shape[1]
     wx = np.empty(6)
     wy = np.empty(6)
@@ -273,7 +275,7 @@ def _remap_row(src, dst, i: int, y: int, grid_x, grid_y, inv: float, cell, frac,
         for x in range(w):
             k, f = cell[x], frac[x]
             sx[c, x] = rx[k] + (rx[k + 1] - rx[k]) * f
-            sy[c, x] = ry[k] + (ry[k + 1] - ry[k]) * f
+            sy[c, x] = ry[k] + (ry[k + 1] - ry[k]) * f - first
     if filt == 0:
         _bilinear_row(src, dst, i, sx, sy)
     elif filt == 1:
@@ -289,31 +291,61 @@ def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
     inv = 1.0 / step
     cell, frac = _columns(dst.shape[1], grid_x.shape[2], inv)
     for y in numba.prange(dst.shape[0]):
-        _remap_row(src, dst, y, y, grid_x, grid_y, inv, cell, frac, filt)
+        _remap_row(src, dst, y, y, 0, grid_x, grid_y, inv, cell, frac, filt)
 
 
 @numba.njit(parallel=True, cache=True)
 def remap_develop(
-    src, dst, grid_x, grid_y, step, filt, codes, starts, prm, lut, ctab, qscale
+    src, dst, grid_x, grid_y, step, filt, y0, y1, first,
+    codes, starts, prm, lut, ctab, qscale,
 ):  # fmt: skip  # pragma: no cover - compiled
-    """:func:`remap` of ``src`` with each output row then taken through the point program
-    (``kernels.cpu.program_row``: ``codes`` ... ``qscale``) into ``dst`` (float or
-    integer), so the remapped image is never whole."""
+    """:func:`remap` into the rows [y0, y1) of ``dst`` from ``src``, the source's rows from
+    ``first`` on (they must hold every row those output rows sample: :func:`source_rows`),
+    each output row then taken through the point program (``kernels.cpu.program_row``:
+    ``codes`` ... ``qscale``) into ``dst`` (float or integer): the remapped image is never
+    whole."""
     inv = 1.0 / step
     w = dst.shape[1]
     cell, frac = _columns(w, grid_x.shape[2], inv)
-    for y in numba.prange(dst.shape[0]):
+    for y in numba.prange(y0, y1):
         row = np.empty((1, w, 3), np.float32)
-        _remap_row(src, row, 0, y, grid_x, grid_y, inv, cell, frac, filt)
+        _remap_row(src, row, 0, y, first, grid_x, grid_y, inv, cell, frac, filt)
         program_row(row[0], dst[y], codes, starts, prm, lut, ctab, qscale)
 
 
-@numba.njit(parallel=True, cache=True)
-def gain(src, dst, grid, step: int) -> None:
-    h, w = src.shape[0], src.shape[1]
+#: source rows a filter reads above and below a sample's row (Lanczos-3's taps -2 .. +3)
+FILTER_REACH = 3
+
+
+@numba.njit(cache=True)
+def source_rows(grid_y, step: int, y0: int, y1: int, w: int, h: int) -> tuple[int, int]:
+    """The rows [a, b) of an ``h``-row source that the remap's output rows [y0, y1), ``w``
+    wide, sample through any filter. The field is bilinear within each grid cell (and
+    linear beyond the last node), so its extremes lie on the rows and columns of grid nodes
+    or at the output's edges: only those are evaluated."""
     inv = 1.0 / step
-    for y in numba.prange(h):
-        row = _grid_row(grid, y, inv)
+    lo, hi = np.inf, -np.inf
+    for y in range(y0, y1):
+        if y % step and y != y0 and y != y1 - 1:
+            continue
+        for c in range(grid_y.shape[0]):
+            row = _grid_row(grid_y[c], y, inv)
+            for x in range(0, w + step - 1, step):  # the nodes' columns, then the last one
+                v = _along_row(row, min(x, w - 1), inv)
+                lo, hi = min(lo, v), max(hi, v)
+    a = min(max(math.floor(lo) - FILTER_REACH - 1, 0), h)
+    b = min(math.floor(hi) + FILTER_REACH + 2, h)
+    return a, max(a, b)
+
+
+@numba.njit(parallel=True, cache=True)
+def gain(src, dst, grid, step: int, first: int) -> None:
+    """``src`` times the gain map into ``dst`` (may be ``src``); their row 0 is the map's
+    row ``first``."""
+    w = src.shape[1]
+    inv = 1.0 / step
+    for y in numba.prange(src.shape[0]):
+        row = _grid_row(grid, y + first, inv)
         for x in range(w):
             g = _along_row(row, x, inv)
             for c in range(3):
@@ -328,7 +360,7 @@ def run_geometry(ops, pixels: np.ndarray) -> np.ndarray:
     for op in ops:
         out = np.empty_like(pixels)
         if isinstance(op, GainMapOp):
-            gain(current, out, op.grid, op.step)
+            gain(current, out, op.grid, op.step, 0)
         elif isinstance(op, RemapOp):
             remap(current, out, op.grid_x, op.grid_y, op.step, FILTER_CODES[op.filter])
         else:
