@@ -14,9 +14,9 @@ import tifffile
 from lsquared import engine
 from lsquared.io import raw
 from lsquared.kernels import develop as fused_module
+from lsquared.kernels import get_renderer
 from lsquared.kernels.demosaic import MENON_BAND, menon2007
 from lsquared.kernels.develop import develop_mosaic
-from lsquared.kernels import get_renderer
 from lsquared.pipeline.ops import GainMapOp, Program, RemapOp
 from lsquared.pipeline.recipe import Recipe
 from tests import dngfiles
