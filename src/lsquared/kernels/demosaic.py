@@ -313,12 +313,12 @@ def _upright(r, x, h, w, quarter, mirror):
 
 
 @numba.njit(inline="always")
-def _band(band, h, w, r0, r1):
-    """Rows [y0, y1) of band ``band`` of the rows [r0, r1), the CFA rows
+def _band(band, h, w, r0, r1, size):
+    """Rows [y0, y1) of band ``band`` (of ``size`` rows) of the rows [r0, r1), the CFA rows
     [a, b) it reads, and its working arrays: CFA, RGB, the two gradients (with 2 rows and
     columns of zeros around) and the decided directions."""
-    y0 = r0 + np.int64(band) * MENON_BAND
-    y1 = min(y0 + MENON_BAND, r1)
+    y0 = r0 + np.int64(band) * size
+    y1 = min(y0 + size, r1)
     a, b = max(y0 - MENON_HALO, 0), min(y1 + MENON_HALO, h)
     arrays = (
         np.empty((b - a, w), np.float32),
@@ -351,7 +351,7 @@ def _menon_rgb(samples, pattern, black, scale, lo, hi, neutral, refine, dst, fin
     had only finite samples."""
     h, w = samples.shape
     for index in numba.prange((h + MENON_BAND - 1) // MENON_BAND):
-        band = _band(index, h, w, 0, h)
+        band = _band(index, h, w, 0, h, MENON_BAND)
         rgb, a = band[4][1], band[2]
         for t in range(band[2], band[3] + MENON_LAG[-1]):
             r = _band_step(t, samples, pattern, black, scale, lo, hi, neutral, refine, band, finite)
@@ -361,17 +361,18 @@ def _menon_rgb(samples, pattern, black, scale, lo, hi, neutral, refine, dst, fin
 
 @numba.njit(parallel=True, cache=True)
 def menon_develop(
-    samples, pattern, black, scale, neutral, quarter, mirror, r0, r1, first,
+    samples, pattern, black, scale, neutral, quarter, mirror, r0, r1, size, first,
     dst, codes, starts, prm, lut, ctab, qscale, finite,
 ):  # fmt: skip  # pragma: no cover - compiled
-    """As :func:`_menon_rgb` with [0, 1] clamps, for the rows [r0, r1) of ``samples``, each
+    """As :func:`_menon_rgb` with [0, 1] clamps, for the rows [r0, r1) of ``samples`` in
+    bands of ``size`` rows, each
     finished row then multiplied back by ``neutral``, clamped to [0, 1], run through the
     point program (``kernels.cpu``: ``codes`` ... ``qscale``) and stored in ``dst`` (float
     or integer) turned upright (:func:`_upright`), upright row ``first`` in its row 0."""
     h, w = samples.shape
     lo, hi = np.float32(0.0), np.float32(1.0)
-    for index in numba.prange((r1 - r0 + MENON_BAND - 1) // MENON_BAND):
-        band = _band(index, h, w, r0, r1)
+    for index in numba.prange((r1 - r0 + size - 1) // size):
+        band = _band(index, h, w, r0, r1, size)
         rgb, a = band[4][1], band[2]
         row = np.empty((w, 3), np.float32)
         turned = np.empty((w, 3), dst.dtype)

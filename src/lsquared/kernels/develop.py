@@ -19,6 +19,7 @@ quarter the upright rows are stored columns: one chunk is then the whole image.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from lsquared.io.raw import Mosaic
@@ -90,5 +91,15 @@ def _menon_rows(
     quarter, mirror = mosaic.turns
     menon_develop(
         mosaic.samples, pattern, mosaic.black, mosaic.scale, mosaic.neutral, quarter % 4,
-        mirror, r0, r1, first, out, *point, finite,
+        mirror, r0, r1, _band_rows(r1 - r0), first, out, *point, finite,
     )  # fmt: skip
+
+
+def _band_rows(rows: int) -> int:
+    """Rows per band for ``rows`` rows: about MENON_BAND, in a number of bands that the
+    threads share evenly (a chunk's rows are not a multiple of MENON_BAND, and a short last
+    band would leave a thread idle while another works)."""
+    threads = numba.get_num_threads()
+    bands = -(-max(rows, 1) // MENON_BAND)
+    bands = -(-bands // threads) * threads
+    return max(-(-rows // bands), 1)

@@ -210,14 +210,15 @@ def _bicubic_taps(flat, i, row_len, a0, a1, a2, a3, b0, b1, b2, b3):
 
 @numba.njit(cache=True)
 def _bicubic_row(src, dst, y: int, sx, sy, wx, wy, base, wts) -> None:
-    """Bicubic samples for one output row, a channel and a block of ``BICUBIC_BLOCK`` at a
-    time: the weights in a vectorised pass (:func:`_bicubic_weights`), then the taps; the
-    border through :func:`_sample`."""
+    """Bicubic samples for one output row, a block of ``BICUBIC_BLOCK`` and a channel at a
+    time (the channels of a block read nearly the same source pixels, so their taps are
+    still in the core's cache): the weights in a vectorised pass (:func:`_bicubic_weights`),
+    then the taps; the border through :func:`_sample`."""
     flat = src.reshape(-1)
     row_len = src.shape[1] * 3
     stride = np.uint64(row_len)
-    for c in range(3):
-        for start in range(0, dst.shape[1], BICUBIC_BLOCK):
+    for start in range(0, dst.shape[1], BICUBIC_BLOCK):
+        for c in range(3):
             n = min(BICUBIC_BLOCK, dst.shape[1] - start)
             _bicubic_weights(sx[c, start:], sy[c, start:], n, row_len,
                              src.shape[1] - 2, src.shape[0] - 2, base, wts)  # fmt: skip
@@ -249,17 +250,20 @@ def _lanczos_row(src, dst, y: int, sx, sy, wx, wy) -> None:
 
 @numba.njit(cache=True)
 def _columns(w: int, gw: int, inv: float):
-    """Grid cell and fraction of each of ``w`` output columns (shared by all rows)."""
-    cell = np.empty(w, np.int64)
+    """For ``w`` output columns (shared by all rows): each one's fraction within its grid
+    cell, and the first column of each cell (``w`` past the last); a cell's columns are a
+    run."""
     frac = np.empty(w)
-    for x in range(w):
-        cell[x] = min(int(x * inv), gw - 2)
-        frac[x] = x * inv - cell[x]
-    return cell, frac
+    edges = np.full(gw, w, np.int64)
+    for x in range(w - 1, -1, -1):
+        cell = min(int(x * inv), gw - 2)
+        frac[x] = x * inv - cell
+        edges[cell] = x
+    return frac, edges
 
 
 @numba.njit(cache=True)
-def _remap_row(src, dst, i, y, first, grid_x, grid_y, inv, cell, frac, filt):
+def _remap_row(src, dst, i, y, first, grid_x, grid_y, inv, frac, edges, filt):
     """Output row ``y`` of the remap into row ``i`` of ``dst``: the source positions of its
     pixels interpolated from the grid, then sampled by filter ``filt`` from ``src``, which
     holds the source's rows from ``first`` on (positions shift by a whole row count, which
@@ -272,10 +276,11 @@ def _remap_row(src, dst, i, y, first, grid_x, grid_y, inv, cell, frac, filt):
     for c in range(3):
         rx = _grid_row(grid_x[c], y, inv)
         ry = _grid_row(grid_y[c], y, inv)
-        for x in range(w):
-            k, f = cell[x], frac[x]
-            sx[c, x] = rx[k] + (rx[k + 1] - rx[k]) * f
-            sy[c, x] = ry[k] + (ry[k + 1] - ry[k]) * f - first
+        for k in range(rx.shape[0] - 1):  # a cell's run of columns at a time (vectorised)
+            x0, dx, y0, dy = rx[k], rx[k + 1] - rx[k], ry[k], ry[k + 1] - ry[k]
+            for x in range(edges[k], edges[k + 1]):
+                sx[c, x] = x0 + dx * frac[x]
+                sy[c, x] = y0 + dy * frac[x] - first
     if filt == 0:
         _bilinear_row(src, dst, i, sx, sy)
     elif filt == 1:
@@ -289,9 +294,9 @@ def _remap_row(src, dst, i, y, first, grid_x, grid_y, inv, cell, frac, filt):
 @numba.njit(parallel=True, cache=True)
 def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
     inv = 1.0 / step
-    cell, frac = _columns(dst.shape[1], grid_x.shape[2], inv)
+    frac, edges = _columns(dst.shape[1], grid_x.shape[2], inv)
     for y in numba.prange(dst.shape[0]):
-        _remap_row(src, dst, y, y, 0, grid_x, grid_y, inv, cell, frac, filt)
+        _remap_row(src, dst, y, y, 0, grid_x, grid_y, inv, frac, edges, filt)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -306,10 +311,10 @@ def remap_develop(
     whole."""
     inv = 1.0 / step
     w = dst.shape[1]
-    cell, frac = _columns(w, grid_x.shape[2], inv)
+    frac, edges = _columns(w, grid_x.shape[2], inv)
     for y in numba.prange(y0, y1):
         row = np.empty((1, w, 3), np.float32)
-        _remap_row(src, row, 0, y, first, grid_x, grid_y, inv, cell, frac, filt)
+        _remap_row(src, row, 0, y, first, grid_x, grid_y, inv, frac, edges, filt)
         program_row(row[0], dst[y], codes, starts, prm, lut, ctab, qscale)
 
 
