@@ -10,11 +10,12 @@ result equals the unfused path (:meth:`lsquared.io.raw.Mosaic.camera_rgb` with
 Lens maps (a Program's geometry: vignetting gains, then one remap) read the demosaiced image
 anywhere within the remap's reach, so a lens-corrected develop runs in chunks of output
 rows: the upright camera RGB rows a chunk samples (``kernels.geometry.source_rows``) are
-demosaiced by the same banded pass into a buffer (an empty point program), multiplied by
-the gains in place, and the remap runs fused with the point ops over the chunk's output
-rows (``kernels.geometry.remap_develop``). The remapped image and a separate colour pass
-never exist; neighbouring chunks demosaic the rows between them twice. In a frame turned a
-quarter the upright rows are stored columns: one chunk is then the whole image.
+demosaiced by the same banded Menon passes (``kernels.demosaic.menon_rgb``) into a reused
+buffer, multiplied by the gains in place, and the remap runs fused with the point ops over
+the chunk's output rows (``kernels.geometry.remap_develop``). The remapped image and a
+separate colour pass never exist; neighbouring chunks demosaic the rows between them twice.
+In a frame turned a quarter the upright rows are stored columns: one chunk is then the
+whole image.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 
 from lsquared.io.raw import Mosaic
 from lsquared.kernels.cpu import assemble, run_point_program
-from lsquared.kernels.demosaic import MENON_BAND, check_bayer, menon_develop
+from lsquared.kernels.demosaic import MENON_BAND, check_bayer, menon_develop, menon_rgb
 from lsquared.kernels.geometry import FILTER_CODES, gain, remap_develop, source_rows
 from lsquared.pipeline.ops import GainMapOp, Program, RemapOp
 
@@ -51,26 +52,19 @@ def develop_mosaic(mosaic: Mosaic, program: Program, bits: int = 0) -> np.ndarra
     point = (*assemble(program.point), float(2**bits - 1) if bits else 0.0)
     h = mosaic.samples.shape[0]
     if not program.geometry:
-        _menon_rows(mosaic, 0, h, out, point)
+        _menon_develop(mosaic, out, point)
         return out
     remap = program.geometry[-1] if isinstance(program.geometry[-1], RemapOp) else None
-    height, width = out.shape[:2]
-    quarter = mosaic.turns[0] % 4
+    gains = program.geometry[:-1] if remap else program.geometry
+    width = out.shape[1]
     buffer = np.empty(0, np.float32)
-    for y0 in range(0, height, height if quarter % 2 else LENS_CHUNK):
-        y1 = min(y0 + LENS_CHUNK, height) if quarter % 2 == 0 else height
-        if quarter % 2:  # upright rows are stored columns: the whole image
-            a, b = 0, height
-        elif remap is None:
-            a, b = y0, y1
-        else:
-            a, b = source_rows(remap.grid_y, remap.step, y0, y1, width, height)
+    for y0, y1, a, b in _lens_chunks(mosaic, remap, *out.shape[:2]):
         if buffer.size < (b - a) * width * 3:
             buffer = np.empty((b - a) * width * 3, np.float32)
         rgb = buffer[: (b - a) * width * 3].reshape(b - a, width, 3)
-        stored = {0: (a, b), 2: (h - b, h - a)}.get(quarter, (0, h))
-        _menon_rows(mosaic, *stored, rgb, (*assemble(()), 0.0), first=a)
-        for op in program.geometry[: -1 if remap else None]:
+        stored = {0: (a, b), 2: (h - b, h - a)}.get(mosaic.turns[0] % 4, (0, h))
+        _camera_rgb_rows(mosaic, *stored, rgb, a)
+        for op in gains:
             gain(rgb, rgb, op.grid, op.step, a)
         if remap is None:
             run_point_program(rgb, out[y0:y1], *point)
@@ -80,18 +74,43 @@ def develop_mosaic(mosaic: Mosaic, program: Program, bits: int = 0) -> np.ndarra
     return out
 
 
-def _menon_rows(
-    mosaic: Mosaic, r0: int, r1: int, out: np.ndarray, point: tuple, first: int = 0
-) -> None:
-    """Menon 2007 on the stored rows [r0, r1) of ``mosaic``, upright, each finished row
-    through the assembled point program ``point`` (codes ... qscale) into ``out``, whose
-    row 0 is upright row ``first``."""
+def _lens_chunks(mosaic: Mosaic, remap: RemapOp | None, height: int, width: int):
+    """Per chunk: its upright output rows [y0, y1) and the upright camera RGB rows [a, b)
+    they read (in a frame turned a quarter, whose upright rows are stored columns, all)."""
+    if mosaic.turns[0] % 2:
+        yield 0, height, 0, height
+        return
+    for y0 in range(0, height, LENS_CHUNK):
+        y1 = min(y0 + LENS_CHUNK, height)
+        if remap is None:
+            yield y0, y1, y0, y1
+        else:
+            yield y0, y1, *source_rows(remap.grid_y, remap.step, y0, y1, width, height)
+
+
+def _menon_develop(mosaic: Mosaic, out: np.ndarray, point: tuple) -> None:
+    """Menon 2007 on ``mosaic``, upright, each finished row through the assembled point
+    program ``point`` (codes ... qscale) into ``out``."""
     pattern = check_bayer(mosaic.pattern)
     finite = np.empty(mosaic.samples.shape[0], np.bool_)
     quarter, mirror = mosaic.turns
     menon_develop(
         mosaic.samples, pattern, mosaic.black, mosaic.scale, mosaic.neutral, quarter % 4,
-        mirror, r0, r1, _band_rows(r1 - r0), first, out, *point, finite,
+        mirror, out, *point, finite,
+    )  # fmt: skip
+
+
+def _camera_rgb_rows(mosaic: Mosaic, r0: int, r1: int, out: np.ndarray, first: int) -> None:
+    """The camera RGB of the stored rows [r0, r1) of ``mosaic`` (Menon 2007, multiplied
+    back by the neutral, clipped to [0, 1]), upright, into ``out``, whose row 0 is upright
+    row ``first``."""
+    pattern = check_bayer(mosaic.pattern)
+    finite = np.empty(mosaic.samples.shape[0], np.bool_)
+    quarter, mirror = mosaic.turns
+    lo, hi = np.float32(0.0), np.float32(1.0)
+    menon_rgb(
+        mosaic.samples, pattern, mosaic.black, mosaic.scale, lo, hi, mosaic.neutral, True,
+        True, quarter % 4, mirror, r0, r1, _band_rows(r1 - r0), first, out, finite,
     )  # fmt: skip
 
 
