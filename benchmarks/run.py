@@ -145,27 +145,20 @@ def _run_once(cmd: list[str]) -> tuple[float, float, float]:
 
 
 def _opcode_stages(plain: Path, with_ops: Path, repeat: int) -> None:
-    """Where the time goes, in-process (best of ``repeat``, wall and CPU): decoding (lists 2
-    and 3's pixel opcodes included), compiling, the lens stage's remap alone and the colour
-    program alone."""
+    """Where the time goes, in-process (best of ``repeat``, wall and CPU): decoding to the
+    Bayer mosaic (opcode lists 1 and 2 applied; the Processor compiled once beforehand, as
+    batch keeps it) and the banded develop (demosaic, the lens maps of list 3, colour)."""
     from lsquared import engine
-    from lsquared.io import raw as rawio
-    from lsquared.kernels import get_renderer
-    from lsquared.pipeline.ops import Program
     from lsquared.pipeline.recipe import Recipe
 
-    cpu = get_renderer("cpu")
     rows = []
     for name, path, lens in (("plain", plain, "none"), ("opcodes", with_ops, "embedded")):
         recipe = Recipe().replace("lens", source=lens).replace("output", format="tif16")
-        image = rawio.read_raw(path, "AHD")
-        processor = engine.compile(recipe, image)
-        geometry, point = processor.program.geometry, processor.program.point
+        cache = engine.ProcessorCache()
+        image, processor = engine._decode_and_compile(path, recipe, "cpu", cache)
         stages = {
-            "decode": lambda p=path: rawio.read_raw(p, "AHD"),
-            "compile": lambda r=recipe, i=image: engine.compile(r, i),
-            "remap": lambda g=geometry, i=image: cpu.run(Program(g, ()), i.pixels) if g else None,
-            "colour": lambda q=point, i=image: cpu.run(Program((), q), i.pixels, 16),
+            "decode": lambda p=path, r=recipe, c=cache: engine._decode_and_compile(p, r, "cpu", c),
+            "develop": lambda i=image, q=processor: engine._developed_pixels(i, q, 16),
         }
         for fn in stages.values():
             fn()  # load the numba caches
@@ -229,7 +222,7 @@ def job_develop_opcodes(args) -> None:
     print(f"\ndevelop --opcodes ({w} x {h}): plain {best['plain'][0]:.2f} s, with 4 GainMaps + "
           f"WarpRectilinear {best['opcodes'][0]:.2f} s: {100 * wall:+.1f} % "
           f"(CPU {best['plain'][1]:.2f} / {best['opcodes'][1]:.2f} s: {100 * cpu:+.1f} %; "
-          f"peak {peak['plain']:.0f} / {peak['opcodes']:.0f} MB)", flush=True)  # fmt: skip
+          f"peak {peak['plain']:.0f} / {peak['opcodes']:.0f} MB); {_load()}", flush=True)  # fmt: skip
     _opcode_stages(plain, with_ops, args.repeat)
     shutil.rmtree(work, ignore_errors=True)
 

@@ -933,13 +933,14 @@ def develop_image(
 
 
 def _developed_pixels(image: Image | raw.Mosaic, processor: Processor, bits: int) -> np.ndarray:
-    """The processor's output; a mosaic is demosaiced with the colour path in one pass over
-    the image (``kernels.develop``) unless lens maps (geometry) need the whole image."""
+    """The processor's output; a mosaic is demosaiced with the colour path and lens maps in
+    bands (``kernels.develop``) on the cpu renderer."""
     if isinstance(image, raw.Mosaic):
-        if processor.renderer.name == "cpu" and not processor.program.geometry:
-            from lsquared.kernels.develop import develop_mosaic  # loads numba: only here
+        if processor.renderer.name == "cpu":
+            from lsquared.kernels import develop  # loads numba: only here
 
-            return develop_mosaic(image, processor.program, bits)
+            if develop.banded_geometry(processor.program.geometry):
+                return develop.develop_mosaic(image, processor.program, bits)
         from lsquared.kernels.demosaic import menon2007
 
         image = image.demosaiced(menon2007)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from lsquared.kernels.geometry import FILTER_CODES, remap
+from lsquared.kernels.geometry import FILTER_CODES, remap, source_rows
 
 STEP = 8
 
@@ -109,3 +109,20 @@ def test_integer_shift_is_exact_for_every_filter(image):
         out = np.empty_like(image)
         remap(image, out, gx, gy, STEP, code)
         np.testing.assert_allclose(out[8:-8, 8:-8], image[9:-7, 10:-6], atol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_source_rows_hold_every_tap_of_a_band_of_output_rows(seed):
+    """The rows [a, b) that ``source_rows`` gives for output rows [y0, y1) hold every
+    source row a Lanczos-3 tap (the widest filter: rows -2 .. +3 around the sample's) of
+    those rows reads, by the field at every pixel (SciPy), and few more."""
+    h, w = 200, 96
+    gy = _field(h, w, seed)[1]
+    gy = gy + 30 * np.sin(np.arange(gy.shape[2]) / 5)  # rows bend along the band
+    ys = [_coordinates(g, h, w) for g in gy]
+    for y0, y1 in ((0, 41), (41, 97), (97, 200), (150, 151)):
+        a, b = source_rows(gy, STEP, y0, y1, w, h)
+        first = min(np.floor(y[y0:y1]).min() for y in ys) - 2
+        last = max(np.floor(y[y0:y1]).max() for y in ys) + 3
+        assert a <= max(first, 0) and b > min(last, h - 1)
+        assert a >= first - 3 and b <= last + 4

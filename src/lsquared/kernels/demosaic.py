@@ -351,12 +351,12 @@ def _upright(r, x, h, w, quarter, mirror):
 
 
 @numba.njit(inline="always")
-def _band(band, h, w):
-    """Rows [y0, y1) of band ``band``, the CFA rows [a, b) it reads, and its working arrays:
-    CFA, RGB, the two gradients (with 2 rows and columns of zeros around) and the decided
-    directions."""
-    y0 = np.int64(band) * MENON_BAND
-    y1 = min(y0 + MENON_BAND, h)
+def _band(band, h, w, r0, r1, size):
+    """Rows [y0, y1) of band ``band`` (of ``size`` rows) of the rows [r0, r1), the CFA rows
+    [a, b) it reads, and its working arrays: CFA, RGB, the two gradients (with 2 rows and
+    columns of zeros around) and the decided directions."""
+    y0 = r0 + np.int64(band) * size
+    y1 = min(y0 + size, r1)
     a, b = max(y0 - MENON_HALO, 0), min(y1 + MENON_HALO, h)
     arrays = (
         np.empty((b - a, w), np.float32),
@@ -382,19 +382,40 @@ def _band_step(t, samples, pattern, black, scale, lo, hi, neutral, refine, band,
     return r if y0 <= r < y1 else -1
 
 
+@numba.njit(inline="always")
+def _put_upright(dst, row, r, h, w, quarter, mirror, first):
+    """Row ``r`` (W x 3) of an h x w stored frame into ``dst`` turned upright
+    (:func:`_upright`), upright row ``first`` in its row 0."""
+    for x in range(w):
+        i, j = _upright(r, x, h, w, quarter, mirror)
+        for c in range(3):
+            dst[i - first, j, c] = row[x, c]
+
+
 @numba.njit(parallel=True, cache=True)
-def _menon_rgb(samples, pattern, black, scale, lo, hi, neutral, refine, dst, finite):
-    """Demosaic ``samples`` (H x W, taken through :func:`_load_row`) by Menon 2007 in bands
-    of MENON_BAND rows in parallel into ``dst`` (H x W x 3 float32). ``finite[y]``: row ``y``
-    had only finite samples."""
+def menon_rgb(
+    samples, pattern, black, scale, lo, hi, neutral, refine, back, quarter, mirror,
+    r0, r1, size, first, dst, finite,
+):  # fmt: skip  # pragma: no cover - compiled
+    """Demosaic the rows [r0, r1) of ``samples`` (H x W, taken through :func:`_load_row`)
+    by Menon 2007 in bands of ``size`` rows in parallel into ``dst`` (float32), turned
+    upright (:func:`_upright`), upright row ``first`` in its row 0; with ``back`` each
+    finished row multiplied back by ``neutral`` and clamped to [lo, hi] (camera RGB).
+    ``finite[y]``: row ``y`` had only finite samples."""
     h, w = samples.shape
-    for index in numba.prange((h + MENON_BAND - 1) // MENON_BAND):
-        band = _band(index, h, w)
+    for index in numba.prange((r1 - r0 + size - 1) // size):
+        band = _band(index, h, w, r0, r1, size)
         rgb, a = band[4][1], band[2]
+        row = np.empty((w, 3), np.float32)
         for t in range(band[2], band[3] + MENON_LAG[-1]):
             r = _band_step(t, samples, pattern, black, scale, lo, hi, neutral, refine, band, finite)
-            if r >= 0:
-                dst[r] = rgb[r - a]
+            if r < 0:
+                continue
+            for x in range(w):
+                for c in range(3):
+                    v = rgb[r - a, x, c]
+                    row[x, c] = min(max(v * neutral[c], lo), hi) if back else v
+            _put_upright(dst, row, r, h, w, quarter, mirror, first)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -402,14 +423,13 @@ def menon_develop(
     samples, pattern, black, scale, neutral, quarter, mirror,
     dst, codes, starts, prm, lut, ctab, qscale, finite,
 ):  # fmt: skip  # pragma: no cover - compiled
-    """As :func:`_menon_rgb` with [0, 1] clamps, each finished row then multiplied back by
-    ``neutral``, clamped to [0, 1], run through the point program (``kernels.cpu``:
-    ``codes`` ... ``qscale``) and stored in ``dst`` (float or integer) turned upright
-    (:func:`_upright`)."""
+    """As :func:`menon_rgb` of all rows in bands of MENON_BAND, [0, 1] clamps and ``back``,
+    each finished row then run through the point program (``kernels.cpu``: ``codes`` ...
+    ``qscale``) and stored in ``dst`` (float or integer) turned upright."""
     h, w = samples.shape
     lo, hi = np.float32(0.0), np.float32(1.0)
     for index in numba.prange((h + MENON_BAND - 1) // MENON_BAND):
-        band = _band(index, h, w)
+        band = _band(index, h, w, 0, h, MENON_BAND)
         rgb, a = band[4][1], band[2]
         row = np.empty((w, 3), np.float32)
         turned = np.empty((w, 3), dst.dtype)
@@ -424,10 +444,7 @@ def menon_develop(
                 program_row(row, dst[r], codes, starts, prm, lut, ctab, qscale)
                 continue
             program_row(row, turned, codes, starts, prm, lut, ctab, qscale)
-            for x in range(w):
-                i, j = _upright(r, x, h, w, quarter, mirror)
-                for c in range(3):
-                    dst[i, j, c] = turned[x, c]
+            _put_upright(dst, turned, r, h, w, quarter, mirror, 0)
 
 
 def check_bayer(pattern: np.ndarray) -> np.ndarray:
@@ -455,7 +472,9 @@ def menon2007(cfa: np.ndarray, pattern: np.ndarray, refine: bool = True) -> np.n
     out = np.empty((*cfa.shape, 3), dtype=np.float32)
     finite = np.empty(cfa.shape[0], dtype=np.bool_)
     zero, one, inf = np.zeros((2, 2), np.float32), np.ones((2, 2), np.float32), np.float32(np.inf)
-    _menon_rgb(cfa, pattern, zero, one, -inf, inf, np.ones(3, np.float32), refine, out, finite)
+    h = cfa.shape[0]
+    menon_rgb(cfa, pattern, zero, one, -inf, inf, np.ones(3, np.float32), refine, False, 0,
+              False, 0, h, MENON_BAND, 0, out, finite)  # fmt: skip
     if not finite.all():
         raise ValueError(f"the CFA has NaN or infinite samples (first in row {finite.argmin()})")
     return out

@@ -12,6 +12,8 @@ import math
 import numba
 import numpy as np
 
+from lsquared.kernels.cpu import program_row
+
 FILTER_CODES = {"bilinear": 0, "bicubic": 1, "lanczos": 2}
 
 
@@ -208,14 +210,15 @@ def _bicubic_taps(flat, i, row_len, a0, a1, a2, a3, b0, b1, b2, b3):
 
 @numba.njit(cache=True)
 def _bicubic_row(src, dst, y: int, sx, sy, wx, wy, base, wts) -> None:
-    """Bicubic samples for one output row, a channel and a block of ``BICUBIC_BLOCK`` at a
-    time: the weights in a vectorised pass (:func:`_bicubic_weights`), then the taps; the
-    border through :func:`_sample`."""
+    """Bicubic samples for one output row, a block of ``BICUBIC_BLOCK`` and a channel at a
+    time (the channels of a block read nearly the same source pixels, so their taps are
+    still in the core's cache): the weights in a vectorised pass (:func:`_bicubic_weights`),
+    then the taps; the border through :func:`_sample`."""
     flat = src.reshape(-1)
     row_len = src.shape[1] * 3
     stride = np.uint64(row_len)
-    for c in range(3):
-        for start in range(0, dst.shape[1], BICUBIC_BLOCK):
+    for start in range(0, dst.shape[1], BICUBIC_BLOCK):
+        for c in range(3):
             n = min(BICUBIC_BLOCK, dst.shape[1] - start)
             _bicubic_weights(sx[c, start:], sy[c, start:], n, row_len,
                              src.shape[1] - 2, src.shape[0] - 2, base, wts)  # fmt: skip
@@ -245,45 +248,109 @@ def _lanczos_row(src, dst, y: int, sx, sy, wx, wy) -> None:
                 dst[y, x, c] = 0.0
 
 
-@numba.njit(parallel=True, cache=True)
-def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
-    h, w = dst.shape[0], dst.shape[1]
-    inv = 1.0 / step
-    gw = grid_x.shape[2]
-    cell = np.empty(w, np.int64)  # grid cell and fraction of each column, shared by rows
+@numba.njit(cache=True)
+def _columns(w: int, gw: int, inv: float):
+    """For ``w`` output columns (shared by all rows): each one's fraction within its grid
+    cell, and the first column of each cell (``w`` past the last); a cell's columns are a
+    run."""
     frac = np.empty(w)
-    for x in range(w):
-        cell[x] = min(int(x * inv), gw - 2)
-        frac[x] = x * inv - cell[x]
-    for y in numba.prange(h):
-        wx = np.empty(6)
-        wy = np.empty(6)
+    edges = np.full(gw, w, np.int64)
+    for x in range(w - 1, -1, -1):
+        cell = min(int(x * inv), gw - 2)
+        frac[x] = x * inv - cell
+        edges[cell] = x
+    return frac, edges
+
+
+@numba.njit(cache=True)
+def _remap_row(src, dst, i, y, first, grid_x, grid_y, inv, frac, edges, filt):
+    """Output row ``y`` of the remap into row ``i`` of ``dst``: the source positions of its
+    pixels interpolated from the grid, then sampled by filter ``filt`` from ``src``, which
+    holds the source's rows from ``first`` on (positions shift by a whole row count, which
+    is exact in float64, so the fractions and weights are those of the whole source)."""
+    w = dst.shape[1]
+    wx = np.empty(6)
+    wy = np.empty(6)
+    sx = np.empty((3, w))
+    sy = np.empty((3, w))
+    for c in range(3):
+        rx = _grid_row(grid_x[c], y, inv)
+        ry = _grid_row(grid_y[c], y, inv)
+        for k in range(rx.shape[0] - 1):  # a cell's run of columns at a time (vectorised)
+            x0, dx, y0, dy = rx[k], rx[k + 1] - rx[k], ry[k], ry[k + 1] - ry[k]
+            for x in range(edges[k], edges[k + 1]):
+                sx[c, x] = x0 + dx * frac[x]
+                sy[c, x] = y0 + dy * frac[x] - first
+    if filt == 0:
+        _bilinear_row(src, dst, i, sx, sy)
+    elif filt == 1:
         base = np.empty(BICUBIC_BLOCK, np.int64)
         wts = np.empty((8, BICUBIC_BLOCK), np.float32)
-        sx = np.empty((3, w))
-        sy = np.empty((3, w))
-        for c in range(3):
-            rx = _grid_row(grid_x[c], y, inv)
-            ry = _grid_row(grid_y[c], y, inv)
-            for x in range(w):
-                k, f = cell[x], frac[x]
-                sx[c, x] = rx[k] + (rx[k + 1] - rx[k]) * f
-                sy[c, x] = ry[k] + (ry[k + 1] - ry[k]) * f
-        if filt == 0:
-            _bilinear_row(src, dst, y, sx, sy)
-            continue
-        if filt == 1:
-            _bicubic_row(src, dst, y, sx, sy, wx, wy, base, wts)
-            continue
-        _lanczos_row(src, dst, y, sx, sy, wx, wy)
+        _bicubic_row(src, dst, i, sx, sy, wx, wy, base, wts)
+    else:
+        _lanczos_row(src, dst, i, sx, sy, wx, wy)
 
 
 @numba.njit(parallel=True, cache=True)
-def gain(src, dst, grid, step: int) -> None:
-    h, w = src.shape[0], src.shape[1]
+def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
     inv = 1.0 / step
-    for y in numba.prange(h):
-        row = _grid_row(grid, y, inv)
+    frac, edges = _columns(dst.shape[1], grid_x.shape[2], inv)
+    for y in numba.prange(dst.shape[0]):
+        _remap_row(src, dst, y, y, 0, grid_x, grid_y, inv, frac, edges, filt)
+
+
+@numba.njit(parallel=True, cache=True)
+def remap_develop(
+    src, dst, grid_x, grid_y, step, filt, y0, y1, first,
+    codes, starts, prm, lut, ctab, qscale,
+):  # fmt: skip  # pragma: no cover - compiled
+    """:func:`remap` into the rows [y0, y1) of ``dst`` from ``src``, the source's rows from
+    ``first`` on (they must hold every row those output rows sample: :func:`source_rows`),
+    each output row then taken through the point program (``kernels.cpu.program_row``:
+    ``codes`` ... ``qscale``) into ``dst`` (float or integer): the remapped image is never
+    whole."""
+    inv = 1.0 / step
+    w = dst.shape[1]
+    frac, edges = _columns(w, grid_x.shape[2], inv)
+    for y in numba.prange(y0, y1):
+        row = np.empty((1, w, 3), np.float32)
+        _remap_row(src, row, 0, y, first, grid_x, grid_y, inv, frac, edges, filt)
+        program_row(row[0], dst[y], codes, starts, prm, lut, ctab, qscale)
+
+
+#: source rows a filter reads above and below a sample's row (Lanczos-3's taps -2 .. +3)
+FILTER_REACH = 3
+
+
+@numba.njit(cache=True)
+def source_rows(grid_y, step: int, y0: int, y1: int, w: int, h: int) -> tuple[int, int]:
+    """The rows [a, b) of an ``h``-row source that the remap's output rows [y0, y1), ``w``
+    wide, sample through any filter. The field is bilinear within each grid cell (and
+    linear beyond the last node), so its extremes lie on the rows and columns of grid nodes
+    or at the output's edges: only those are evaluated."""
+    inv = 1.0 / step
+    lo, hi = np.inf, -np.inf
+    for y in range(y0, y1):
+        if y % step and y != y0 and y != y1 - 1:
+            continue
+        for c in range(grid_y.shape[0]):
+            row = _grid_row(grid_y[c], y, inv)
+            for x in range(0, w + step - 1, step):  # the nodes' columns, then the last one
+                v = _along_row(row, min(x, w - 1), inv)
+                lo, hi = min(lo, v), max(hi, v)
+    a = min(max(math.floor(lo) - FILTER_REACH - 1, 0), h)
+    b = min(math.floor(hi) + FILTER_REACH + 2, h)
+    return a, max(a, b)
+
+
+@numba.njit(parallel=True, cache=True)
+def gain(src, dst, grid, step: int, first: int) -> None:
+    """``src`` times the gain map into ``dst`` (may be ``src``); their row 0 is the map's
+    row ``first``."""
+    w = src.shape[1]
+    inv = 1.0 / step
+    for y in numba.prange(src.shape[0]):
+        row = _grid_row(grid, y + first, inv)
         for x in range(w):
             g = _along_row(row, x, inv)
             for c in range(3):
@@ -298,7 +365,7 @@ def run_geometry(ops, pixels: np.ndarray) -> np.ndarray:
     for op in ops:
         out = np.empty_like(pixels)
         if isinstance(op, GainMapOp):
-            gain(current, out, op.grid, op.step)
+            gain(current, out, op.grid, op.step, 0)
         elif isinstance(op, RemapOp):
             remap(current, out, op.grid_x, op.grid_y, op.step, FILTER_CODES[op.filter])
         else:
