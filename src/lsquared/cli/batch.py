@@ -33,7 +33,10 @@ def batch(
     crf: int | None = typer.Option(None, "--crf", help="Quality for h264/h265 (lower is better)."),
     preset: str | None = typer.Option(None, "--preset", help="x264/x265 preset (medium)."),
     fast: bool | None = typer.Option(
-        None, "--fast/--exact", help="Clips through the recipe baked into a 65^3 LUT or exact."
+        None,
+        "--fast/--exact",
+        help="Clips through the recipe baked into a fitted 65^3 LUT, or exact per pixel. "
+        "Default: the recipe's video setting fast (true).",
     ),
     workers: int | None = typer.Option(None, "--workers", help="Local worker processes (cores)."),
     scheduler: str | None = typer.Option(
