@@ -32,13 +32,10 @@ import numpy as np
 from lsquared.errors import InputError, UnsupportedError
 from lsquared.image import Encoding, Image
 from lsquared.io import dngraw, meta, opcodes
+from lsquared.io.names import DEMOSAIC, OWN_DEMOSAIC
 from lsquared.io.native import native_stderr_silenced
 from lsquared.metadata import ColorCalibration, Metadata
 
-DEMOSAIC = ("AHD", "AAHD", "DCB", "DHT", "PPG", "VNG", "LINEAR")
-#: demosaic algorithms of lsquared's own (``kernels.demosaic``), run on the CFA by the caller's
-#: ``cfa_demosaic``
-OWN_DEMOSAIC = ("MENON",)
 CAMERA_RAW = Encoding("camera", "linear", "scene")
 RAW_SUFFIXES = (
     ".dng", ".rw2", ".raw", ".rwl", ".cr2", ".cr3", ".nef", ".nrw", ".arw", ".srf", ".sr2",

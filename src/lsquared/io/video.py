@@ -29,15 +29,8 @@ import numpy as np
 from lsquared.errors import InputError, LsqWarning, OutputError, UnsupportedError
 from lsquared.io import heap
 from lsquared.io.atomic import atomic_output
+from lsquared.io.names import CODECS
 
-#: codec choice -> (encoder, pixel format, bits)
-CODECS = {
-    "h264": ("libx264", "yuv420p", 8),
-    "h265": ("libx265", "yuv420p10le", 10),
-    "prores": ("prores_ks", "yuv422p10le", 10),
-    "ffv1": ("ffv1", "yuv444p16le", 16),  # lossless, Matroska only
-    "lossless": ("libx264", "yuv444p10le", 10),  # x264 at qp 0, 4:4:4, fits .mov and .mp4
-}
 DECODABLE = ("h264", "hevc", "prores", "ffv1", "mpeg4", "vp9", "av1", "dnxhd")
 #: output suffix -> FFmpeg muxer
 CONTAINERS = {".mov": "mov", ".mp4": "mp4", ".mkv": "matroska"}

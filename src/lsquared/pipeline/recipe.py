@@ -28,8 +28,7 @@ from typing import Any
 
 from lsquared.color import encodings
 from lsquared.errors import RecipeError
-from lsquared.io.raw import DEMOSAIC, OWN_DEMOSAIC
-from lsquared.io.video import CODECS
+from lsquared.io.names import CODECS, DEMOSAIC, OWN_DEMOSAIC
 
 SCHEMA_VERSION = 1
 
