@@ -356,7 +356,9 @@ def _menon_rgb(samples, pattern, black, scale, lo, hi, neutral, refine, dst, fin
         for t in range(band[2], band[3] + MENON_LAG[-1]):
             r = _band_step(t, samples, pattern, black, scale, lo, hi, neutral, refine, band, finite)
             if r >= 0:
-                dst[r] = rgb[r - a]
+                for x in range(w):  # elementwise: a slice assignment compiles string code
+                    for c in range(3):
+                        dst[r, x, c] = rgb[r - a, x, c]
 
 
 @numba.njit(parallel=True, cache=True)
