@@ -92,7 +92,7 @@ CURVE_TABLE_TOL = 5e-7  # relative, plus 1e-9 absolute
 _ZERO32, _ONE32 = np.float32(0.0), np.float32(1.0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _mirror_pow(x: float, p: float) -> float:
     return math.copysign(math.pow(abs(x), p), x)
 
@@ -276,7 +276,7 @@ def _unit(v):
     return v if v < _ONE32 else _ONE32
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _lut_index(v: float, lo: float, hi: float, n: int) -> tuple[int, float]:
     f = (v - lo) * (1.0 / (hi - lo))  # loop-invariant reciprocal: no division per pixel
     f = _unit(f) * (n - 1)
@@ -284,12 +284,12 @@ def _lut_index(v: float, lo: float, hi: float, n: int) -> tuple[int, float]:
     return i, f - i
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _corner(lut, o: int, w0, w1, w2, w3, oa: int, ob: int, o111: int, c: int) -> float:
     return w0 * lut[o + c] + w1 * lut[oa + c] + w2 * lut[ob + c] + w3 * lut[o111 + c]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _trilerp(lut, o000, o100, o010, o001, o110, o101, o011, o111, dr, dg, db, c: int) -> float:
     c00 = lut[o000 + c] * (1 - dr) + lut[o100 + c] * dr
     c01 = lut[o001 + c] * (1 - dr) + lut[o101 + c] * dr
@@ -324,7 +324,9 @@ def _tetrahedron(dr, dg, db, step_r, step_g, step_b):
 
 @numba.njit(cache=True)
 def _lut3d(lut, base: int, n: int, r: float, g: float, b: float, lo, hi, tetra: bool):
-    red, green, blue = np.int64(0), np.int64(1), np.int64(2)  # not literals: see _lut1d
+    """A 3D LUT at (r, g, b), tetrahedral or trilinear. A call, not inlined into the
+    interpreter: its code copied into every parallel kernel that runs ``program_row`` cost
+    those kernels' first compile more than the call costs a LUT lookup."""
     ir, dr = _lut_index(r, lo[0], hi[0], n)
     ig, dg = _lut_index(g, lo[1], hi[1], n)
     ib, db = _lut_index(b, lo[2], hi[2], n)
@@ -334,16 +336,16 @@ def _lut3d(lut, base: int, n: int, r: float, g: float, b: float, lo, hi, tetra: 
     o110, o101, o011, o111 = o000 + sr + sg, o000 + sr + 3, o000 + sg + 3, o000 + sr + sg + 3
     if not tetra:
         return (
-            _trilerp(lut, o000, o100, o010, o001, o110, o101, o011, o111, dr, dg, db, red),
-            _trilerp(lut, o000, o100, o010, o001, o110, o101, o011, o111, dr, dg, db, green),
-            _trilerp(lut, o000, o100, o010, o001, o110, o101, o011, o111, dr, dg, db, blue),
+            _trilerp(lut, o000, o100, o010, o001, o110, o101, o011, o111, dr, dg, db, 0),
+            _trilerp(lut, o000, o100, o010, o001, o110, o101, o011, o111, dr, dg, db, 1),
+            _trilerp(lut, o000, o100, o010, o001, o110, o101, o011, o111, dr, dg, db, 2),
         )
     up, down, w0, w1, w2, w3 = _tetrahedron(dr, dg, db, sr, sg, 3)
     oa, ob = o000 + up, o111 - down
     return (
-        _corner(lut, o000, w0, w1, w2, w3, oa, ob, o111, red),
-        _corner(lut, o000, w0, w1, w2, w3, oa, ob, o111, green),
-        _corner(lut, o000, w0, w1, w2, w3, oa, ob, o111, blue),
+        _corner(lut, o000, w0, w1, w2, w3, oa, ob, o111, 0),
+        _corner(lut, o000, w0, w1, w2, w3, oa, ob, o111, 1),
+        _corner(lut, o000, w0, w1, w2, w3, oa, ob, o111, 2),
     )
 
 
