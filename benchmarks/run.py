@@ -6,6 +6,7 @@
     python benchmarks/run.py develop --opcodes [--width 6000 --height 4000]
     python benchmarks/run.py demosaic --width 6000 --height 4000   # in-process, vs flashraw, rawpy
     python benchmarks/run.py view [--view-size 1568x450] [--changes 20]  # lsq view's latency
+    python benchmarks/run.py cold [--repeat 1]  # first runs on an empty numba cache
 
 Each tool runs as its own process (start-up included, as a user sees it); wall time is the
 best of ``--repeat`` runs and peak memory is the process's maximum resident set (wait4).
@@ -288,6 +289,56 @@ def job_develop(args) -> None:
         peers["rawtherapee-cli"] = None
     report("develop", ours, peers)
     print(f"after: {_load()}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+#: a first run's goal (issue 15): seconds for a cold ``lsq demo``, and until its first line
+COLD_DEMO_GOAL_S, FIRST_LINE_GOAL_S = 15.0, 1.0
+
+
+def _cold_run(cmd: list[str], cache: Path) -> tuple[float, float, float]:
+    """One run of ``cmd`` with numba's disk cache in the empty folder ``cache``: (wall
+    seconds, CPU seconds of it and its helper processes, seconds until its first line on
+    stdout or stderr)."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    first_s = time.perf_counter() - start if first else float("nan")
+    rest = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(cmd[2:4])} failed: {(first + rest).decode()[-400:]}")
+    return wall, usage.ru_utime + usage.ru_stime, first_s
+
+
+def job_cold(args) -> None:
+    """First runs, as after a fresh install: ``lsq demo`` and ``lsq develop`` (default
+    demosaic, 16-bit TIFF of a simulated DNG) as whole processes, each run with its own
+    empty ``NUMBA_CACHE_DIR``, so that numba compiles every kernel the command uses. Wall and
+    CPU seconds (CPU: the command and any helper process it waited for) and seconds until
+    its first line, beside issue 15's goal for the demo."""
+    work = Path(tempfile.mkdtemp(prefix="lsq-bench-"))
+    raw = _simulated_dng(args, work)
+    commands = {
+        "lsq demo": [PY, "-m", "lsquared", "demo", "-o", str(work / "demo")],
+        "lsq develop": [PY, "-m", "lsquared", "develop", str(raw), "-o", str(work / "d.tif"),
+                        "--format", "tif16"],
+    }  # fmt: skip
+    print(f"cold numba cache; {_load()}", flush=True)
+    print(f"{'command':12} {'wall_s':>7} {'cpu_s':>6} {'first_line_s':>12}")
+    for run in range(args.repeat):
+        for name, cmd in commands.items():
+            cache = work / f"numba-cache-{run}-{name.split()[1]}"
+            wall, cpu, first = _cold_run(cmd, cache)
+            print(f"{name:12} {wall:7.1f} {cpu:6.1f} {first:12.2f}", flush=True)
+            shutil.rmtree(cache, ignore_errors=True)
+    print(
+        f"goal (issue 15): a cold lsq demo <= {COLD_DEMO_GOAL_S:.0f} s, its first line within "
+        f"{FIRST_LINE_GOAL_S:.0f} s; after: {_load()}"
+    )
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -880,6 +931,7 @@ JOBS = {
     "calibrate": job_calibrate,
     "view": job_view,
     "demosaic": job_demosaic,
+    "cold": job_cold,
 }
 
 
@@ -895,10 +947,10 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=24, help="batch: number of DNGs")
     parser.add_argument("--frame", default="3840x2160", help="lut, grade: frame size WxH")
     parser.add_argument(
-        "--width", type=int, default=None, help="batch, develop, demosaic: DNG width"
+        "--width", type=int, default=None, help="batch, develop, demosaic, cold: DNG width"
     )
     parser.add_argument(
-        "--height", type=int, default=None, help="batch, develop, demosaic: DNG height"
+        "--height", type=int, default=None, help="batch, develop, demosaic, cold: DNG height"
     )
     parser.add_argument("--shots", type=int, default=12, help="calibrate: chessboard shots")
     parser.add_argument("--size", default="6000x4000", help="calibrate: shot size WxH")
@@ -914,7 +966,7 @@ def main() -> None:
         "--install", action=argparse.BooleanOptionalAction, default=os.geteuid() == 0
     )
     args = parser.parse_args()
-    default_size = (6000, 4000) if args.job in ("develop", "demosaic") else (4000, 2666)
+    default_size = (6000, 4000) if args.job in ("develop", "demosaic", "cold") else (4000, 2666)
     args.width = args.width or default_size[0]
     args.height = args.height or default_size[1]
     JOBS[args.job](args)

@@ -138,7 +138,7 @@ def progress(total: int, label: str) -> Iterator:
 #: lsquared.kernels, function)
 DEVELOP_KERNELS = (("demosaic", "menon_develop"),)
 #: the kernels ``lsq demo`` runs: the demosaic alone, then the colour path per output
-DEMO_KERNELS = (("demosaic", "_menon_rgb"), ("cpu", "run_point_program"))
+DEMO_KERNELS = (("demosaic", "menon_rgb"), ("cpu", "run_point_program"))
 
 
 def _numba_cache_dirs(source: Path) -> list[Path]:

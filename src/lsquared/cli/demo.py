@@ -6,11 +6,20 @@ from pathlib import Path
 
 import typer
 
+from lsquared.cli.common import kernels_cold
 from lsquared.errors import OutputError
+
+#: the colour path's kernel; the demosaic's (``demosaic.menon_rgb``) runs first, in this process
+POINT_KERNEL = ("cpu", "run_point_program")
 
 
 def run_demo(out: Path, illuminant: str) -> None:
     typer.echo(f"lsq demo: simulating a LUMIX S5 shot of a ColorChecker under {illuminant} ...")
+    helper = None
+    if kernels_cold((POINT_KERNEL,)):  # first run: compile the two kernels on two cores
+        from lsquared.kernels.numba_start import prepare_elsewhere
+
+        helper = prepare_elsewhere(POINT_KERNEL[1])
     from lsquared import engine, simulate
     from lsquared.pipeline.recipe import Recipe
 
@@ -24,6 +33,8 @@ def run_demo(out: Path, illuminant: str) -> None:
     typer.echo(f"lsq demo: developing {dng.name} to TIFF, JPEG and linear EXR ...")
     recipe = Recipe().replace("lens", source="none")  # the simulated lens is ideal
     image = engine.load_source(dng, recipe)  # decoded once, developed three ways
+    if helper is not None:
+        helper.wait()
 
     def develop(name: str, r: Recipe):
         """Rendered in float and quantised by the writer: one kernel build serves every

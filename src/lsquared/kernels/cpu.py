@@ -322,8 +322,11 @@ def _tetrahedron(dr, dg, db, step_r, step_g, step_b):
     return up, down, _ONE32 - mx, mx - md, md - mn, mn
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _lut3d(lut, base: int, n: int, r: float, g: float, b: float, lo, hi, tetra: bool):
+    """A 3D LUT at (r, g, b), tetrahedral or trilinear. A call, not inlined into the
+    interpreter: its code copied into every parallel kernel that runs ``program_row`` cost
+    those kernels' first compile more than the call costs a LUT lookup."""
     ir, dr = _lut_index(r, lo[0], hi[0], n)
     ig, dg = _lut_index(g, lo[1], hi[1], n)
     ib, db = _lut_index(b, lo[2], hi[2], n)
@@ -348,6 +351,9 @@ def _lut3d(lut, base: int, n: int, r: float, g: float, b: float, lo, hi, tetra: 
 
 @numba.njit(cache=True)
 def _lut1d(lut, base: int, n: int, v: float, lo: float, hi: float, ch: int) -> float:
+    """Channel ``ch`` of a 1D LUT at ``v``. Callers pass integer constants as ``np.int64``:
+    numba compiles a separate version of a function for each literal argument, a cold
+    cache's cost with no speed to gain (LLVM propagates the constant once it inlines)."""
     i, d = _lut_index(v, lo, hi, n)
     a = lut[base + i * 3 + ch]
     return a + (lut[base + (i + 1) * 3 + ch] - a) * d
@@ -387,7 +393,8 @@ def _hue_sat(lut, base: int, hue_n: int, sat_n: int, val_n: int, srgb: bool, r, 
     hf = hs - h0
     h1 = 0 if h0 >= hue_n - 1 else h0 + 1
     s0, sf = _hsm_axis(s, sat_n)
-    ve = _curve(K_SRGB_ENCODE, min(max(v, 0.0), 1.0), 0.0, 0.0, 0.0) if srgb else v
+    encode, decode = np.int64(K_SRGB_ENCODE), np.int64(K_SRGB_DECODE)  # not literals: see _lut1d
+    ve = _curve(encode, min(max(v, 0.0), 1.0), 0.0, 0.0, 0.0) if srgb else v
     v0, vf = _hsm_axis(ve, val_n)
     v1 = min(v0 + 1, val_n - 1)
     shift = sscale = vscale = 0.0
@@ -402,7 +409,7 @@ def _hue_sat(lut, base: int, hue_n: int, sat_n: int, val_n: int, srgb: bool, r, 
     h -= 6.0 * math.floor(h / 6.0)  # into [0, 6) (floor: cheaper than numba's float %)
     s = s * sscale if s > 1.0 else min(s * sscale, 1.0)
     if srgb and val_n > 1:
-        v = _curve(K_SRGB_DECODE, _curve(K_SRGB_ENCODE, v, 0.0, 0.0, 0.0) * vscale, 0.0, 0.0, 0.0)
+        v = _curve(decode, _curve(encode, v, 0.0, 0.0, 0.0) * vscale, 0.0, 0.0, 0.0)
     else:
         v = v * vscale
     sector = min(int(h), 5)
@@ -493,9 +500,10 @@ def _apply_op(code, p, prm, lut, r, g, b):
             r, g, b = r * f, g * f, b * f
     elif code == OP_LUT1D:
         base, n = int(prm[p]), int(prm[p + 1])
-        r = _lut1d(lut, base, n, r, prm[p + 2], prm[p + 5], 0)
-        g = _lut1d(lut, base, n, g, prm[p + 3], prm[p + 6], 1)
-        b = _lut1d(lut, base, n, b, prm[p + 4], prm[p + 7], 2)
+        red, green, blue = np.int64(0), np.int64(1), np.int64(2)
+        r = _lut1d(lut, base, n, r, prm[p + 2], prm[p + 5], red)
+        g = _lut1d(lut, base, n, g, prm[p + 3], prm[p + 6], green)
+        b = _lut1d(lut, base, n, b, prm[p + 4], prm[p + 7], blue)
     elif code == OP_HSM:
         r, g, b = _hue_sat(
             lut, int(prm[p]), int(prm[p + 1]), int(prm[p + 2]), int(prm[p + 3]), prm[p + 4] > 0,

@@ -11,12 +11,19 @@ binds BLAS functions from the very module SciPy would have given it, and a later
 ``import scipy.linalg`` reuses it (only the package's attribute ``cython_blas`` is then
 missing; ``import scipy.linalg.cython_blas`` still gives the module). No lsquared kernel
 calls BLAS.
+
+On a cold cache (a fresh install, a new lsquared version) numba compiles each kernel on its
+first call, one after another and on one core. A command that needs two big kernels can have
+a helper process compile one of them (:func:`prepare_elsewhere`): numba writes it to its disk
+cache, from which this process loads it on its first call, while this process compiles the
+other.
 """
 
 from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -69,3 +76,37 @@ def start_in_background() -> threading.Thread:
     thread = threading.Thread(target=warm_up, name="lsq-numba-start", daemon=True)
     thread.start()
     return thread
+
+
+def _point_program() -> None:
+    """Compile (or load) ``kernels.cpu.run_point_program`` for the argument types every
+    caller passes (float32 images; the instruction arrays of ``assemble``)."""
+    import numpy as np
+
+    from lsquared.kernels.cpu import assemble, run_point_program
+
+    pixels = np.zeros((1, 1, 3), np.float32)
+    run_point_program(pixels, np.empty_like(pixels), *assemble(()), 0.0)
+
+
+#: kernels a helper process can prepare, by name: each a call on tiny inputs of the types
+#: the commands pass, which compiles it into numba's disk cache
+PREPARERS = {"run_point_program": _point_program}
+
+
+def prepare_elsewhere(kernel: str) -> subprocess.Popen:
+    """Start a helper process that compiles ``kernel`` (a key of ``PREPARERS``) into numba's
+    disk cache (the same ``NUMBA_CACHE_DIR``); ``wait()`` for it before this process first
+    calls the kernel, which then loads it instead of compiling it again. Its output is
+    discarded: should it fail, the first call compiles here as it would have anyway."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "lsquared.kernels.numba_start", kernel],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+if __name__ == "__main__":  # the helper process of prepare_elsewhere
+    load_blas_bindings()
+    PREPARERS[sys.argv[1]]()
