@@ -234,6 +234,10 @@ def _read_data(path: Path) -> np.ndarray:
     return data[..., :3]
 
 
+#: integer code values that readers of stored samples take as code / max themselves
+CODE_TYPES = (np.dtype(np.uint8), np.dtype(np.uint16))
+
+
 def _as_float(data: np.ndarray) -> np.ndarray:
     """Integers as code / max, floats as they are, in float32 (one pass, one new array)."""
     if np.issubdtype(data.dtype, np.integer):

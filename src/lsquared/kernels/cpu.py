@@ -31,6 +31,7 @@ import numba
 import numpy as np
 
 from lsquared.color import transfer as tf
+from lsquared.io.stills import CODE_TYPES
 from lsquared.pipeline.ops import (
     CDL_LUMA,
     CURVE_KINDS,
@@ -776,10 +777,6 @@ class CpuRenderer:
         else:
             run_point_program(pixels, out, *args, qscale)
         return out
-
-
-#: integer code values the lone-LUT kernel reads itself
-CODE_TYPES = (np.dtype(np.uint8), np.dtype(np.uint16))
 
 
 def unit_float(pixels: np.ndarray) -> np.ndarray:

@@ -53,15 +53,22 @@ def _malvar(cfa, pattern, out):  # pragma: no cover - compiled
                 out[y, x, 2 - c] = (6 * v + 2 * diag - 1.5 * ring) / 8
 
 
+def cfa_array(cfa: np.ndarray) -> np.ndarray:
+    """``cfa`` as a C-contiguous float32 array; ValueError unless it is 2D and at least 3 x 3
+    (the demosaics' filters reach one sample beyond a site)."""
+    cfa = np.ascontiguousarray(cfa, dtype=np.float32)
+    if cfa.ndim != 2 or min(cfa.shape) < 3:
+        raise ValueError(f"a CFA array of at least 3 x 3 is needed, not {cfa.shape}")
+    return cfa
+
+
 def malvar2004(cfa: np.ndarray, pattern: np.ndarray) -> np.ndarray:
     """Demosaic an H x W Bayer array (``pattern``: the 2 x 2 colour indices, 0 R, 1 G, 2 B,
     of its top-left repeat) to H x W x 3 float32, unclipped (the filters overshoot at edges)."""
     pattern = np.asarray(pattern, dtype=np.int64)
     if pattern.shape != (2, 2) or sorted(pattern.ravel().tolist()) != [0, 1, 1, 2]:
         raise ValueError(f"not a Bayer pattern: {pattern.tolist()}")
-    cfa = np.ascontiguousarray(cfa, dtype=np.float32)
-    if cfa.ndim != 2 or min(cfa.shape) < 3:
-        raise ValueError(f"a CFA array of at least 3 x 3 is needed, not {cfa.shape}")
+    cfa = cfa_array(cfa)
     out = np.empty((*cfa.shape, 3), dtype=np.float32)
     _malvar(cfa, pattern, out)
     return out
@@ -88,9 +95,7 @@ def bilinear(cfa: np.ndarray, pattern: np.ndarray) -> np.ndarray:
     import cv2
 
     pattern = check_bayer(pattern)
-    cfa = np.ascontiguousarray(cfa, dtype=np.float32)
-    if cfa.ndim != 2 or min(cfa.shape) < 3:
-        raise ValueError(f"a CFA array of at least 3 x 3 is needed, not {cfa.shape}")
+    cfa = cfa_array(cfa)
     if not np.isfinite(cfa).all():
         raise ValueError("the CFA has NaN or infinite samples")
     out = np.empty((*cfa.shape, 3), dtype=np.float32)
@@ -466,9 +471,7 @@ def menon2007(cfa: np.ndarray, pattern: np.ndarray, refine: bool = True) -> np.n
     ``demosaicing_CFA_Bayer_Menon2007`` does (the decision's window sums zeros outside).
     Raises ValueError for a non-Bayer pattern, a too small array or NaN/infinite samples."""
     pattern = check_bayer(pattern)
-    cfa = np.ascontiguousarray(cfa, dtype=np.float32)
-    if cfa.ndim != 2 or min(cfa.shape) < 3:
-        raise ValueError(f"a CFA array of at least 3 x 3 is needed, not {cfa.shape}")
+    cfa = cfa_array(cfa)
     out = np.empty((*cfa.shape, 3), dtype=np.float32)
     finite = np.empty(cfa.shape[0], dtype=np.bool_)
     zero, one, inf = np.zeros((2, 2), np.float32), np.ones((2, 2), np.float32), np.float32(np.inf)

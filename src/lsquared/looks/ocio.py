@@ -36,8 +36,6 @@ from lsquared.looks.lut import Lut
 SPANS_PER_WORKER = 4
 #: pixels converted to float RGBA at a time (512 KB: the buffer stays in a core's cache)
 PIECE = 32768
-#: integer code values applied as code / max and rounded back to the same type
-CODE_TYPES = (np.dtype(np.uint8), np.dtype(np.uint16))
 
 
 def worker_count() -> int:
@@ -100,7 +98,7 @@ def _rgba_processor(lut: Lut, interpolation: str, dtype: np.dtype) -> Any:
     import PyOpenColorIO as ocio
 
     steps = [transform(lut, interpolation)]
-    if dtype in CODE_TYPES:
+    if dtype in stills.CODE_TYPES:
         top = float(np.iinfo(dtype).max)
         unit = np.diag([1.0 / top, 1.0 / top, 1.0 / top, 1.0]).ravel().tolist()
         steps.insert(0, ocio.MatrixTransform(matrix=unit))
