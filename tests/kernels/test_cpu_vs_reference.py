@@ -159,8 +159,7 @@ def test_curve_tables_match_exact_formula_or_are_refused(kind):
     if kind in ("srgb_encode", "llog_encode", "tone", "vlog_decode"):  # kink, step, smooth
         found = curve_table(CurveOp(kind, 1.15))
         assert found is not None
-        table = found[1]
-        flags = table[len(table) // 2 + 1 :]
+        flags = np.isnan(found[1][1::2])  # a NaN step: the bucket takes the formula
         assert flags.sum() <= (0.01 * flags.size if kind == "tone" else 2)
 
 

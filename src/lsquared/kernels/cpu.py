@@ -14,8 +14,10 @@ disk (``cache=True``), so a new recipe costs no JIT time, and each pixel still m
 trip through memory. It takes a block of 64 pixels of a row through one instruction at a
 time, as three planes that stay in L1: an instruction is decoded once per block, and its
 loop over the block is plain arithmetic that LLVM vectorises where it can (the gamut
-compression's square roots, the curves' float32 bit patterns). Measured on a decoded 4K
-frame, V-Log -> teal-orange -> Rec.709: 614 ms pixel by pixel, 272 ms by block. Rows are
+compression's square roots, the curves' float32 bit patterns, the matrices). An op that
+branches on a rare case (the highlight limit's tanh, the gamut compression beyond its
+threshold) computes its vectorisable part over the block first and takes the branch in a
+second loop: vectorised whole, it would take the expensive path for every pixel. Rows are
 spread over all cores with ``prange``. The scalar curves
 mirror :mod:`lsquared.color.transfer` and share its constants; tests hold the two to
 agreement. Anything that may change (tone constants) is passed as a parameter, because
@@ -194,16 +196,17 @@ def _curve_fast(
         e = np.int64((u >> 23) & 0xFF) - 126
         j = np.int64((u >> CT_FRAC_BITS) & (CT_STEPS - 1))
         f = j + (u & ((1 << CT_FRAC_BITS) - 1)) * (1.0 / (1 << CT_FRAC_BITS))
-        bucket = (e - CT_EMIN) * CT_STEPS + j
-        if ctab[off + CT_NODES + bucket] == 0.0:  # bucket not flagged for the exact formula
-            i = off + bucket
-            return ctab[i] + (ctab[i + 1] - ctab[i]) * (f - j)
+        i = off + 2 * ((e - CT_EMIN) * CT_STEPS + j)
+        slope = ctab[i + 1]
+        if slope == slope:  # a NaN slope flags the bucket for the exact formula
+            return ctab[i] + slope * (f - j)
     elif layout == LAYOUT_UNIFORM and x >= UT_LO and x < UT_HI:
         f = (x - UT_LO) * UT_SCALE
         j = int(f)
-        if ctab[off + UT_NODES + j] == 0.0:
-            i = off + j
-            return ctab[i] + (ctab[i + 1] - ctab[i]) * (f - j)
+        i = off + 2 * j
+        slope = ctab[i + 1]
+        if slope == slope:
+            return ctab[i] + slope * (f - j)
     return _curve(kind, x, prm, k, toe2)
 
 
@@ -228,16 +231,20 @@ def _table_for_layout(op: CurveOp, layout: int) -> np.ndarray | None:
         missed = finite & (np.abs(interp - exact) > CURVE_TABLE_TOL * np.abs(exact) + 1e-9)
     if missed.mean() > 0.01:  # not smooth at this resolution: no table
         return None
-    flags = (missed | ~finite).astype(np.float64)  # overflowing ranges keep the formula
-    return np.concatenate([np.where(np.isfinite(y), y, 0.0), flags])
+    flagged = missed | ~finite  # overflowing ranges keep the formula
+    table = np.empty((y.size - 1, 2))
+    table[:, 0] = np.where(flagged, 0.0, y[:-1])
+    table[:, 1] = np.where(flagged, np.nan, y[1:] - y[:-1])
+    return table.ravel()
 
 
 @functools.lru_cache(maxsize=32)
 def curve_table(op: CurveOp) -> tuple[int, np.ndarray] | None:
-    """(layout, node values followed by one flag per bucket), or None when neither layout
-    interpolates well. Octave spacing suits encodes and the tone curve (power and log
+    """(layout, per bucket its first node's value and the step to the next node, side by
+    side so that a lookup reads one cache line), or None when neither layout interpolates
+    well. Octave spacing suits encodes and the tone curve (power and log
     shapes); uniform spacing suits decodes (exponentials of a bounded signal). A bucket is
-    flagged (1 = exact formula there) where linear interpolation misses the exact curve at
+    flagged (a NaN step: the exact formula there) where linear interpolation misses the exact curve at
     its midpoint by more than ``CURVE_TABLE_TOL``: at a kink (sRGB's linear/power cut) or a
     step (L-Log's published break). Built once per curve and kept, read-only: every
     compile asks again (``lsq view`` compiles on each control change)."""
@@ -445,29 +452,12 @@ def _store(row, x: int, r: float, g: float, b: float, qscale: float) -> None:
 
 @numba.njit(cache=True, inline="always")
 def _apply_op(code, p, prm, lut, r, g, b):
-    """One instruction on one pixel (curves and the gamut compression go by block)."""
-    if code == OP_MATRIX:
-        nr = prm[p] * r + prm[p + 1] * g + prm[p + 2] * b
-        ng = prm[p + 3] * r + prm[p + 4] * g + prm[p + 5] * b
-        b = prm[p + 6] * r + prm[p + 7] * g + prm[p + 8] * b
-        r, g = nr, ng
-    elif code == OP_CLAMP:
+    """One instruction on one pixel: those that are not run a block at a time (the curves, the
+    matrices, the gamut compression, the highlight ops, the toe)."""
+    if code == OP_CLAMP:
         r = min(max(r, prm[p]), prm[p + 1])
         g = min(max(g, prm[p]), prm[p + 1])
         b = min(max(b, prm[p]), prm[p + 1])
-    elif code == OP_HIGHLIGHT:
-        cr, cg, cb = prm[p + 1], prm[p + 2], prm[p + 3]
-        if prm[p] == 0.0:
-            lim = min(cr, min(cg, cb))
-            r, g, b = min(r, lim), min(g, lim), min(b, lim)
-        elif r >= cr or g >= cg or b >= cb:
-            peak = max(r, max(g, b))
-            if r >= cr:
-                r = max(r, peak)
-            if g >= cg:
-                g = max(g, peak)
-            if b >= cb:
-                b = max(b, peak)
     elif code == OP_LUT3D:
         lo = (prm[p + 2], prm[p + 3], prm[p + 4])
         hi = (prm[p + 5], prm[p + 6], prm[p + 7])
@@ -489,16 +479,6 @@ def _apply_op(code, p, prm, lut, r, g, b):
             luma + sat * (g - luma),
             luma + sat * (b - luma),
         )
-    elif code == OP_TOE:
-        y = prm[p] * r + prm[p + 1] * g + prm[p + 2] * b
-        f = prm[p + 3] * y * y / (y * y + prm[p + 4]) if y > 0.0 else 0.0
-        r, g, b = r * f, g * f, b * f
-    elif code == OP_LIMIT:
-        t, span, eps = prm[p], prm[p + 1], prm[p + 2]
-        m = _smooth_max(_smooth_max(r, g, eps), b, eps)
-        if m > t:
-            f = (t + span * math.tanh((m - t) / span)) / m
-            r, g, b = r * f, g * f, b * f
     elif code == OP_LUT1D:
         base, n = int(prm[p]), int(prm[p + 1])
         red, green, blue = np.int64(0), np.int64(1), np.int64(2)
@@ -541,6 +521,62 @@ def _gamut_block(rb, gb, bb, m, t, span, eps, ach) -> None:
         else:
             rb[j] = gb[j] = bb[j] = 0.0
 
+@numba.njit(cache=True, inline="always")
+def _matrix_block(rb, gb, bb, m, prm, p) -> None:
+    """A 3 x 3 matrix over the block (one loop of plain arithmetic: vectorised)."""
+    m00, m01, m02 = prm[p], prm[p + 1], prm[p + 2]
+    m10, m11, m12 = prm[p + 3], prm[p + 4], prm[p + 5]
+    m20, m21, m22 = prm[p + 6], prm[p + 7], prm[p + 8]
+    for j in range(m):
+        r, g, b = rb[j], gb[j], bb[j]
+        rb[j] = m00 * r + m01 * g + m02 * b
+        gb[j] = m10 * r + m11 * g + m12 * b
+        bb[j] = m20 * r + m21 * g + m22 * b
+
+
+@numba.njit(cache=True, inline="always")
+def _toe_block(rb, gb, bb, m, prm, p) -> None:
+    """The shadow toe over the block: each pixel scaled by s y^2 / (y^2 + t) of its
+    luminance y (0 where y <= 0)."""
+    wr, wg, wb, s, t = prm[p], prm[p + 1], prm[p + 2], prm[p + 3], prm[p + 4]
+    for j in range(m):
+        y = wr * rb[j] + wg * gb[j] + wb * bb[j]
+        f = s * y * y / (y * y + t) if y > 0.0 else 0.0
+        rb[j], gb[j], bb[j] = rb[j] * f, gb[j] * f, bb[j] * f
+
+
+@numba.njit(cache=True, inline="always")
+def _limit_block(rb, gb, bb, m, t, span, eps, top) -> None:
+    """The highlight limit over the block: the smooth maximum of every pixel first
+    (vectorised), then the few pixels whose maximum exceeds ``t`` scaled by
+    (t + span tanh((top - t) / span)) / top (a loop with the branch: vectorised, it would
+    take the tanh of every pixel)."""
+    for j in range(m):
+        top[j] = _smooth_max(_smooth_max(rb[j], gb[j], eps), bb[j], eps)
+    for j in range(m):
+        if top[j] > t:
+            f = (t + span * math.tanh((top[j] - t) / span)) / top[j]
+            rb[j], gb[j], bb[j] = rb[j] * f, gb[j] * f, bb[j] * f
+
+
+@numba.njit(cache=True, inline="always")
+def _highlight_block(rb, gb, bb, m, prm, p) -> None:
+    """Clipped highlights over the block: with mode 0 every channel limited to the lowest
+    clip level; otherwise a channel at or above its clip level raised to the pixel's peak
+    (a clipped channel stays at least as bright as the others: no magenta highlights)."""
+    cr, cg, cb = prm[p + 1], prm[p + 2], prm[p + 3]
+    if prm[p] == 0.0:
+        lim = min(cr, min(cg, cb))
+        for j in range(m):
+            rb[j], gb[j], bb[j] = min(rb[j], lim), min(gb[j], lim), min(bb[j], lim)
+        return
+    for j in range(m):
+        r, g, b = rb[j], gb[j], bb[j]
+        peak = max(r, max(g, b))
+        rb[j] = max(r, peak) if r >= cr else r
+        gb[j] = max(g, peak) if g >= cg else g
+        bb[j] = max(b, peak) if b >= cb else b
+
 
 POINT_BLOCK = 64  # pixels taken through each instruction in turn (one dispatch per block)
 
@@ -570,6 +606,14 @@ def program_row(row, out, codes, starts, prm, lut, ctab, qscale) -> None:
                     _curve_block(plane, m, prm, p, ctab, f32, u32)
             elif code == OP_GAMUT:
                 _gamut_block(rb, gb, bb, m, prm[p], prm[p + 1], prm[p + 2], ach)
+            elif code == OP_MATRIX:
+                _matrix_block(rb, gb, bb, m, prm, p)
+            elif code == OP_TOE:
+                _toe_block(rb, gb, bb, m, prm, p)
+            elif code == OP_LIMIT:
+                _limit_block(rb, gb, bb, m, prm[p], prm[p + 1], prm[p + 2], ach)
+            elif code == OP_HIGHLIGHT:
+                _highlight_block(rb, gb, bb, m, prm, p)
             else:
                 for j in range(m):
                     rb[j], gb[j], bb[j] = _apply_op(code, p, prm, lut, rb[j], gb[j], bb[j])
