@@ -242,10 +242,10 @@ def _table_for_layout(op: CurveOp, layout: int) -> np.ndarray | None:
 def curve_table(op: CurveOp) -> tuple[int, np.ndarray] | None:
     """(layout, per bucket its first node's value and the step to the next node, side by
     side so that a lookup reads one cache line), or None when neither layout interpolates
-    well. Octave spacing suits encodes and the tone curve (power and log
-    shapes); uniform spacing suits decodes (exponentials of a bounded signal). A bucket is
-    flagged (a NaN step: the exact formula there) where linear interpolation misses the exact curve at
-    its midpoint by more than ``CURVE_TABLE_TOL``: at a kink (sRGB's linear/power cut) or a
+    well. Octave spacing suits encodes and the tone curve (power and log shapes); uniform
+    spacing suits decodes (exponentials of a bounded signal). A bucket is flagged (a NaN
+    step: the exact formula there) where linear interpolation misses the exact curve at its
+    midpoint by more than ``CURVE_TABLE_TOL``: at a kink (sRGB's linear/power cut) or a
     step (L-Log's published break). Built once per curve and kept, read-only: every
     compile asks again (``lsq view`` compiles on each control change)."""
     for layout in (LAYOUT_OCTAVE, LAYOUT_UNIFORM):
