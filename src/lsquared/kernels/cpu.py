@@ -521,6 +521,7 @@ def _gamut_block(rb, gb, bb, m, t, span, eps, ach) -> None:
         else:
             rb[j] = gb[j] = bb[j] = 0.0
 
+
 @numba.njit(cache=True, inline="always")
 def _matrix_block(rb, gb, bb, m, prm, p) -> None:
     """A 3 x 3 matrix over the block (one loop of plain arithmetic: vectorised)."""
