@@ -185,31 +185,6 @@ CT_STEP_BITS = 9  # 2^9 = CT_STEPS
 CT_FRAC_BITS = 23 - CT_STEP_BITS
 
 
-@numba.njit(cache=True, inline="always")
-def _curve_fast(
-    kind: int, x: float, u, prm: float, k: float, toe2: float, ctab, off: int, layout: int
-) -> float:  # fmt: skip
-    """The curve at ``x`` from its table where that holds, else the formula; ``u`` is the
-    bit pattern of ``x`` as float32."""
-    if layout == LAYOUT_OCTAVE and x > CT_LO and x < CT_HI:
-        # octave and step from the IEEE-754 float32 bit pattern: no libm call
-        e = np.int64((u >> 23) & 0xFF) - 126
-        j = np.int64((u >> CT_FRAC_BITS) & (CT_STEPS - 1))
-        f = j + (u & ((1 << CT_FRAC_BITS) - 1)) * (1.0 / (1 << CT_FRAC_BITS))
-        i = off + 2 * ((e - CT_EMIN) * CT_STEPS + j)
-        slope = ctab[i + 1]
-        if slope == slope:  # a NaN slope flags the bucket for the exact formula
-            return ctab[i] + slope * (f - j)
-    elif layout == LAYOUT_UNIFORM and x >= UT_LO and x < UT_HI:
-        f = (x - UT_LO) * UT_SCALE
-        j = int(f)
-        i = off + 2 * j
-        slope = ctab[i + 1]
-        if slope == slope:
-            return ctab[i] + slope * (f - j)
-    return _curve(kind, x, prm, k, toe2)
-
-
 def curve_table_inputs(layout: int) -> np.ndarray:
     """The x at which a curve table is sampled (its bucket boundaries)."""
     if layout == LAYOUT_UNIFORM:
@@ -494,15 +469,51 @@ def _apply_op(code, p, prm, lut, r, g, b):
 
 
 @numba.njit(cache=True, inline="always")
-def _curve_block(plane, m, prm, p, ctab, f32, u32) -> None:
-    """A curve over one plane of a block: the float32 bit patterns of the block first (one
-    vectorised conversion), then the table or formula per value."""
-    kind, off, lay = int(prm[p]), int(prm[p + 3]), int(prm[p + 4])
+def _curve_buckets(plane, m, u32, off, layout, index, frac) -> None:
+    """Pass one of a curve over a block: for each value its bucket's entry in the curve
+    table (-1 outside the table: the formula) and its fraction within the bucket. In the
+    octave layout both come from the value's float32 bit pattern ``u32`` (exponent and top
+    mantissa bits: no libm call). Arithmetic only, no table reads, so LLVM vectorises it."""
+    if layout == LAYOUT_OCTAVE:
+        for j in range(m):
+            u, x = u32[j], plane[j]
+            e = np.int64((u >> 23) & 0xFF) - 126
+            step = np.int64((u >> CT_FRAC_BITS) & (CT_STEPS - 1))
+            frac[j] = (u & ((1 << CT_FRAC_BITS) - 1)) * (1.0 / (1 << CT_FRAC_BITS))
+            inside = (x > CT_LO) & (x < CT_HI)
+            index[j] = off + 2 * ((e - CT_EMIN) * CT_STEPS + step) if inside else -1
+    elif layout == LAYOUT_UNIFORM:
+        for j in range(m):
+            x = plane[j]
+            inside = (x >= UT_LO) & (x < UT_HI)
+            f = (x - UT_LO) * UT_SCALE if inside else 0.0  # (no integer of a NaN)
+            step = np.int64(f)
+            frac[j] = f - step
+            index[j] = off + 2 * step if inside else -1
+    else:
+        for j in range(m):
+            index[j] = -1
+
+
+@numba.njit(cache=True, inline="always")
+def _curve_block(plane, m, prm, p, ctab, f32, u32, index, frac) -> None:
+    """A curve over one plane of a block: the float32 bit patterns of the block (one
+    vectorised conversion), the buckets (:func:`_curve_buckets`), then per value the table's
+    linear interpolation, or the formula outside the table and in flagged buckets (a NaN
+    step, see :func:`curve_table`)."""
+    kind, off, layout = int(prm[p]), int(prm[p + 3]), int(prm[p + 4])
     pp, kk, t2 = prm[p + 1], prm[p + 2], prm[p + 5]
     for j in range(m):
         f32[j] = plane[j]
+    _curve_buckets(plane, m, u32, off, layout, index, frac)
     for j in range(m):
-        plane[j] = _curve_fast(kind, plane[j], u32[j], pp, kk, t2, ctab, off, lay)
+        i = index[j]
+        if i >= 0:
+            slope = ctab[i + 1]
+            if slope == slope:
+                plane[j] = ctab[i] + slope * frac[j]
+                continue
+        plane[j] = _curve(kind, plane[j], pp, kk, t2)
 
 
 @numba.njit(cache=True, inline="always")
@@ -595,7 +606,8 @@ def program_row(row, out, codes, starts, prm, lut, ctab, qscale) -> None:
     f32 = np.empty(POINT_BLOCK, np.float32)
     u32 = f32.view(np.uint32)
     rb, gb, bb = np.empty(POINT_BLOCK), np.empty(POINT_BLOCK), np.empty(POINT_BLOCK)
-    ach = np.empty(POINT_BLOCK)
+    ach, frac = np.empty(POINT_BLOCK), np.empty(POINT_BLOCK)
+    index = np.empty(POINT_BLOCK, np.int64)
     for x0 in range(0, width, POINT_BLOCK):
         m = min(POINT_BLOCK, width - x0)
         for j in range(m):
@@ -604,7 +616,7 @@ def program_row(row, out, codes, starts, prm, lut, ctab, qscale) -> None:
             code, p = codes[k], starts[k]
             if code == OP_CURVE:
                 for plane in (rb, gb, bb):
-                    _curve_block(plane, m, prm, p, ctab, f32, u32)
+                    _curve_block(plane, m, prm, p, ctab, f32, u32, index, frac)
             elif code == OP_GAMUT:
                 _gamut_block(rb, gb, bb, m, prm[p], prm[p + 1], prm[p + 2], ach)
             elif code == OP_MATRIX:
