@@ -12,14 +12,17 @@ from lsquared.kernels.geometry import FILTER_CODES, remap, source_rows
 STEP = 8
 
 
-def _field(h: int, w: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Grids (3 x gh x gw) of source coordinates: a shift, a mild warp, per-channel offsets
-    (TCA); every 8 px, so the remap interpolates them along rows and columns."""
+def _field(h: int, w: int, seed: int, tca: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Grids (3 x gh x gw) of source coordinates: a shift, a mild warp, and with ``tca``
+    per-channel offsets (without, the three planes are equal, which the remap samples at
+    one set of positions); every 8 px, so the remap interpolates them along rows and
+    columns."""
     gh, gw = h // STEP + 2, w // STEP + 2
     yy, xx = np.mgrid[0:gh, 0:gw].astype(np.float64) * STEP
     rng = np.random.default_rng(seed)
-    gx = np.stack([xx + 0.37 + 0.01 * yy + c * rng.uniform(-0.4, 0.4) for c in range(3)])
-    gy = np.stack([yy - 0.21 + 0.005 * xx + c * rng.uniform(-0.4, 0.4) for c in range(3)])
+    spread = 0.4 if tca else 0.0
+    gx = np.stack([xx + 0.37 + 0.01 * yy + c * rng.uniform(-spread, spread) for c in range(3)])
+    gy = np.stack([yy - 0.21 + 0.005 * xx + c * rng.uniform(-spread, spread) for c in range(3)])
     return gx, gy
 
 
@@ -34,9 +37,10 @@ def image():
     return np.random.default_rng(1).random((72, 96, 3), dtype=np.float32)
 
 
-def test_bilinear_matches_scipy_map_coordinates(image):
+@pytest.mark.parametrize("tca", [True, False])
+def test_bilinear_matches_scipy_map_coordinates(image, tca):
     h, w, _ = image.shape
-    gx, gy = _field(h, w, 2)
+    gx, gy = _field(h, w, 2, tca)
     out = np.empty_like(image)
     remap(image, out, gx, gy, STEP, FILTER_CODES["bilinear"])
     for c in range(3):
@@ -56,9 +60,10 @@ def _lanczos3_reference(plane: np.ndarray, x: float, y: float) -> float:
     return float(wy @ patch @ wx / (wy.sum() * wx.sum()))
 
 
-def test_lanczos3_matches_the_sinc_definition(image):
+@pytest.mark.parametrize("tca", [True, False])
+def test_lanczos3_matches_the_sinc_definition(image, tca):
     h, w, _ = image.shape
-    gx, gy = _field(h, w, 3)
+    gx, gy = _field(h, w, 3, tca)
     out = np.empty_like(image)
     remap(image, out, gx, gy, STEP, FILTER_CODES["lanczos"])
     xs = [_coordinates(g, h, w) for g in gx]
@@ -80,9 +85,10 @@ def _keys(t: np.ndarray, a: float = -0.5) -> np.ndarray:
     return np.where(t <= 1, inner, np.where(t < 2, outer, 0.0))
 
 
-def test_bicubic_matches_keys_kernel(image):
+@pytest.mark.parametrize("tca", [True, False])
+def test_bicubic_matches_keys_kernel(image, tca):
     h, w, _ = image.shape
-    gx, gy = _field(h, w, 5)
+    gx, gy = _field(h, w, 5, tca)
     out = np.empty_like(image)
     gx, gy = gx.astype(np.float32), gy.astype(np.float32)  # as the lens stage builds them
     remap(image, out, gx, gy, STEP, FILTER_CODES["bicubic"])
@@ -117,7 +123,7 @@ def test_source_rows_hold_every_tap_of_a_band_of_output_rows(seed):
     source row a Lanczos-3 tap (the widest filter: rows -2 .. +3 around the sample's) of
     those rows reads, by the field at every pixel (SciPy), and few more."""
     h, w = 200, 96
-    gy = _field(h, w, seed)[1]
+    gy = _field(h, w, seed, tca=True)[1]
     gy = gy + 30 * np.sin(np.arange(gy.shape[2]) / 5)  # rows bend along the band
     ys = [_coordinates(g, h, w) for g in gy]
     for y0, y1 in ((0, 41), (41, 97), (97, 200), (150, 151)):

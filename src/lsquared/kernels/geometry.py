@@ -209,19 +209,25 @@ def _bicubic_taps(flat, i, row_len, a0, a1, a2, a3, b0, b1, b2, b3):
 
 
 @numba.njit(cache=True)
-def _bicubic_row(src, dst, y: int, sx, sy, wx, wy, base, wts) -> None:
-    """Bicubic samples for one output row, a block of ``BICUBIC_BLOCK`` and a channel at a
-    time (the channels of a block read nearly the same source pixels, so their taps are
-    still in the core's cache): the weights in a vectorised pass (:func:`_bicubic_weights`),
-    then the taps; the border through :func:`_sample`."""
+def _bicubic_row(src, dst, y: int, sx, sy, wx, wy, base, wts, planes: int) -> None:
+    """Bicubic samples for one output row, a block of ``BICUBIC_BLOCK`` and a plane of
+    source positions at a time (the channels of a block read nearly the same source pixels,
+    so their taps are still in the core's cache): the weights in a vectorised pass
+    (:func:`_bicubic_weights`), then the taps; the border through :func:`_sample`. With
+    ``planes`` 1 every channel is sampled at the first plane's positions with one set of
+    weights (a warp without lateral chromatic aberration); with 3 each at its own."""
     flat = src.reshape(-1)
     row_len = src.shape[1] * 3
     stride = np.uint64(row_len)
     for start in range(0, dst.shape[1], BICUBIC_BLOCK):
-        for c in range(3):
-            n = min(BICUBIC_BLOCK, dst.shape[1] - start)
+        n = min(BICUBIC_BLOCK, dst.shape[1] - start)
+        for c in range(planes):
             _bicubic_weights(sx[c, start:], sy[c, start:], n, row_len,
                              src.shape[1] - 2, src.shape[0] - 2, base, wts)  # fmt: skip
+            if planes == 1:
+                _bicubic_shared(src, flat, dst[y, start:], sx[0, start:], sy[0, start:], n,
+                                stride, base, wts, wx, wy)  # fmt: skip
+                continue
             for j in range(n):
                 if base[j] < 0:
                     dst[y, start + j, c] = _sample(src, c, sx[c, start + j], sy[c, start + j],
@@ -231,6 +237,24 @@ def _bicubic_row(src, dst, y: int, sx, sy, wx, wy, base, wts) -> None:
                     flat, np.uint64(base[j] + c), stride, wts[0, j], wts[1, j], wts[2, j],
                     wts[3, j], wts[4, j], wts[5, j], wts[6, j], wts[7, j],
                 )  # fmt: skip
+
+
+@numba.njit(cache=True, inline="always")
+def _bicubic_shared(src, flat, out, sx, sy, n, stride, base, wts, wx, wy) -> None:
+    """The three channels of ``n`` output pixels (``out``: n x 3) sampled at the same
+    positions ``sx``, ``sy`` with the same weights (:func:`_bicubic_weights`)."""
+    one = np.uint64(1)
+    for j in range(n):
+        if base[j] < 0:
+            for c in range(3):
+                out[j, c] = _sample(src, c, sx[j], sy[j], 1, wx, wy)
+            continue
+        i = np.uint64(base[j])
+        a0, a1, a2, a3 = wts[0, j], wts[1, j], wts[2, j], wts[3, j]
+        b0, b1, b2, b3 = wts[4, j], wts[5, j], wts[6, j], wts[7, j]
+        out[j, 0] = _bicubic_taps(flat, i, stride, a0, a1, a2, a3, b0, b1, b2, b3)
+        out[j, 1] = _bicubic_taps(flat, i + one, stride, a0, a1, a2, a3, b0, b1, b2, b3)
+        out[j, 2] = _bicubic_taps(flat, i + one + one, stride, a0, a1, a2, a3, b0, b1, b2, b3)
 
 
 @numba.njit(cache=True)
@@ -263,17 +287,30 @@ def _columns(w: int, gw: int, inv: float):
 
 
 @numba.njit(cache=True)
-def _remap_row(src, dst, i, y, first, grid_x, grid_y, inv, frac, edges, filt):
+def _distinct_planes(grid_x, grid_y) -> int:
+    """1 if the three planes of the position grids are equal (one warp for all channels),
+    else 3."""
+    for c in range(1, 3):
+        for i in range(grid_x.shape[1]):
+            for k in range(grid_x.shape[2]):
+                if grid_x[c, i, k] != grid_x[0, i, k] or grid_y[c, i, k] != grid_y[0, i, k]:
+                    return 3
+    return 1
+
+
+@numba.njit(cache=True)
+def _remap_row(src, dst, i, y, first, grid_x, grid_y, inv, frac, edges, filt, planes):
     """Output row ``y`` of the remap into row ``i`` of ``dst``: the source positions of its
-    pixels interpolated from the grid, then sampled by filter ``filt`` from ``src``, which
-    holds the source's rows from ``first`` on (positions shift by a whole row count, which
-    is exact in float64, so the fractions and weights are those of the whole source)."""
+    pixels interpolated from the grid (``planes``: of the first plane only, or of all
+    three), then sampled by filter ``filt`` from ``src``, which holds the source's rows
+    from ``first`` on (positions shift by a whole row count, which is exact in float64, so
+    the fractions and weights are those of the whole source)."""
     w = dst.shape[1]
     wx = np.empty(6)
     wy = np.empty(6)
     sx = np.empty((3, w))
     sy = np.empty((3, w))
-    for c in range(3):
+    for c in range(planes):
         rx = _grid_row(grid_x[c], y, inv)
         ry = _grid_row(grid_y[c], y, inv)
         for k in range(rx.shape[0] - 1):  # a cell's run of columns at a time (vectorised)
@@ -281,12 +318,16 @@ def _remap_row(src, dst, i, y, first, grid_x, grid_y, inv, frac, edges, filt):
             for x in range(edges[k], edges[k + 1]):
                 sx[c, x] = x0 + dx * frac[x]
                 sy[c, x] = y0 + dy * frac[x] - first
-    if filt == 0:
-        _bilinear_row(src, dst, i, sx, sy)
-    elif filt == 1:
+    if filt == 1:
         base = np.empty(BICUBIC_BLOCK, np.int64)
         wts = np.empty((8, BICUBIC_BLOCK), np.float32)
-        _bicubic_row(src, dst, i, sx, sy, wx, wy, base, wts)
+        _bicubic_row(src, dst, i, sx, sy, wx, wy, base, wts, planes)
+        return
+    for c in range(planes, 3):
+        sx[c] = sx[0]
+        sy[c] = sy[0]
+    if filt == 0:
+        _bilinear_row(src, dst, i, sx, sy)
     else:
         _lanczos_row(src, dst, i, sx, sy, wx, wy)
 
@@ -295,8 +336,9 @@ def _remap_row(src, dst, i, y, first, grid_x, grid_y, inv, frac, edges, filt):
 def remap(src, dst, grid_x, grid_y, step: int, filt: int) -> None:
     inv = 1.0 / step
     frac, edges = _columns(dst.shape[1], grid_x.shape[2], inv)
+    planes = _distinct_planes(grid_x, grid_y)
     for y in numba.prange(dst.shape[0]):
-        _remap_row(src, dst, y, y, 0, grid_x, grid_y, inv, frac, edges, filt)
+        _remap_row(src, dst, y, y, 0, grid_x, grid_y, inv, frac, edges, filt, planes)
 
 
 @numba.njit(parallel=True, cache=True)
@@ -312,9 +354,10 @@ def remap_develop(
     inv = 1.0 / step
     w = dst.shape[1]
     frac, edges = _columns(w, grid_x.shape[2], inv)
+    planes = _distinct_planes(grid_x, grid_y)
     for y in numba.prange(y0, y1):
         row = np.empty((1, w, 3), np.float32)
-        _remap_row(src, row, 0, y, first, grid_x, grid_y, inv, frac, edges, filt)
+        _remap_row(src, row, 0, y, first, grid_x, grid_y, inv, frac, edges, filt, planes)
         program_row(row[0], dst[y], codes, starts, prm, lut, ctab, qscale)
 
 
