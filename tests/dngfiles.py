@@ -100,10 +100,12 @@ def write_dng(
     black_repeat=(1, 1),
     orientation: int = 1,
     jpeg_xl: bool = False,
+    byteorder: str = "<",
 ) -> Path:
     """A minimal valid DNG: ``data`` H x W uint16 Bayer RGGB (CFA) or H x W x 3 (LinearRaw)
     in IFD0, one D65 ColorMatrix, AsShotNeutral, the given levels, opcode lists and
-    orientation; uncompressed, or lossless JPEG XL tiles (which LibRaw cannot read)."""
+    orientation; uncompressed, or lossless JPEG XL tiles (which LibRaw cannot read); little-
+    (``<``) or big-endian (``>``)."""
     cfa = data.ndim == 2
     black_values = np.broadcast_to(np.asarray(black, dtype=np.float64), (
         black_repeat[0] * black_repeat[1] * (1 if cfa else 3),
@@ -139,7 +141,7 @@ def write_dng(
                        tile=(64, 64)) if jpeg_xl else {}  # fmt: skip
     tifffile.imwrite(
         path, data, photometric=32803 if cfa else 34892, planarconfig="contig",
-        extratags=tags, metadata=None, **compression,
+        extratags=tags, metadata=None, byteorder=byteorder, **compression,
     )  # fmt: skip
     return path
 

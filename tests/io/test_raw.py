@@ -92,6 +92,50 @@ def test_menon_demosaics_the_visible_cfa_scaled_as_libraw_scales_it(tmp_path):
     assert np.abs(pixels - ahd)[8:-8, 8:-8].mean() < 2e-3  # the same image, another algorithm
 
 
+@pytest.mark.parametrize(
+    ("byteorder", "active_area"), [("<", None), (">", None), ("<", (2, 4, 62, 92))]
+)
+def test_a_plain_bayer_dng_is_read_from_the_file_as_libraw_reads_it(
+    tmp_path, byteorder, active_area
+):
+    """An uncompressed 16-bit Bayer DNG's mosaic comes from the file without LibRaw's unpack:
+    its samples, per-phase black (a 2 x 2 BlackLevel pattern), scale and CFA pattern equal
+    what LibRaw gives for the file, in either byte order and with an ActiveArea crop."""
+    from lsquared.io import dngraw
+    from tests import dngfiles
+
+    rng = np.random.default_rng(7)
+    data = rng.integers(400, 16000, (64, 96), dtype=np.uint16)
+    path = dngfiles.write_dng(tmp_path / "p.dng", data, (500, 510, 505, 520), 16000,
+                              active_area=active_area, black_repeat=(2, 2),
+                              byteorder=byteorder)  # fmt: skip
+    assert dngraw.plain_cfa_samples(dngraw.read_info(path)) is not None  # read directly
+    with raw.open_raw(path) as rawfile:
+        ours = rawfile.mosaic()
+        libraw = rawfile._mosaic(rawfile._bayer_pattern(), copy=True)
+    assert ours is not None and ours.samples.flags.c_contiguous
+    assert ours.samples.dtype == np.uint16 and ours.samples.dtype.isnative
+    np.testing.assert_array_equal(ours.samples, libraw.samples)
+    for name in ("pattern", "black", "scale", "neutral"):
+        np.testing.assert_array_equal(getattr(ours, name), getattr(libraw, name), err_msg=name)
+    assert ours.turns == libraw.turns
+
+
+def test_a_dng_whose_stage_2_is_not_its_stored_values_is_left_to_libraw(tmp_path):
+    """Stored values that are not stage 2's (here scaled by a GainMap in OpcodeList2) are not
+    taken as the mosaic directly."""
+    from lsquared.io import dngraw
+    from tests import dngfiles
+
+    data = np.full((32, 48), 1000, np.uint16)
+    plain = dngfiles.write_dng(tmp_path / "t.dng", data)
+    assert dngraw.plain_cfa_samples(dngraw.read_info(plain)) is not None
+    gains = dngfiles.gain_map(dngfiles.area(0, 0, 32, 48), np.full((2, 2, 1), 2.0, np.float32))
+    mapped = dngfiles.write_dng(tmp_path / "g.dng", data, opcode_lists={
+        2: dngfiles.opcode_list(dngfiles.opcode(9, gains))})  # fmt: skip
+    assert dngraw.plain_cfa_samples(dngraw.read_info(mapped)) is None
+
+
 def test_menon_leaves_a_linear_dng_to_libraw(tmp_path):
     """A linear (already demosaiced) DNG is not demosaiced again: MENON gives LibRaw's."""
     from tests import dngfiles

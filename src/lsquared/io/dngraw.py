@@ -200,6 +200,49 @@ def read_stored(info: DngRaw) -> np.ndarray:
     return data
 
 
+def plain_cfa_samples(info: DngRaw) -> np.ndarray | None:
+    """The active area's CFA samples as stored, H x W native uint16 read straight from the
+    file, when the raw IFD is one that LibRaw would only copy: uncompressed 16-bit samples
+    in one contiguous run, a 2 x 2 CFA and black pattern without per-line deltas, and no
+    LinearizationTable, interleaving or opcode lists 1 and 2 (those make stage 2 differ
+    from the stored values). None otherwise, or when the file is shorter than its samples
+    (LibRaw's decode then reports it)."""
+    if not (
+        info.compression == 1 and info.samples == 1 and not info.float_data
+        and info.cfa is not None and info.cfa.shape == (2, 2)
+        and info.black.shape[0] in (1, 2) and info.black.shape[1] in (1, 2)
+        and info.black_delta_v is None and info.black_delta_h is None
+        and info.linearization is None and info.interleave == (1, 1)
+        and not any(info.opcode_lists[:2])
+    ):  # fmt: skip
+        return None
+    import tifffile
+
+    with tifffile.TiffFile(info.path) as tif:
+        page = tif.pages[info.page_index[0]]
+        if len(info.page_index) == 2:
+            page = page.pages[info.page_index[1]]
+        offsets, counts = np.asarray(page.dataoffsets), np.asarray(page.databytecounts)
+        one_run = page.is_contiguous and np.all(offsets[1:] == offsets[:-1] + counts[:-1])
+        dtype = np.dtype(tif.byteorder + "u2")
+        size = 2 * info.width * info.height
+        if not one_run or int(page.bitspersample) != 16 or counts.sum() != size:
+            return None
+        offset = int(offsets[0])
+        stored = np.fromfile(info.path, dtype, info.width * info.height, offset=offset)
+    if stored.size != info.width * info.height:
+        return None
+    top, left, bottom, right = info.active_area
+    active = stored.reshape(info.height, info.width)[top:bottom, left:right]
+    return np.ascontiguousarray(active, dtype=np.uint16)
+
+
+def black_per_phase(info: DngRaw) -> np.ndarray:
+    """BlackLevel of each 2 x 2 CFA phase (its repeat pattern tiled), float32."""
+    rows, cols = info.black.shape[:2]
+    return np.tile(info.black[:, :, 0], (2 // rows, 2 // cols)).astype(np.float32)
+
+
 def _deinterleave(stored: np.ndarray, factor: int, axis: int) -> np.ndarray:
     """Undo RowInterleaveFactor / ColumnInterleaveFactor (DNG 1.2 and 1.7.1, chapter 4):
     the stored lines are grouped by field, line i of the image being line i // factor of

@@ -16,7 +16,10 @@ and demosaiced by the ``cfa_demosaic`` function the caller supplies (the engine 
 ``MENON``); a linear DNG needs none. Asked for one of ``OWN_DEMOSAIC``,
 a Bayer file LibRaw reads is demosaiced by ``cfa_demosaic`` too, from LibRaw's visible CFA
 samples (after the stage-2 write-back) scaled as LibRaw scales them; other files (X-Trans,
-linear) are left to LibRaw, which does not run its Bayer demosaic on them.
+linear) are left to LibRaw, which does not run its Bayer demosaic on them. A plain Bayer DNG
+(uncompressed 16-bit samples, stage 2 equal to the stored values: ``dngraw.plain_cfa_samples``)
+has its samples read from the file directly: LibRaw's unpack and copy of such a file only
+copy them, and cost more than the read.
 """
 
 from __future__ import annotations
@@ -232,12 +235,15 @@ class RawFile:
         (cfa H x W, pattern 2 x 2 -> H x W x 3) demosaics what LibRaw cannot read, and Bayer
         data when ``demosaic`` is one of ``OWN_DEMOSAIC``."""
         list3 = self._dng.pixel_opcodes() if self._dng is not None else ()
-        pattern = self._bayer_pattern() if not self._own and demosaic in OWN_DEMOSAIC else None
+        own_demosaic = not self._own and demosaic in OWN_DEMOSAIC
+        mosaic = self._stored_mosaic() if own_demosaic else None
+        pattern = self._bayer_pattern() if own_demosaic and mosaic is None else None
         if self._own:
             pixels = self._decode_own(cfa_demosaic)
             turns = self._turns(self.metadata.orientation)
-        elif pattern is not None:  # the stored frame, like LibRaw's with keep_frame
-            pixels = self._mosaic(pattern, copy=False).camera_rgb(cfa_demosaic)
+        elif mosaic is not None or pattern is not None:  # the stored frame, as keep_frame
+            mosaic = mosaic or self._mosaic(pattern, copy=False)
+            pixels = mosaic.camera_rgb(cfa_demosaic)
             turns = self._turns(self.metadata.orientation)
         else:  # list 3's areas are in the stored frame: LibRaw turns afterwards, here
             algorithm = "AHD" if demosaic in OWN_DEMOSAIC else demosaic
@@ -319,8 +325,27 @@ class RawFile:
         work on camera RGB)."""
         if self._own or (self._dng is not None and self._dng.pixel_opcodes()):
             return None
+        stored = self._stored_mosaic()
+        if stored is not None:
+            return stored
         pattern = self._bayer_pattern()
         return None if pattern is None else self._mosaic(pattern, copy=True)
+
+    def _stored_mosaic(self) -> Mosaic | None:
+        """The mosaic of a plain Bayer DNG (:func:`dngraw.plain_cfa_samples`) read from the
+        file without LibRaw's unpack and copy, which for such a file only copy the stored
+        samples; the DNG's own CFAPattern, BlackLevel and WhiteLevel, which LibRaw reports
+        unchanged for it. None for any other raw."""
+        samples = dngraw.plain_cfa_samples(self._dng) if self._dng is not None else None
+        if samples is None:
+            return None
+        if samples.size == 0 or not (samples[-8:].any() and samples[::61, ::61].any()):
+            raise InputError(self.path, "truncated or missing image data (samples are zero)")
+        black = dngraw.black_per_phase(self._dng)
+        scale = np.float32(1.0) / (np.float32(self._dng.white[0]) - black)
+        turns = self._turns(self.metadata.orientation)
+        pattern = self._dng.cfa.astype(np.int64)
+        return Mosaic(samples, pattern, black, scale, self._neutral(), turns, self.metadata)
 
     def _mosaic(self, pattern: np.ndarray, copy: bool) -> Mosaic:
         """LibRaw's visible CFA (with the stage-2 write-back for DNGs) and its levels; the
@@ -338,12 +363,17 @@ class RawFile:
             samples = np.array(samples) if copy else samples
         except _rawpy().LibRawError as e:
             raise InputError(self.path, f"corrupt or truncated image data: {e}") from None
+        scale = np.float32(1.0) / (white - black)
+        turns = self._turns(self.metadata.orientation)
+        return Mosaic(samples, pattern, black, scale, self._neutral(), turns, self.metadata)
+
+    def _neutral(self) -> np.ndarray:
+        """The as-shot neutral the demosaic white-balances by (1, 1, 1 when it is missing
+        or not positive and finite)."""
         neutral = np.asarray(self.metadata.calibration.as_shot_neutral or (1, 1, 1), np.float32)
         if not (np.all(np.isfinite(neutral)) and neutral.min() > 0):
             neutral = np.ones(3, np.float32)
-        scale = np.float32(1.0) / (white - black)
-        turns = self._turns(self.metadata.orientation)
-        return Mosaic(samples, pattern, black, scale, neutral, turns, self.metadata)
+        return neutral
 
     def _decode_libraw(self, demosaic: str, keep_frame: bool = False):
         """LibRaw's demosaiced camera RGB and the turns still to apply: none when LibRaw
