@@ -121,19 +121,28 @@ def test_a_plain_bayer_dng_is_read_from_the_file_as_libraw_reads_it(
     assert ours.turns == libraw.turns
 
 
-def test_a_dng_whose_stage_2_is_not_its_stored_values_is_left_to_libraw(tmp_path):
-    """Stored values that are not stage 2's (here scaled by a GainMap in OpcodeList2) are not
-    taken as the mosaic directly."""
+def test_a_dng_whose_stage_2_is_not_its_stored_values_gives_stage_2(tmp_path):
+    """Stored values that are not stage 2's (here scaled by GainMaps in OpcodeList2) are not
+    the mosaic: it is the stage-2 image in float32, equal within LibRaw's quantisation to
+    the samples LibRaw is given back in its levels for its own demosaics."""
     from lsquared.io import dngraw
     from tests import dngfiles
 
-    data = np.full((32, 48), 1000, np.uint16)
-    plain = dngfiles.write_dng(tmp_path / "t.dng", data)
-    assert dngraw.plain_cfa_samples(dngraw.read_info(plain)) is not None
-    gains = dngfiles.gain_map(dngfiles.area(0, 0, 32, 48), np.full((2, 2, 1), 2.0, np.float32))
-    mapped = dngfiles.write_dng(tmp_path / "g.dng", data, opcode_lists={
-        2: dngfiles.opcode_list(dngfiles.opcode(9, gains))})  # fmt: skip
+    rng = np.random.default_rng(8)
+    data = rng.integers(600, 9000, (32, 48), dtype=np.uint16)
+    gains = np.linspace(1.0, 1.8, 6, dtype=np.float32).reshape(2, 3)
+    mapped = dngfiles.write_dng(tmp_path / "g.dng", data, 512, 16383, opcode_lists={
+        2: dngfiles.opcode_list(dngfiles.opcode(9, dngfiles.gain_map(
+            dngfiles.area(0, 0, 32, 48), gains)))})  # fmt: skip
     assert dngraw.plain_cfa_samples(dngraw.read_info(mapped)) is None
+    with raw.open_raw(mapped) as rawfile:
+        ours = rawfile.mosaic()
+        libraw = rawfile._mosaic(rawfile._bayer_pattern(), copy=True)
+    assert ours.samples.dtype == np.float32
+    np.testing.assert_array_equal(ours.pattern, libraw.pattern)
+    expected = (libraw.samples - libraw.black[0, 0]) * libraw.scale[0, 0]
+    np.testing.assert_allclose(ours.samples, expected, atol=0.51 * libraw.scale[0, 0])
+    assert ours.samples.max() > 0.5  # the gains scaled it up
 
 
 def test_menon_leaves_a_linear_dng_to_libraw(tmp_path):

@@ -200,6 +200,11 @@ def read_stored(info: DngRaw) -> np.ndarray:
     return data
 
 
+def uncompressed_bayer(info: DngRaw) -> bool:
+    """Whether the raw IFD holds uncompressed samples of a 2 x 2 colour filter array."""
+    return info.compression == 1 and info.cfa is not None and info.cfa.shape == (2, 2)
+
+
 def plain_cfa_samples(info: DngRaw) -> np.ndarray | None:
     """The active area's CFA samples as stored, H x W native uint16 read straight from the
     file, when the raw IFD is one that LibRaw would only copy: uncompressed 16-bit samples
@@ -208,8 +213,7 @@ def plain_cfa_samples(info: DngRaw) -> np.ndarray | None:
     from the stored values). None otherwise, or when the file is shorter than its samples
     (LibRaw's decode then reports it)."""
     if not (
-        info.compression == 1 and info.samples == 1 and not info.float_data
-        and info.cfa is not None and info.cfa.shape == (2, 2)
+        uncompressed_bayer(info) and info.samples == 1 and not info.float_data
         and info.black.shape[0] in (1, 2) and info.black.shape[1] in (1, 2)
         and info.black_delta_v is None and info.black_delta_h is None
         and info.linearization is None and info.interleave == (1, 1)

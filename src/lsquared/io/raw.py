@@ -19,7 +19,8 @@ samples (after the stage-2 write-back) scaled as LibRaw scales them; other files
 linear) are left to LibRaw, which does not run its Bayer demosaic on them. A plain Bayer DNG
 (uncompressed 16-bit samples, stage 2 equal to the stored values: ``dngraw.plain_cfa_samples``)
 has its samples read from the file directly: LibRaw's unpack and copy of such a file only
-copy them, and cost more than the read.
+copy them, and cost more than the read; any other uncompressed Bayer DNG gives its stage-2
+image as the mosaic, in float32, rather than written back into LibRaw's levels.
 """
 
 from __future__ import annotations
@@ -224,11 +225,8 @@ class RawFile:
         self.close()
 
     def _check_not_empty(self) -> None:
-        visible = self._raw.raw_image_visible
-        # LibRaw fills what a short file lacks with zeros: look at the last rows and a sparse
-        # sample instead of scanning all 24 M samples.
-        if visible.size == 0 or not (visible[-8:].any() and visible[::61, ::61].any()):
-            raise InputError(self.path, "truncated or missing image data (samples are zero)")
+        """LibRaw fills what a short file lacks with zeros (:meth:`_check_samples`)."""
+        self._check_samples(self._raw.raw_image_visible)
 
     def decode(self, demosaic: str = "AHD", cfa_demosaic=None) -> Image:
         """Demosaiced linear camera RGB in [0, 1] (1.0 = the white level). ``cfa_demosaic``
@@ -332,20 +330,34 @@ class RawFile:
         return None if pattern is None else self._mosaic(pattern, copy=True)
 
     def _stored_mosaic(self) -> Mosaic | None:
-        """The mosaic of a plain Bayer DNG (:func:`dngraw.plain_cfa_samples`) read from the
-        file without LibRaw's unpack and copy, which for such a file only copy the stored
-        samples; the DNG's own CFAPattern, BlackLevel and WhiteLevel, which LibRaw reports
-        unchanged for it. None for any other raw."""
-        samples = dngraw.plain_cfa_samples(self._dng) if self._dng is not None else None
-        if samples is None:
+        """The mosaic of an uncompressed Bayer DNG read from the file without LibRaw's unpack
+        and copy: a plain one's stored samples (:func:`dngraw.plain_cfa_samples`) with its
+        own CFAPattern, BlackLevel and WhiteLevel, which LibRaw reports unchanged for it;
+        any other's stage-2 image (linearised, opcode lists 1 and 2 applied, float32 in
+        [0, 1] before list 2; :func:`dngraw.linearise`), which LibRaw would otherwise be
+        given back quantised to its levels. None for other raws."""
+        info = self._dng
+        if info is None or not dngraw.uncompressed_bayer(info):
             return None
+        turns = self._turns(self.metadata.orientation)
+        pattern = info.cfa.astype(np.int64)
+        samples = dngraw.plain_cfa_samples(info)
+        if samples is not None:
+            self._check_samples(samples)
+            black = dngraw.black_per_phase(info)
+            scale = np.float32(1.0) / (np.float32(info.white[0]) - black)
+            return Mosaic(samples, pattern, black, scale, self._neutral(), turns, self.metadata)
+        stored = dngraw.read_stored(info)
+        self._check_samples(stored)
+        stage2 = np.ascontiguousarray(dngraw.linearise(info, stored)[:, :, 0])
+        zero, one = np.zeros((2, 2), np.float32), np.ones((2, 2), np.float32)
+        return Mosaic(stage2, pattern, zero, one, self._neutral(), turns, self.metadata)
+
+    def _check_samples(self, samples: np.ndarray) -> None:
+        """InputError when the stored samples are missing: all zero in the last rows or in a
+        sparse sample (a short file's missing part reads as zeros)."""
         if samples.size == 0 or not (samples[-8:].any() and samples[::61, ::61].any()):
             raise InputError(self.path, "truncated or missing image data (samples are zero)")
-        black = dngraw.black_per_phase(self._dng)
-        scale = np.float32(1.0) / (np.float32(self._dng.white[0]) - black)
-        turns = self._turns(self.metadata.orientation)
-        pattern = self._dng.cfa.astype(np.int64)
-        return Mosaic(samples, pattern, black, scale, self._neutral(), turns, self.metadata)
 
     def _mosaic(self, pattern: np.ndarray, copy: bool) -> Mosaic:
         """LibRaw's visible CFA (with the stage-2 write-back for DNGs) and its levels; the
