@@ -153,30 +153,30 @@ def _pad(line, w):
 
 @numba.njit(inline="always")
 def _sites(pattern, r):
-    """Of image row ``r``: the first padded column of its red or blue samples (its greens
-    start at the other one), and their colour."""
-    first = 2 if pattern[r & 1, 0] != 1 else 3
-    return first, pattern[r & 1, first & 1]
+    """Of image row ``r``: the parity of the columns of its red or blue samples (its greens
+    are in the others), and their colour."""
+    odd = 1 if pattern[r & 1, 0] == 1 else 0
+    return odd, pattern[r & 1, odd]
 
 
 @numba.njit(cache=True)
-def _chroma_row(cfa, rgb, pattern, r, a, h):  # pragma: no cover - compiled
+def _chroma_row(cfa, rgb, r, a, h):  # pragma: no cover - compiled
     """Section II-A: at red and blue samples, the green interpolated along the row and along
     the column by the filter [-1/4, 1/2, 1/2, 1/2, -1/4]; kept as the colour difference
-    sample minus green (eq. 3): row direction in plane 0, column direction in plane 2.
-    Row ``r`` of the image is row ``r - a`` of the band's arrays."""
+    sample minus green (eq. 3): row direction in plane 0, column direction in plane 2 (at
+    every sample: the passes that read them read the red and blue ones). Row ``r`` of the
+    image is row ``r - a`` of the band's arrays."""
     w = cfa.shape[1] - 2 * MENON_PAD
     i = r - a
     line, n1, s1 = cfa[i], cfa[_mirror(r - 1, h) - a], cfa[_mirror(r + 1, h) - a]
     n2, s2 = cfa[_mirror(r - 2, h) - a], cfa[_mirror(r + 2, h) - a]
     d_row, d_col = rgb[0, i], rgb[2, i]
-    first = _sites(pattern, r)[0]
-    for x in range(first, w + 2, 2):
-        v = line[x]
-        g_row = 0.5 * (v + line[x - 1] + line[x + 1]) - 0.25 * (line[x - 2] + line[x + 2])
-        g_col = 0.5 * (v + n1[x] + s1[x]) - 0.25 * (n2[x] + s2[x])
-        d_row[x] = v - g_row
-        d_col[x] = v - g_col
+    for x in range(w):
+        v = line[x + 2]
+        g_row = 0.5 * (v + line[x + 1] + line[x + 3]) - 0.25 * (line[x] + line[x + 4])
+        g_col = 0.5 * (v + n1[x + 2] + s1[x + 2]) - 0.25 * (n2[x + 2] + s2[x + 2])
+        d_row[x + 2] = v - g_row
+        d_col[x + 2] = v - g_col
     _pad(d_row, w)
     _pad(d_col, w)
 
@@ -184,13 +184,14 @@ def _chroma_row(cfa, rgb, pattern, r, a, h):  # pragma: no cover - compiled
 @numba.njit(cache=True)
 def _gradient_row(rgb, d_row, d_col, pattern, r, a, h):  # pragma: no cover - compiled
     """D_H and D_V (eq. 5: the change of the row (column) colour difference two samples on)
-    at the red and blue samples of row ``r``, into arrays with 2 rows and columns of zeros
-    around the band (the decision's window sums zeros outside the image)."""
+    at the red and blue samples of row ``r``, into arrays of zeros with 2 more rows and
+    columns around the band (the decision's window sums zeros outside the image and at
+    green samples)."""
     w = rgb.shape[2] - 2 * MENON_PAD
     i = r - a
     across, here, below = rgb[0, i], rgb[2, i], rgb[2, _mirror(r + 2, h) - a]
     grad_row, grad_col = d_row[i + 2], d_col[i + 2]
-    for x in range(_sites(pattern, r)[0], w + 2, 2):
+    for x in range(2 + _sites(pattern, r)[0], w + 2, 2):
         grad_row[x] = abs(across[x] - across[x + 2])
         grad_col[x] = abs(here[x] - below[x])
 
@@ -199,34 +200,35 @@ def _gradient_row(rgb, d_row, d_col, pattern, r, a, h):  # pragma: no cover - co
 def _decide_row(cfa, rgb, d_row, d_col, horizontal, pattern, r, a):  # pragma: no cover
     """Section II-B: the classifiers delta_H and delta_V (eq. 6, weight 3 on the centre row
     (column) of the 5 x 5 window, 1 on its neighbours) choose the direction with the smaller
-    colour-difference gradient (ties: the row); green is the chosen estimate."""
+    colour-difference gradient (ties: the row); green is the chosen estimate (at green
+    samples the sample, and the row)."""
     w = cfa.shape[1] - 2 * MENON_PAD
     y = r - a
     i = y + 2
     line, green, along = cfa[y], rgb[1, y], horizontal[y]
     across, here = rgb[0, y], rgb[2, y]
-    first = _sites(pattern, r)[0]
-    for x in range(5 - first, w + 2, 2):
-        along[x] = True
-        green[x] = line[x]
     r0, r1, r2, r3, r4 = d_row[i - 2], d_row[i - 1], d_row[i], d_row[i + 1], d_row[i + 2]
     c0, c1, c2 = d_col[i - 2], d_col[i - 1], d_col[i]  # D_V at row i compares i + 2
-    for x in range(first, w + 2, 2):
+    odd = _sites(pattern, r)[0]
+    for x in range(w):
         delta_row = (
-            3.0 * (r2[x] + r2[x - 2])
-            + r1[x - 1] + r3[x - 1]
+            3.0 * (r2[x + 2] + r2[x])
+            + r1[x + 1] + r3[x + 1]
+            + r0[x + 2] + r4[x + 2]
             + r0[x] + r4[x]
-            + r0[x - 2] + r4[x - 2]
         )  # fmt: skip
         delta_col = (
-            3.0 * (c2[x] + c0[x])
-            + c1[x - 1] + c1[x + 1]
-            + c2[x - 2] + c2[x + 2]
-            + c0[x - 2] + c0[x + 2]
+            3.0 * (c2[x + 2] + c0[x + 2])
+            + c1[x + 1] + c1[x + 3]
+            + c2[x] + c2[x + 4]
+            + c0[x] + c0[x + 4]
         )  # fmt: skip
+        sampled = (x & 1) == odd
         along_row = delta_col >= delta_row
-        along[x] = along_row
-        green[x] = line[x] - (across[x] if along_row else here[x])
+        v, d_across, d_here = line[x + 2], across[x + 2], here[x + 2]
+        estimate = v - (d_across if along_row else d_here)
+        along[x + 2] = along_row | (not sampled)
+        green[x + 2] = estimate if sampled else v
     _pad(green, w)
 
 
@@ -241,62 +243,74 @@ def _green_sites_row(cfa, rgb, pattern, r, a, h, refined):  # pragma: no cover -
     yn, ys = _mirror(r - 1, h) - a, _mirror(r + 1, h) - a
     line, up, down = cfa[y], cfa[yn], cfa[ys]
     green, g_up, g_down = rgb[1, y], rgb[1, yn], rgb[1, ys]
-    first, c = _sites(pattern, r)
+    odd, c = _sites(pattern, r)
     across, along = rgb[c, y], rgb[2 - c, y]  # the colours of the row and column neighbours
-    if not refined:
-        for x in range(first, w + 2, 2):
-            across[x] = line[x]
-    for x in range(5 - first, w + 2, 2):
-        v = line[x]
+    for x in range(w):
+        v, kept = line[x + 2], along[x + 2]
+        sampled = (x & 1) == odd
         if refined:
-            across[x] = v + 0.5 * (line[x - 1] - green[x - 1] + line[x + 1] - green[x + 1])
-            along[x] = v + 0.5 * (up[x] - g_up[x] + down[x] - g_down[x])
+            row = v + 0.5 * (line[x + 1] - green[x + 1] + line[x + 3] - green[x + 3])
+            col = v + 0.5 * (up[x + 2] - g_up[x + 2] + down[x + 2] - g_down[x + 2])
         else:
-            across[x] = v + 0.5 * (line[x - 1] + line[x + 1] - green[x - 1] - green[x + 1])
-            along[x] = v + 0.5 * (up[x] + down[x] - g_up[x] - g_down[x])
+            row = v + 0.5 * (line[x + 1] + line[x + 3] - green[x + 1] - green[x + 3])
+            col = v + 0.5 * (up[x + 2] + down[x + 2] - g_up[x + 2] - g_down[x + 2])
+        across[x + 2] = v if sampled else row
+        along[x + 2] = kept if sampled else col
     _pad(across, w)
     _pad(along, w)
 
 
 @numba.njit(cache=True)
-def _opposite_row(cfa, rgb, horizontal, pattern, r, a, h, refine, refined):  # pragma: no cover
+def _opposite_row(
+    cfa, rgb, horizontal, spare, pattern, r, a, h, refine, refined
+):  # pragma: no cover - compiled
     """Section III: blue at red samples (red at blue) from the colour difference with the
     sampled colour along the decided direction; with ``refine``, section IV's green update:
     the sampled colour minus the mean colour difference over the pixel and its two
     neighbours along the decided direction. With ``refined``, section IV's second pass
     instead: the sampled colour plus the mean difference of the other colour over the
-    three. The two neighbours are read in both directions and one pair chosen, so that the
-    loop has no branch."""
+    three. Computed along both directions and the decided one kept (a choice of values,
+    which LLVM vectorises, not of the samples read); the results go to ``spare`` first
+    (the loop reads the neighbours of what it writes)."""
     w = cfa.shape[1] - 2 * MENON_PAD
     y = r - a
     yn, ys = _mirror(r - 1, h) - a, _mirror(r + 1, h) - a
-    first, c = _sites(pattern, r)
+    odd, c = _sites(pattern, r)
     o = 2 - c
     line, along = cfa[y], horizontal[y]
     other, o_up, o_down = rgb[o, y], rgb[o, yn], rgb[o, ys]
     same, s_up, s_down = rgb[c, y], rgb[c, yn], rgb[c, ys]
     green, g_up, g_down = rgb[1, y], rgb[1, yn], rgb[1, ys]
-    for x in range(first, w + 2, 2):
-        v = line[x]
-        horiz = along[x]
-        oa, ob = (other[x - 1], other[x + 1]) if horiz else (o_up[x], o_down[x])
-        sa, sb = (same[x - 1], same[x + 1]) if horiz else (s_up[x], s_down[x])
+    new_other, new_green = spare[0], spare[1]
+    for x in range(w):
+        v, horiz, centre, g_centre = line[x + 2], along[x + 2], other[x + 2], green[x + 2]
+        o_w, o_e, o_n, o_s = other[x + 1], other[x + 3], o_up[x + 2], o_down[x + 2]
+        s_w, s_e, s_n, s_s = same[x + 1], same[x + 3], s_up[x + 2], s_down[x + 2]
         if refined:
-            diff = oa - sa + other[x] - v + ob - sb
-            other[x] = v + diff / 3.0
-            continue
-        other[x] = v + 0.5 * (oa + ob - sa - sb)
-        if refine:
-            ga, gb = (green[x - 1], green[x + 1]) if horiz else (g_up[x], g_down[x])
-            diff = sa - ga + v - green[x] + sb - gb
-            green[x] = v - diff / 3.0
+            by_row = v + (o_w - s_w + centre - v + o_e - s_e) / 3.0
+            by_col = v + (o_n - s_n + centre - v + o_s - s_s) / 3.0
+            new_other[x] = by_row if horiz else by_col
+        else:
+            g_w, g_e, g_n, g_s = green[x + 1], green[x + 3], g_up[x + 2], g_down[x + 2]
+            by_row = v + 0.5 * (o_w + o_e - s_w - s_e)
+            by_col = v + 0.5 * (o_n + o_s - s_n - s_s)
+            new_other[x] = by_row if horiz else by_col
+            by_row = v - (s_w - g_w + v - g_centre + s_e - g_e) / 3.0
+            by_col = v - (s_n - g_n + v - g_centre + s_s - g_s) / 3.0
+            new_green[x] = by_row if horiz else by_col
+    update = refine and not refined
+    for x in range(w):
+        sampled = (x & 1) == odd
+        other[x + 2] = new_other[x] if sampled else other[x + 2]
+        if update:
+            green[x + 2] = new_green[x] if sampled else green[x + 2]
     _pad(other, w)
     _pad(green, w)
 
 
 @numba.njit(cache=True)
 def _menon_step(
-    t, cfa, rgb, d_row, d_col, horizontal, pattern, a, b, h, refine
+    t, cfa, rgb, d_row, d_col, horizontal, spare, pattern, a, b, h, refine
 ):  # pragma: no cover
     """One step of the band's pipeline (CFA rows [a, b) of an image of ``h`` rows): each
     pass on the row MENON_LAG behind CFA row ``t``, if its input there is valid (it reaches
@@ -308,7 +322,7 @@ def _menon_step(
         if r < lo or r >= hi:
             continue
         if k == CHROMA:
-            _chroma_row(cfa, rgb, pattern, r, a, h)
+            _chroma_row(cfa, rgb, r, a, h)
         elif k == GRADIENT:
             _gradient_row(rgb, d_row, d_col, pattern, r, a, h)
         elif k == DECIDE:
@@ -316,7 +330,8 @@ def _menon_step(
         elif k in (GREEN_SITES, REFINE_GREEN_SITES):
             _green_sites_row(cfa, rgb, pattern, r, a, h, k == REFINE_GREEN_SITES)
         else:
-            _opposite_row(cfa, rgb, horizontal, pattern, r, a, h, refine, k == REFINE_OPPOSITE)
+            refined = k == REFINE_OPPOSITE
+            _opposite_row(cfa, rgb, horizontal, spare, pattern, r, a, h, refine, refined)
 
 
 @numba.njit(cache=True)
@@ -330,16 +345,21 @@ def _load_row(
     w = samples.shape[1]
     p = r & 1
     src, line = samples[r], cfa[r - a]
-    finite = True
-    for x in range(w):
-        finite &= np.isfinite(np.float32(src[x]))
-    for dx in range(2):
-        b, s, n = black[p, dx], scale[p, dx], neutral[pattern[p, dx]]
-        for x in range(dx, w, 2):
-            v = (np.float32(src[x]) - b) * s
-            line[x + 2] = min(max(v, lo), hi) / n
+    b0, b1, s0, s1 = black[p, 0], black[p, 1], scale[p, 0], scale[p, 1]
+    n0, n1 = neutral[pattern[p, 0]], neutral[pattern[p, 1]]
+    bad = 0
+    for k in range(w // 2):  # pairs of columns: LLVM vectorises this, not a choice per column
+        x = 2 * k
+        v0, v1 = np.float32(src[x]), np.float32(src[x + 1])
+        bad += (not np.isfinite(v0)) + (not np.isfinite(v1))
+        line[x + 2] = min(max((v0 - b0) * s0, lo), hi) / n0
+        line[x + 3] = min(max((v1 - b1) * s1, lo), hi) / n1
+    if w & 1:
+        v0 = np.float32(src[w - 1])
+        bad += not np.isfinite(v0)
+        line[w + 1] = min(max((v0 - b0) * s0, lo), hi) / n0
     _pad(line, w)
-    return finite
+    return bad == 0
 
 
 @numba.njit(inline="always")
@@ -363,7 +383,8 @@ def _band(band, h, w, r0, r1, size):
     """Rows [y0, y1) of band ``band`` (of ``size`` rows) of the rows [r0, r1), the CFA rows
     [a, b) it reads, and its working arrays, rows of ``w`` samples and MENON_PAD mirrored
     columns either side: CFA, the three colour planes, the two gradients (with 2 rows of
-    zeros above and below, and zeros in their pads) and the decided directions."""
+    zeros above and below, and zeros in their pads), the decided directions, and two spare
+    rows (:func:`_opposite_row`)."""
     y0 = r0 + np.int64(band) * size
     y1 = min(y0 + size, r1)
     a, b = max(y0 - MENON_HALO, 0), min(y1 + MENON_HALO, h)
@@ -374,6 +395,7 @@ def _band(band, h, w, r0, r1, size):
         np.zeros((b - a + 4, wide), np.float32),
         np.zeros((b - a + 4, wide), np.float32),
         np.empty((b - a, wide), np.bool_),
+        np.empty((2, w), np.float32),
     )
     return y0, y1, a, b, arrays
 
@@ -382,36 +404,42 @@ def _band(band, h, w, r0, r1, size):
 def _band_step(t, samples, pattern, black, scale, lo, hi, neutral, refine, band, finite):
     """Load CFA row ``t`` (:func:`_load_row`) and run the passes' lagged rows
     (:func:`_menon_step`); the row finished by this step, or -1 when it is not the band's."""
-    y0, y1, a, b, (cfa, rgb, d_row, d_col, horizontal) = band
+    y0, y1, a, b, (cfa, rgb, d_row, d_col, horizontal, spare) = band
     if t < b:
         ok = _load_row(samples, cfa, pattern, t, a, black, scale, lo, hi, neutral)
         if y0 <= t < y1:
             finite[t] = ok
-    _menon_step(t, cfa, rgb, d_row, d_col, horizontal, pattern, a, b, samples.shape[0], refine)
+    h = samples.shape[0]
+    _menon_step(t, cfa, rgb, d_row, d_col, horizontal, spare, pattern, a, b, h, refine)
     r = t - MENON_LAG[-1]
     return r if y0 <= r < y1 else -1
 
 
-@numba.njit(inline="always")
-def _interleave(rgb, i, neutral, lo, hi, back, row):
-    """Row ``i`` of the band's colour planes into ``row`` (W x 3); with ``back`` multiplied
-    by ``neutral`` and clamped to [lo, hi]."""
-    for c in range(3):
-        plane = rgb[c, i]
-        n = neutral[c]
-        for x in range(row.shape[0]):
-            v = plane[x + MENON_PAD]
-            row[x, c] = min(max(v * n, lo), hi) if back else v
+@numba.njit(cache=True)
+def _interleave(rgb, i, neutral, lo, hi, back, row):  # pragma: no cover - compiled
+    """Row ``i`` of the band's colour planes into ``row`` (W x 3; written as a 1D view, so
+    that LLVM knows the stride of the stores); with ``back`` multiplied by ``neutral`` and
+    clamped to [lo, hi]."""
+    flat = row.reshape(-1)
+    red, green, blue = rgb[0, i], rgb[1, i], rgb[2, i]
+    n0, n1, n2 = neutral[0], neutral[1], neutral[2]
+    for x in range(flat.shape[0] // 3):
+        v0, v1, v2 = red[x + 2], green[x + 2], blue[x + 2]
+        flat[3 * x] = min(max(v0 * n0, lo), hi) if back else v0
+        flat[3 * x + 1] = min(max(v1 * n1, lo), hi) if back else v1
+        flat[3 * x + 2] = min(max(v2 * n2, lo), hi) if back else v2
 
 
 @numba.njit(inline="always")
 def _put_upright(dst, row, r, h, w, quarter, mirror, first):
     """Row ``r`` (W x 3) of an h x w stored frame into ``dst`` turned upright
-    (:func:`_upright`), upright row ``first`` in its row 0."""
+    (:func:`_upright`), upright row ``first`` in its row 0. A stored row lands on a line
+    of ``dst``: its first pixel's place and the step from one pixel to the next."""
+    i0, j0 = _upright(r, 0, h, w, quarter, mirror)
+    i1, j1 = _upright(r, 1, h, w, quarter, mirror)
     for x in range(w):
-        i, j = _upright(r, x, h, w, quarter, mirror)
-        for c in range(3):
-            dst[i - first, j, c] = row[x, c]
+        i, j = i0 - first + (i1 - i0) * x, j0 + (j1 - j0) * x
+        dst[i, j, 0], dst[i, j, 1], dst[i, j, 2] = row[x, 0], row[x, 1], row[x, 2]
 
 
 @numba.njit(parallel=True, cache=True)
