@@ -123,10 +123,14 @@ def bilinear(cfa: np.ndarray, pattern: np.ndarray) -> np.ndarray:
 # overwrites them) are separate float32 arrays, each row with MENON_PAD columns on either
 # side that mirror the row about its first and last sample. A pass refills the pads of
 # each row it writes, so the passes read neighbours at x - 2 ... x + 2 without testing for
-# the image's edge (rows mirror once per row). In a Bayer row the red or blue samples are
-# every other column from a known first one, the greens the columns between: each pass is
-# one or two loops over a row in steps of two, with no per-pixel test of the CFA's colour,
-# and unit-stride planes that LLVM can vectorise.
+# the image's edge (rows mirror once per row). The loops are written for LLVM's vectoriser
+# (AVX2/AVX-512 here): a pass runs over the whole row from column 0 with unit-stride
+# planes, every value both cases need is read, and what differs per pixel (a red or blue
+# sample or a green one: the column's parity; the decided direction) chooses between
+# computed values, never which samples are read nor whether a branch runs. A pass whose
+# results sit beside the samples it reads (section III's opposite colour) writes them to a
+# spare row first. The arithmetic per pixel is the same, operation for operation and in
+# the same precision, as a plain per-pixel loop's, so the result is bit for bit the same.
 
 #: rows per band
 MENON_BAND = 128
@@ -141,6 +145,9 @@ MENON_BELOW = (2, 4, 6, 7, 8, 9, 10)
 MENON_HALO = 10
 #: mirrored columns on either side of each row of a band's arrays (the filters' reach)
 MENON_PAD = 2
+#: numba options of the passes: cached, and without the wrappers for calls from Python (only
+#: the kernels call them; a wrapper compiles about as long as the pass)
+_PASS = {"cache": True, "no_cpython_wrapper": True, "no_cfunc_wrapper": True}
 
 
 @numba.njit(inline="always")
@@ -159,7 +166,7 @@ def _sites(pattern, r):
     return odd, pattern[r & 1, odd]
 
 
-@numba.njit(cache=True)
+@numba.njit(**_PASS)
 def _chroma_row(cfa, rgb, r, a, h):  # pragma: no cover - compiled
     """Section II-A: at red and blue samples, the green interpolated along the row and along
     the column by the filter [-1/4, 1/2, 1/2, 1/2, -1/4]; kept as the colour difference
@@ -181,7 +188,7 @@ def _chroma_row(cfa, rgb, r, a, h):  # pragma: no cover - compiled
     _pad(d_col, w)
 
 
-@numba.njit(cache=True)
+@numba.njit(**_PASS)
 def _gradient_row(rgb, d_row, d_col, pattern, r, a, h):  # pragma: no cover - compiled
     """D_H and D_V (eq. 5: the change of the row (column) colour difference two samples on)
     at the red and blue samples of row ``r``, into arrays of zeros with 2 more rows and
@@ -196,7 +203,7 @@ def _gradient_row(rgb, d_row, d_col, pattern, r, a, h):  # pragma: no cover - co
         grad_col[x] = abs(here[x] - below[x])
 
 
-@numba.njit(cache=True)
+@numba.njit(**_PASS)
 def _decide_row(cfa, rgb, d_row, d_col, horizontal, pattern, r, a):  # pragma: no cover
     """Section II-B: the classifiers delta_H and delta_V (eq. 6, weight 3 on the centre row
     (column) of the 5 x 5 window, 1 on its neighbours) choose the direction with the smaller
@@ -232,7 +239,7 @@ def _decide_row(cfa, rgb, d_row, d_col, horizontal, pattern, r, a):  # pragma: n
     _pad(green, w)
 
 
-@numba.njit(cache=True)
+@numba.njit(**_PASS)
 def _green_sites_row(cfa, rgb, pattern, r, a, h, refined):  # pragma: no cover - compiled
     """Section III: red and blue at green samples, bilinear on the colour difference with
     green along the row or column that holds that colour; the sampled colour is set. With
@@ -260,7 +267,7 @@ def _green_sites_row(cfa, rgb, pattern, r, a, h, refined):  # pragma: no cover -
     _pad(along, w)
 
 
-@numba.njit(cache=True)
+@numba.njit(**_PASS)
 def _opposite_row(
     cfa, rgb, horizontal, spare, pattern, r, a, h, refine, refined
 ):  # pragma: no cover - compiled
@@ -308,7 +315,7 @@ def _opposite_row(
     _pad(green, w)
 
 
-@numba.njit(cache=True)
+@numba.njit(**_PASS)
 def _menon_step(
     t, cfa, rgb, d_row, d_col, horizontal, spare, pattern, a, b, h, refine
 ):  # pragma: no cover
@@ -334,7 +341,7 @@ def _menon_step(
             _opposite_row(cfa, rgb, horizontal, spare, pattern, r, a, h, refine, refined)
 
 
-@numba.njit(cache=True)
+@numba.njit(**_PASS)
 def _load_row(
     samples, cfa, pattern, r, a, black, scale, lo, hi, neutral
 ) -> bool:  # pragma: no cover
@@ -415,7 +422,7 @@ def _band_step(t, samples, pattern, black, scale, lo, hi, neutral, refine, band,
     return r if y0 <= r < y1 else -1
 
 
-@numba.njit(cache=True)
+@numba.njit(**_PASS)
 def _interleave(rgb, i, neutral, lo, hi, back, row):  # pragma: no cover - compiled
     """Row ``i`` of the band's colour planes into ``row`` (W x 3; written as a 1D view, so
     that LLVM knows the stride of the stores); with ``back`` multiplied by ``neutral`` and
