@@ -117,6 +117,20 @@ def bilinear(cfa: np.ndarray, pattern: np.ndarray) -> np.ndarray:
 # before it finished. A finished row goes through ``kernels.cpu.program_row`` (the colour
 # path; nothing for a bare demosaic) into the output, so a develop never holds the whole
 # image in float.
+#
+# Layout: the band's CFA and its colour planes (red, green, blue: ``rgb[c]``, c = 0, 1, 2;
+# red and blue hold the row and column colour differences of section II until section III
+# overwrites them) are separate float32 arrays, each row with MENON_PAD columns on either
+# side that mirror the row about its first and last sample. A pass refills the pads of
+# each row it writes, so the passes read neighbours at x - 2 ... x + 2 without testing for
+# the image's edge (rows mirror once per row). The loops are written for LLVM's vectoriser
+# (AVX2/AVX-512 here): a pass runs over the whole row from column 0 with unit-stride
+# planes, every value both cases need is read, and what differs per pixel (a red or blue
+# sample or a green one: the column's parity; the decided direction) chooses between
+# computed values, never which samples are read nor whether a branch runs. A pass whose
+# results sit beside the samples it reads (section III's opposite colour) writes them to a
+# spare row first. The arithmetic per pixel is the same, operation for operation and in
+# the same precision, as a plain per-pixel loop's, so the result is bit for bit the same.
 
 #: rows per band
 MENON_BAND = 128
@@ -129,170 +143,181 @@ MENON_ABOVE = (2, 2, 4, 5, 6, 7, 8)
 MENON_BELOW = (2, 4, 6, 7, 8, 9, 10)
 #: CFA rows a band needs beyond its own on either side
 MENON_HALO = 10
-
-
-@numba.njit(cache=True)
-def _chroma_row(cfa, out, pattern, r, a, h):  # pragma: no cover - compiled
-    """Section II-A: at red and blue samples, the green interpolated along the row and along
-    the column by the filter [-1/4, 1/2, 1/2, 1/2, -1/4]; kept as the colour difference
-    sample minus green (eq. 3): row direction in channel 0, column direction in channel 2
-    (green samples: 0). Row ``r`` of the image is row ``r - a`` of the band's arrays."""
-    w = cfa.shape[1]
-    i = r - a
-    yn, ys = _mirror(r - 1, h) - a, _mirror(r + 1, h) - a
-    ynn, yss = _mirror(r - 2, h) - a, _mirror(r + 2, h) - a
-    for x in range(w):
-        if pattern[r & 1, x & 1] == 1:
-            out[i, x, 0] = 0.0
-            out[i, x, 2] = 0.0
-            continue
-        v = cfa[i, x]
-        xw, xe = _mirror(x - 1, w), _mirror(x + 1, w)
-        xww, xee = _mirror(x - 2, w), _mirror(x + 2, w)
-        g_row = 0.5 * (v + cfa[i, xw] + cfa[i, xe]) - 0.25 * (cfa[i, xww] + cfa[i, xee])
-        g_col = 0.5 * (v + cfa[yn, x] + cfa[ys, x]) - 0.25 * (cfa[ynn, x] + cfa[yss, x])
-        out[i, x, 0] = v - g_row
-        out[i, x, 2] = v - g_col
-
-
-@numba.njit(cache=True)
-def _gradient_row(out, d_row, d_col, pattern, r, a, h):  # pragma: no cover - compiled
-    """D_H and D_V (eq. 5: the change of the row (column) colour difference two samples on)
-    at the red and blue samples of row ``r``, into arrays with 2 rows and columns of zeros
-    around the band (the decision's window sums zeros outside the image)."""
-    w = out.shape[1]
-    i, below = r - a, _mirror(r + 2, h) - a
-    for x in range(w):
-        if pattern[r & 1, x & 1] != 1:
-            d_row[i + 2, x + 2] = abs(out[i, x, 0] - out[i, _mirror(x + 2, w), 0])
-            d_col[i + 2, x + 2] = abs(out[i, x, 2] - out[below, x, 2])
-
-
-@numba.njit(cache=True)
-def _decide_row(cfa, out, d_row, d_col, horizontal, pattern, r, a):  # pragma: no cover
-    """Section II-B: the classifiers delta_H and delta_V (eq. 6, weight 3 on the centre row
-    (column) of the 5 x 5 window, 1 on its neighbours) choose the direction with the smaller
-    colour-difference gradient (ties: the row); green is the chosen estimate."""
-    w = cfa.shape[1]
-    y = r - a
-    i = y + 2
-    for x in range(w):
-        v = cfa[y, x]
-        if pattern[r & 1, x & 1] == 1:
-            horizontal[y, x] = 1
-            out[y, x, 1] = v
-            continue
-        j = x + 2
-        delta_row = (
-            3.0 * (d_row[i, j] + d_row[i, j - 2])
-            + d_row[i - 1, j - 1] + d_row[i + 1, j - 1]
-            + d_row[i - 2, j] + d_row[i + 2, j]
-            + d_row[i - 2, j - 2] + d_row[i + 2, j - 2]
-        )  # fmt: skip
-        delta_col = (
-            3.0 * (d_col[i, j] + d_col[i - 2, j])
-            + d_col[i - 1, j - 1] + d_col[i - 1, j + 1]
-            + d_col[i, j - 2] + d_col[i, j + 2]
-            + d_col[i - 2, j - 2] + d_col[i - 2, j + 2]
-        )  # fmt: skip
-        along_row = delta_col >= delta_row
-        horizontal[y, x] = along_row
-        out[y, x, 1] = v - (out[y, x, 0] if along_row else out[y, x, 2])
-
-
-@numba.njit(cache=True)
-def _green_sites_row(cfa, out, pattern, r, a, h):  # pragma: no cover - compiled
-    """Section III: red and blue at green samples, bilinear on the colour difference with
-    green along the row or column that holds that colour; the sampled colour is set."""
-    w = cfa.shape[1]
-    y = r - a
-    yn, ys = _mirror(r - 1, h) - a, _mirror(r + 1, h) - a
-    for x in range(w):
-        c = pattern[r & 1, x & 1]
-        v = cfa[y, x]
-        if c != 1:
-            out[y, x, c] = v
-            continue
-        xw, xe = _mirror(x - 1, w), _mirror(x + 1, w)
-        across = pattern[r & 1, (x + 1) & 1]  # colour of the row neighbours
-        along = 2 - across  # colour of the column neighbours
-        out[y, x, across] = v + 0.5 * (cfa[y, xw] + cfa[y, xe] - out[y, xw, 1] - out[y, xe, 1])
-        out[y, x, along] = v + 0.5 * (cfa[yn, x] + cfa[ys, x] - out[yn, x, 1] - out[ys, x, 1])
+#: mirrored columns on either side of each row of a band's arrays (the filters' reach)
+MENON_PAD = 2
+#: numba options of the passes: cached, and without the wrappers for calls from Python (only
+#: the kernels call them; a wrapper compiles about as long as the pass)
+_PASS = {"cache": True, "no_cpython_wrapper": True, "no_cfunc_wrapper": True}
 
 
 @numba.njit(inline="always")
-def _neighbours(r, x, h, w, a, along_row):
-    """Band rows and columns of the two neighbours of image row ``r``, column ``x`` along
-    the row or along the column (mirrored at the image's edges)."""
-    dy, dx = (0, 1) if along_row else (1, 0)
-    return _mirror(r - dy, h) - a, _mirror(x - dx, w), _mirror(r + dy, h) - a, _mirror(x + dx, w)
+def _pad(line, w):
+    """Refill the MENON_PAD columns on either side of ``line`` (a padded row of ``w``
+    samples) with the samples mirrored about its first and last one."""
+    line[1], line[0] = line[3], line[4]
+    line[w + 2], line[w + 3] = line[w], line[w - 1]
 
 
-@numba.njit(cache=True)
-def _opposite_row(cfa, out, horizontal, pattern, r, a, h, refine):  # pragma: no cover
+@numba.njit(inline="always")
+def _sites(pattern, r):
+    """Of image row ``r``: the parity of the columns of its red or blue samples (its greens
+    are in the others), and their colour."""
+    odd = 1 if pattern[r & 1, 0] == 1 else 0
+    return odd, pattern[r & 1, odd]
+
+
+@numba.njit(**_PASS)
+def _chroma_row(cfa, rgb, r, a, h):  # pragma: no cover - compiled
+    """Section II-A: at red and blue samples, the green interpolated along the row and along
+    the column by the filter [-1/4, 1/2, 1/2, 1/2, -1/4]; kept as the colour difference
+    sample minus green (eq. 3): row direction in plane 0, column direction in plane 2 (at
+    every sample: the passes that read them read the red and blue ones). Row ``r`` of the
+    image is row ``r - a`` of the band's arrays."""
+    w = cfa.shape[1] - 2 * MENON_PAD
+    i = r - a
+    line, n1, s1 = cfa[i], cfa[_mirror(r - 1, h) - a], cfa[_mirror(r + 1, h) - a]
+    n2, s2 = cfa[_mirror(r - 2, h) - a], cfa[_mirror(r + 2, h) - a]
+    d_row, d_col = rgb[0, i], rgb[2, i]
+    for x in range(w):
+        v = line[x + 2]
+        g_row = 0.5 * (v + line[x + 1] + line[x + 3]) - 0.25 * (line[x] + line[x + 4])
+        g_col = 0.5 * (v + n1[x + 2] + s1[x + 2]) - 0.25 * (n2[x + 2] + s2[x + 2])
+        d_row[x + 2] = v - g_row
+        d_col[x + 2] = v - g_col
+    _pad(d_row, w)
+    _pad(d_col, w)
+
+
+@numba.njit(**_PASS)
+def _gradient_row(rgb, d_row, d_col, pattern, r, a, h):  # pragma: no cover - compiled
+    """D_H and D_V (eq. 5: the change of the row (column) colour difference two samples on)
+    at the red and blue samples of row ``r``, into arrays of zeros with 2 more rows and
+    columns around the band (the decision's window sums zeros outside the image and at
+    green samples)."""
+    w = rgb.shape[2] - 2 * MENON_PAD
+    i = r - a
+    across, here, below = rgb[0, i], rgb[2, i], rgb[2, _mirror(r + 2, h) - a]
+    grad_row, grad_col = d_row[i + 2], d_col[i + 2]
+    for x in range(2 + _sites(pattern, r)[0], w + 2, 2):
+        grad_row[x] = abs(across[x] - across[x + 2])
+        grad_col[x] = abs(here[x] - below[x])
+
+
+@numba.njit(**_PASS)
+def _decide_row(cfa, rgb, d_row, d_col, horizontal, pattern, r, a):  # pragma: no cover
+    """Section II-B: the classifiers delta_H and delta_V (eq. 6, weight 3 on the centre row
+    (column) of the 5 x 5 window, 1 on its neighbours) choose the direction with the smaller
+    colour-difference gradient (ties: the row); green is the chosen estimate (at green
+    samples the sample, and the row)."""
+    w = cfa.shape[1] - 2 * MENON_PAD
+    y = r - a
+    i = y + 2
+    line, green, along = cfa[y], rgb[1, y], horizontal[y]
+    across, here = rgb[0, y], rgb[2, y]
+    r0, r1, r2, r3, r4 = d_row[i - 2], d_row[i - 1], d_row[i], d_row[i + 1], d_row[i + 2]
+    c0, c1, c2 = d_col[i - 2], d_col[i - 1], d_col[i]  # D_V at row i compares i + 2
+    odd = _sites(pattern, r)[0]
+    for x in range(w):
+        delta_row = (
+            3.0 * (r2[x + 2] + r2[x])
+            + r1[x + 1] + r3[x + 1]
+            + r0[x + 2] + r4[x + 2]
+            + r0[x] + r4[x]
+        )  # fmt: skip
+        delta_col = (
+            3.0 * (c2[x + 2] + c0[x + 2])
+            + c1[x + 1] + c1[x + 3]
+            + c2[x] + c2[x + 4]
+            + c0[x] + c0[x + 4]
+        )  # fmt: skip
+        sampled = (x & 1) == odd
+        along_row = delta_col >= delta_row
+        v, d_across, d_here = line[x + 2], across[x + 2], here[x + 2]
+        estimate = v - (d_across if along_row else d_here)
+        along[x + 2] = along_row | (not sampled)
+        green[x + 2] = estimate if sampled else v
+    _pad(green, w)
+
+
+@numba.njit(**_PASS)
+def _green_sites_row(cfa, rgb, pattern, r, a, h, refined):  # pragma: no cover - compiled
+    """Section III: red and blue at green samples, bilinear on the colour difference with
+    green along the row or column that holds that colour; the sampled colour is set. With
+    ``refined``, section IV's second pass, from the refined green (the same sums in the
+    order of its update: the neighbours' differences one by one)."""
+    w = cfa.shape[1] - 2 * MENON_PAD
+    y = r - a
+    yn, ys = _mirror(r - 1, h) - a, _mirror(r + 1, h) - a
+    line, up, down = cfa[y], cfa[yn], cfa[ys]
+    green, g_up, g_down = rgb[1, y], rgb[1, yn], rgb[1, ys]
+    odd, c = _sites(pattern, r)
+    across, along = rgb[c, y], rgb[2 - c, y]  # the colours of the row and column neighbours
+    for x in range(w):
+        v, kept = line[x + 2], along[x + 2]
+        sampled = (x & 1) == odd
+        if refined:
+            row = v + 0.5 * (line[x + 1] - green[x + 1] + line[x + 3] - green[x + 3])
+            col = v + 0.5 * (up[x + 2] - g_up[x + 2] + down[x + 2] - g_down[x + 2])
+        else:
+            row = v + 0.5 * (line[x + 1] + line[x + 3] - green[x + 1] - green[x + 3])
+            col = v + 0.5 * (up[x + 2] + down[x + 2] - g_up[x + 2] - g_down[x + 2])
+        across[x + 2] = v if sampled else row
+        along[x + 2] = kept if sampled else col
+    _pad(across, w)
+    _pad(along, w)
+
+
+@numba.njit(**_PASS)
+def _opposite_row(
+    cfa, rgb, horizontal, spare, pattern, r, a, h, refine, refined
+):  # pragma: no cover - compiled
     """Section III: blue at red samples (red at blue) from the colour difference with the
     sampled colour along the decided direction; with ``refine``, section IV's green update:
     the sampled colour minus the mean colour difference over the pixel and its two
-    neighbours along the decided direction."""
-    w = cfa.shape[1]
-    y = r - a
-    for x in range(w):
-        c = pattern[r & 1, x & 1]
-        if c == 1:
-            continue
-        v = cfa[y, x]
-        o = 2 - c
-        ya, xa, yb, xb = _neighbours(r, x, h, w, a, horizontal[y, x])
-        out[y, x, o] = v + 0.5 * (out[ya, xa, o] + out[yb, xb, o] - out[ya, xa, c] - out[yb, xb, c])
-        if refine:
-            diff = (
-                out[ya, xa, c] - out[ya, xa, 1] + v - out[y, x, 1]
-                + out[yb, xb, c] - out[yb, xb, 1]
-            )  # fmt: skip
-            out[y, x, 1] = v - diff / 3.0
-
-
-@numba.njit(cache=True)
-def _refine_green_sites_row(cfa, out, pattern, r, a, h):  # pragma: no cover - compiled
-    """Section IV: red and blue at green samples again, now from the refined green: green
-    plus the mean difference of the two neighbours that sampled the colour."""
-    w = cfa.shape[1]
+    neighbours along the decided direction. With ``refined``, section IV's second pass
+    instead: the sampled colour plus the mean difference of the other colour over the
+    three. Computed along both directions and the decided one kept (a choice of values,
+    which LLVM vectorises, not of the samples read); the results go to ``spare`` first
+    (the loop reads the neighbours of what it writes)."""
+    w = cfa.shape[1] - 2 * MENON_PAD
     y = r - a
     yn, ys = _mirror(r - 1, h) - a, _mirror(r + 1, h) - a
+    odd, c = _sites(pattern, r)
+    o = 2 - c
+    line, along = cfa[y], horizontal[y]
+    other, o_up, o_down = rgb[o, y], rgb[o, yn], rgb[o, ys]
+    same, s_up, s_down = rgb[c, y], rgb[c, yn], rgb[c, ys]
+    green, g_up, g_down = rgb[1, y], rgb[1, yn], rgb[1, ys]
+    new_other, new_green = spare[0], spare[1]
     for x in range(w):
-        if pattern[r & 1, x & 1] != 1:
-            continue
-        v = cfa[y, x]
-        xw, xe = _mirror(x - 1, w), _mirror(x + 1, w)
-        across = pattern[r & 1, (x + 1) & 1]
-        along = 2 - across
-        out[y, x, across] = v + 0.5 * (cfa[y, xw] - out[y, xw, 1] + cfa[y, xe] - out[y, xe, 1])
-        out[y, x, along] = v + 0.5 * (cfa[yn, x] - out[yn, x, 1] + cfa[ys, x] - out[ys, x, 1])
-
-
-@numba.njit(cache=True)
-def _refine_opposite_row(cfa, out, horizontal, pattern, r, a, h):  # pragma: no cover
-    """Section IV: blue at red samples (red at blue) again: the sampled colour plus the mean
-    difference over the pixel and its two neighbours along the decided direction."""
-    w = cfa.shape[1]
-    y = r - a
+        v, horiz, centre, g_centre = line[x + 2], along[x + 2], other[x + 2], green[x + 2]
+        o_w, o_e, o_n, o_s = other[x + 1], other[x + 3], o_up[x + 2], o_down[x + 2]
+        s_w, s_e, s_n, s_s = same[x + 1], same[x + 3], s_up[x + 2], s_down[x + 2]
+        if refined:
+            by_row = v + (o_w - s_w + centre - v + o_e - s_e) / 3.0
+            by_col = v + (o_n - s_n + centre - v + o_s - s_s) / 3.0
+            new_other[x] = by_row if horiz else by_col
+        else:
+            g_w, g_e, g_n, g_s = green[x + 1], green[x + 3], g_up[x + 2], g_down[x + 2]
+            by_row = v + 0.5 * (o_w + o_e - s_w - s_e)
+            by_col = v + 0.5 * (o_n + o_s - s_n - s_s)
+            new_other[x] = by_row if horiz else by_col
+            by_row = v - (s_w - g_w + v - g_centre + s_e - g_e) / 3.0
+            by_col = v - (s_n - g_n + v - g_centre + s_s - g_s) / 3.0
+            new_green[x] = by_row if horiz else by_col
+    update = refine and not refined
     for x in range(w):
-        c = pattern[r & 1, x & 1]
-        if c == 1:
-            continue
-        v = cfa[y, x]
-        o = 2 - c
-        ya, xa, yb, xb = _neighbours(r, x, h, w, a, horizontal[y, x])
-        diff = (
-            out[ya, xa, o] - out[ya, xa, c] + out[y, x, o] - v
-            + out[yb, xb, o] - out[yb, xb, c]
-        )  # fmt: skip
-        out[y, x, o] = v + diff / 3.0
+        sampled = (x & 1) == odd
+        other[x + 2] = new_other[x] if sampled else other[x + 2]
+        if update:
+            green[x + 2] = new_green[x] if sampled else green[x + 2]
+    _pad(other, w)
+    _pad(green, w)
 
 
-@numba.njit(cache=True)
+@numba.njit(**_PASS)
 def _menon_step(
-    t, cfa, out, d_row, d_col, horizontal, pattern, a, b, h, refine
+    t, cfa, rgb, d_row, d_col, horizontal, spare, pattern, a, b, h, refine
 ):  # pragma: no cover
     """One step of the band's pipeline (CFA rows [a, b) of an image of ``h`` rows): each
     pass on the row MENON_LAG behind CFA row ``t``, if its input there is valid (it reaches
@@ -304,39 +329,44 @@ def _menon_step(
         if r < lo or r >= hi:
             continue
         if k == CHROMA:
-            _chroma_row(cfa, out, pattern, r, a, h)
+            _chroma_row(cfa, rgb, r, a, h)
         elif k == GRADIENT:
-            _gradient_row(out, d_row, d_col, pattern, r, a, h)
+            _gradient_row(rgb, d_row, d_col, pattern, r, a, h)
         elif k == DECIDE:
-            _decide_row(cfa, out, d_row, d_col, horizontal, pattern, r, a)
-        elif k == GREEN_SITES:
-            _green_sites_row(cfa, out, pattern, r, a, h)
-        elif k == OPPOSITE:
-            _opposite_row(cfa, out, horizontal, pattern, r, a, h, refine)
-        elif k == REFINE_GREEN_SITES:
-            _refine_green_sites_row(cfa, out, pattern, r, a, h)
+            _decide_row(cfa, rgb, d_row, d_col, horizontal, pattern, r, a)
+        elif k in (GREEN_SITES, REFINE_GREEN_SITES):
+            _green_sites_row(cfa, rgb, pattern, r, a, h, k == REFINE_GREEN_SITES)
         else:
-            _refine_opposite_row(cfa, out, horizontal, pattern, r, a, h)
+            refined = k == REFINE_OPPOSITE
+            _opposite_row(cfa, rgb, horizontal, spare, pattern, r, a, h, refine, refined)
 
 
-@numba.njit(cache=True)
+@numba.njit(**_PASS)
 def _load_row(
     samples, cfa, pattern, r, a, black, scale, lo, hi, neutral
 ) -> bool:  # pragma: no cover
-    """Row ``r`` of ``samples`` into the band's float32 CFA: (v - black) * scale, clamped
-    to [lo, hi], divided by the neutral of the sample's colour (each per 2 x 2 phase, as
-    float32 arithmetic). False when the row has a NaN or infinite sample."""
-    finite = True
-    y = r - a
-    for x in range(samples.shape[1]):
-        dy, dx = r & 1, x & 1
-        v = np.float32(samples[r, x])
-        if not np.isfinite(v):
-            finite = False
-        v = (v - black[dy, dx]) * scale[dy, dx]
-        v = min(max(v, lo), hi)
-        cfa[y, x] = v / neutral[pattern[dy, dx]]
-    return finite
+    """Row ``r`` of ``samples`` into the band's float32 CFA (padded, :func:`_pad`):
+    (v - black) * scale, clamped to [lo, hi], divided by the neutral of the sample's colour
+    (each per 2 x 2 phase, as float32 arithmetic). False when the row has a NaN or infinite
+    sample."""
+    w = samples.shape[1]
+    p = r & 1
+    src, line = samples[r], cfa[r - a]
+    b0, b1, s0, s1 = black[p, 0], black[p, 1], scale[p, 0], scale[p, 1]
+    n0, n1 = neutral[pattern[p, 0]], neutral[pattern[p, 1]]
+    bad = 0
+    for k in range(w // 2):  # pairs of columns: LLVM vectorises this, not a choice per column
+        x = 2 * k
+        v0, v1 = np.float32(src[x]), np.float32(src[x + 1])
+        bad += (not np.isfinite(v0)) + (not np.isfinite(v1))
+        line[x + 2] = min(max((v0 - b0) * s0, lo), hi) / n0
+        line[x + 3] = min(max((v1 - b1) * s1, lo), hi) / n1
+    if w & 1:
+        v0 = np.float32(src[w - 1])
+        bad += not np.isfinite(v0)
+        line[w + 1] = min(max((v0 - b0) * s0, lo), hi) / n0
+    _pad(line, w)
+    return bad == 0
 
 
 @numba.njit(inline="always")
@@ -358,17 +388,21 @@ def _upright(r, x, h, w, quarter, mirror):
 @numba.njit(inline="always")
 def _band(band, h, w, r0, r1, size):
     """Rows [y0, y1) of band ``band`` (of ``size`` rows) of the rows [r0, r1), the CFA rows
-    [a, b) it reads, and its working arrays: CFA, RGB, the two gradients (with 2 rows and
-    columns of zeros around) and the decided directions."""
+    [a, b) it reads, and its working arrays, rows of ``w`` samples and MENON_PAD mirrored
+    columns either side: CFA, the three colour planes, the two gradients (with 2 rows of
+    zeros above and below, and zeros in their pads), the decided directions, and two spare
+    rows (:func:`_opposite_row`)."""
     y0 = r0 + np.int64(band) * size
     y1 = min(y0 + size, r1)
     a, b = max(y0 - MENON_HALO, 0), min(y1 + MENON_HALO, h)
+    wide = w + 2 * MENON_PAD
     arrays = (
-        np.empty((b - a, w), np.float32),
-        np.empty((b - a, w, 3), np.float32),
-        np.zeros((b - a + 4, w + 4), np.float32),
-        np.zeros((b - a + 4, w + 4), np.float32),
-        np.empty((b - a, w), np.bool_),
+        np.empty((b - a, wide), np.float32),
+        np.empty((3, b - a, wide), np.float32),
+        np.zeros((b - a + 4, wide), np.float32),
+        np.zeros((b - a + 4, wide), np.float32),
+        np.empty((b - a, wide), np.bool_),
+        np.empty((2, w), np.float32),
     )
     return y0, y1, a, b, arrays
 
@@ -377,24 +411,42 @@ def _band(band, h, w, r0, r1, size):
 def _band_step(t, samples, pattern, black, scale, lo, hi, neutral, refine, band, finite):
     """Load CFA row ``t`` (:func:`_load_row`) and run the passes' lagged rows
     (:func:`_menon_step`); the row finished by this step, or -1 when it is not the band's."""
-    y0, y1, a, b, (cfa, out, d_row, d_col, horizontal) = band
+    y0, y1, a, b, (cfa, rgb, d_row, d_col, horizontal, spare) = band
     if t < b:
         ok = _load_row(samples, cfa, pattern, t, a, black, scale, lo, hi, neutral)
         if y0 <= t < y1:
             finite[t] = ok
-    _menon_step(t, cfa, out, d_row, d_col, horizontal, pattern, a, b, samples.shape[0], refine)
+    h = samples.shape[0]
+    _menon_step(t, cfa, rgb, d_row, d_col, horizontal, spare, pattern, a, b, h, refine)
     r = t - MENON_LAG[-1]
     return r if y0 <= r < y1 else -1
+
+
+@numba.njit(**_PASS)
+def _interleave(rgb, i, neutral, lo, hi, back, row):  # pragma: no cover - compiled
+    """Row ``i`` of the band's colour planes into ``row`` (W x 3; written as a 1D view, so
+    that LLVM knows the stride of the stores); with ``back`` multiplied by ``neutral`` and
+    clamped to [lo, hi]."""
+    flat = row.reshape(-1)
+    red, green, blue = rgb[0, i], rgb[1, i], rgb[2, i]
+    n0, n1, n2 = neutral[0], neutral[1], neutral[2]
+    for x in range(flat.shape[0] // 3):
+        v0, v1, v2 = red[x + 2], green[x + 2], blue[x + 2]
+        flat[3 * x] = min(max(v0 * n0, lo), hi) if back else v0
+        flat[3 * x + 1] = min(max(v1 * n1, lo), hi) if back else v1
+        flat[3 * x + 2] = min(max(v2 * n2, lo), hi) if back else v2
 
 
 @numba.njit(inline="always")
 def _put_upright(dst, row, r, h, w, quarter, mirror, first):
     """Row ``r`` (W x 3) of an h x w stored frame into ``dst`` turned upright
-    (:func:`_upright`), upright row ``first`` in its row 0."""
+    (:func:`_upright`), upright row ``first`` in its row 0. A stored row lands on a line
+    of ``dst``: its first pixel's place and the step from one pixel to the next."""
+    i0, j0 = _upright(r, 0, h, w, quarter, mirror)
+    i1, j1 = _upright(r, 1, h, w, quarter, mirror)
     for x in range(w):
-        i, j = _upright(r, x, h, w, quarter, mirror)
-        for c in range(3):
-            dst[i - first, j, c] = row[x, c]
+        i, j = i0 - first + (i1 - i0) * x, j0 + (j1 - j0) * x
+        dst[i, j, 0], dst[i, j, 1], dst[i, j, 2] = row[x, 0], row[x, 1], row[x, 2]
 
 
 @numba.njit(parallel=True, cache=True)
@@ -416,10 +468,7 @@ def menon_rgb(
             r = _band_step(t, samples, pattern, black, scale, lo, hi, neutral, refine, band, finite)
             if r < 0:
                 continue
-            for x in range(w):
-                for c in range(3):
-                    v = rgb[r - a, x, c]
-                    row[x, c] = min(max(v * neutral[c], lo), hi) if back else v
+            _interleave(rgb, r - a, neutral, lo, hi, back, row)
             _put_upright(dst, row, r, h, w, quarter, mirror, first)
 
 
@@ -433,18 +482,19 @@ def menon_develop(
     ``qscale``) and stored in ``dst`` (float or integer) turned upright."""
     h, w = samples.shape
     lo, hi = np.float32(0.0), np.float32(1.0)
+    # booleans typed as such, not as literals: a literal True would compile the passes a
+    # second time beside menon_rgb's
+    refine, back = np.bool_(True), np.bool_(True)
     for index in numba.prange((h + MENON_BAND - 1) // MENON_BAND):
         band = _band(index, h, w, 0, h, MENON_BAND)
         rgb, a = band[4][1], band[2]
         row = np.empty((w, 3), np.float32)
         turned = np.empty((w, 3), dst.dtype)
         for t in range(band[2], band[3] + MENON_LAG[-1]):
-            r = _band_step(t, samples, pattern, black, scale, lo, hi, neutral, True, band, finite)
+            r = _band_step(t, samples, pattern, black, scale, lo, hi, neutral, refine, band, finite)
             if r < 0:
                 continue
-            for x in range(w):
-                for c in range(3):
-                    row[x, c] = min(max(rgb[r - a, x, c] * neutral[c], lo), hi)
+            _interleave(rgb, r - a, neutral, lo, hi, back, row)
             if quarter == 0 and not mirror:
                 program_row(row, dst[r], codes, starts, prm, lut, ctab, qscale)
                 continue
