@@ -305,12 +305,10 @@ def _opposite_row(
             by_row = v - (s_w - g_w + v - g_centre + s_e - g_e) / 3.0
             by_col = v - (s_n - g_n + v - g_centre + s_s - g_s) / 3.0
             new_green[x] = by_row if horiz else by_col
-    update = refine and not refined
-    for x in range(w):
-        sampled = (x & 1) == odd
-        other[x + 2] = new_other[x] if sampled else other[x + 2]
-        if update:
-            green[x + 2] = new_green[x] if sampled else green[x + 2]
+    for x in range(odd, w, 2):  # the red and blue samples take the results
+        other[x + 2] = new_other[x]
+        if refine and not refined:
+            green[x + 2] = new_green[x]
     _pad(other, w)
     _pad(green, w)
 
@@ -429,12 +427,13 @@ def _interleave(rgb, i, neutral, lo, hi, back, row):  # pragma: no cover - compi
     clamped to [lo, hi]."""
     flat = row.reshape(-1)
     red, green, blue = rgb[0, i], rgb[1, i], rgb[2, i]
-    n0, n1, n2 = neutral[0], neutral[1], neutral[2]
+    one, inf = np.float32(1.0), np.float32(np.inf)  # without ``back``: v * 1, clamped to R
+    n0, n1, n2 = (neutral[0], neutral[1], neutral[2]) if back else (one, one, one)
+    lo, hi = (lo, hi) if back else (-inf, inf)
     for x in range(flat.shape[0] // 3):
-        v0, v1, v2 = red[x + 2], green[x + 2], blue[x + 2]
-        flat[3 * x] = min(max(v0 * n0, lo), hi) if back else v0
-        flat[3 * x + 1] = min(max(v1 * n1, lo), hi) if back else v1
-        flat[3 * x + 2] = min(max(v2 * n2, lo), hi) if back else v2
+        flat[3 * x] = min(max(red[x + 2] * n0, lo), hi)
+        flat[3 * x + 1] = min(max(green[x + 2] * n1, lo), hi)
+        flat[3 * x + 2] = min(max(blue[x + 2] * n2, lo), hi)
 
 
 @numba.njit(inline="always")
