@@ -127,10 +127,13 @@ def bilinear(cfa: np.ndarray, pattern: np.ndarray) -> np.ndarray:
 # (AVX2/AVX-512 here): a pass runs over the whole row from column 0 with unit-stride
 # planes, every value both cases need is read, and what differs per pixel (a red or blue
 # sample or a green one: the column's parity; the decided direction) chooses between
-# computed values, never which samples are read nor whether a branch runs. A pass whose
-# results sit beside the samples it reads (section III's opposite colour) writes them to a
-# spare row first. The arithmetic per pixel is the same, operation for operation and in
-# the same precision, as a plain per-pixel loop's, so the result is bit for bit the same.
+# computed values, never which samples are read nor whether a branch runs (a branch on a
+# flag that holds for the whole row, such as the refining pass, LLVM takes out of the loop).
+# A pass whose results sit beside the samples it reads (section III's opposite colour)
+# computes them into a spare row, then a loop over the red and blue columns alone stores
+# them (a whole-row choice there becomes gathers and scatters, slow to run and to compile).
+# The arithmetic per pixel is the same, operation for operation and in the same precision,
+# as a plain per-pixel loop's, so the result is bit for bit the same.
 
 #: rows per band
 MENON_BAND = 128
@@ -277,8 +280,8 @@ def _opposite_row(
     neighbours along the decided direction. With ``refined``, section IV's second pass
     instead: the sampled colour plus the mean difference of the other colour over the
     three. Computed along both directions and the decided one kept (a choice of values,
-    which LLVM vectorises, not of the samples read); the results go to ``spare`` first
-    (the loop reads the neighbours of what it writes)."""
+    which LLVM vectorises, not of the samples read) into ``spare``, then stored at the red
+    and blue samples (the whole-row loop reads the neighbours of what is stored)."""
     w = cfa.shape[1] - 2 * MENON_PAD
     y = r - a
     yn, ys = _mirror(r - 1, h) - a, _mirror(r + 1, h) - a
