@@ -387,12 +387,26 @@ def _upright(r, x, h, w, quarter, mirror):
 
 
 @numba.njit(inline="always")
+def _gradient_array(rows, wide):
+    """An array for a band's D_H or D_V: 2 rows of zeros above and below ``rows`` and zeros
+    in the pads. The decision reads only red and blue samples' gradients, which
+    :func:`_gradient_row` writes, and these zeros (outside the image); the green samples'
+    places stay unset (the whole-row loop reads them, for results it does not keep)."""
+    out = np.empty((rows + 4, wide), np.float32)
+    for i in range(rows + 4):
+        out[i, 0] = out[i, 1] = out[i, wide - 2] = out[i, wide - 1] = 0.0
+    for x in range(wide):
+        out[0, x] = out[1, x] = out[rows + 2, x] = out[rows + 3, x] = 0.0
+    return out
+
+
+@numba.njit(inline="always")
 def _band(band, h, w, r0, r1, size):
     """Rows [y0, y1) of band ``band`` (of ``size`` rows) of the rows [r0, r1), the CFA rows
     [a, b) it reads, and its working arrays, rows of ``w`` samples and MENON_PAD mirrored
-    columns either side: CFA, the three colour planes, the two gradients (with 2 rows of
-    zeros above and below, and zeros in their pads), the decided directions, and two spare
-    rows (:func:`_opposite_row`)."""
+    columns either side: CFA, the three colour planes, the two gradients
+    (:func:`_gradient_array`), the decided directions, and two spare rows
+    (:func:`_opposite_row`)."""
     y0 = r0 + np.int64(band) * size
     y1 = min(y0 + size, r1)
     a, b = max(y0 - MENON_HALO, 0), min(y1 + MENON_HALO, h)
@@ -400,8 +414,8 @@ def _band(band, h, w, r0, r1, size):
     arrays = (
         np.empty((b - a, wide), np.float32),
         np.empty((3, b - a, wide), np.float32),
-        np.zeros((b - a + 4, wide), np.float32),
-        np.zeros((b - a + 4, wide), np.float32),
+        _gradient_array(b - a, wide),
+        _gradient_array(b - a, wide),
         np.empty((b - a, wide), np.bool_),
         np.empty((2, w), np.float32),
     )
