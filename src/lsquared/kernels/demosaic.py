@@ -386,8 +386,8 @@ def _upright(r, x, h, w, quarter, mirror):
     return r, x
 
 
-@numba.njit(inline="always")
-def _gradient_array(rows, wide):
+@numba.njit(**_PASS)
+def _gradient_array(rows, wide):  # pragma: no cover - compiled
     """An array for a band's D_H or D_V: 2 rows of zeros above and below ``rows`` and zeros
     in the pads. The decision reads only red and blue samples' gradients, which
     :func:`_gradient_row` writes, and these zeros (outside the image); the green samples'
