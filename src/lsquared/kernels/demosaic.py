@@ -127,10 +127,13 @@ def bilinear(cfa: np.ndarray, pattern: np.ndarray) -> np.ndarray:
 # (AVX2/AVX-512 here): a pass runs over the whole row from column 0 with unit-stride
 # planes, every value both cases need is read, and what differs per pixel (a red or blue
 # sample or a green one: the column's parity; the decided direction) chooses between
-# computed values, never which samples are read nor whether a branch runs. A pass whose
-# results sit beside the samples it reads (section III's opposite colour) writes them to a
-# spare row first. The arithmetic per pixel is the same, operation for operation and in
-# the same precision, as a plain per-pixel loop's, so the result is bit for bit the same.
+# computed values, never which samples are read nor whether a branch runs (a branch on a
+# flag that holds for the whole row, such as the refining pass, LLVM takes out of the loop).
+# A pass whose results sit beside the samples it reads (section III's opposite colour)
+# computes them into a spare row, then a loop over the red and blue columns alone stores
+# them (a whole-row choice there becomes gathers and scatters, slow to run and to compile).
+# The arithmetic per pixel is the same, operation for operation and in the same precision,
+# as a plain per-pixel loop's, so the result is bit for bit the same.
 
 #: rows per band
 MENON_BAND = 128
@@ -277,8 +280,8 @@ def _opposite_row(
     neighbours along the decided direction. With ``refined``, section IV's second pass
     instead: the sampled colour plus the mean difference of the other colour over the
     three. Computed along both directions and the decided one kept (a choice of values,
-    which LLVM vectorises, not of the samples read); the results go to ``spare`` first
-    (the loop reads the neighbours of what it writes)."""
+    which LLVM vectorises, not of the samples read) into ``spare``, then stored at the red
+    and blue samples (the whole-row loop reads the neighbours of what is stored)."""
     w = cfa.shape[1] - 2 * MENON_PAD
     y = r - a
     yn, ys = _mirror(r - 1, h) - a, _mirror(r + 1, h) - a
@@ -305,12 +308,10 @@ def _opposite_row(
             by_row = v - (s_w - g_w + v - g_centre + s_e - g_e) / 3.0
             by_col = v - (s_n - g_n + v - g_centre + s_s - g_s) / 3.0
             new_green[x] = by_row if horiz else by_col
-    update = refine and not refined
-    for x in range(w):
-        sampled = (x & 1) == odd
-        other[x + 2] = new_other[x] if sampled else other[x + 2]
-        if update:
-            green[x + 2] = new_green[x] if sampled else green[x + 2]
+    for x in range(odd, w, 2):  # the red and blue samples take the results
+        other[x + 2] = new_other[x]
+        if refine and not refined:
+            green[x + 2] = new_green[x]
     _pad(other, w)
     _pad(green, w)
 
@@ -385,13 +386,27 @@ def _upright(r, x, h, w, quarter, mirror):
     return r, x
 
 
+@numba.njit(**_PASS)
+def _gradient_array(rows, wide):  # pragma: no cover - compiled
+    """An array for a band's D_H or D_V: 2 rows of zeros above and below ``rows`` and zeros
+    in the pads. The decision reads only red and blue samples' gradients, which
+    :func:`_gradient_row` writes, and these zeros (outside the image); the green samples'
+    places stay unset (the whole-row loop reads them, for results it does not keep)."""
+    out = np.empty((rows + 4, wide), np.float32)
+    for i in range(rows + 4):
+        out[i, 0] = out[i, 1] = out[i, wide - 2] = out[i, wide - 1] = 0.0
+    for x in range(wide):
+        out[0, x] = out[1, x] = out[rows + 2, x] = out[rows + 3, x] = 0.0
+    return out
+
+
 @numba.njit(inline="always")
 def _band(band, h, w, r0, r1, size):
     """Rows [y0, y1) of band ``band`` (of ``size`` rows) of the rows [r0, r1), the CFA rows
     [a, b) it reads, and its working arrays, rows of ``w`` samples and MENON_PAD mirrored
-    columns either side: CFA, the three colour planes, the two gradients (with 2 rows of
-    zeros above and below, and zeros in their pads), the decided directions, and two spare
-    rows (:func:`_opposite_row`)."""
+    columns either side: CFA, the three colour planes, the two gradients
+    (:func:`_gradient_array`), the decided directions, and two spare rows
+    (:func:`_opposite_row`)."""
     y0 = r0 + np.int64(band) * size
     y1 = min(y0 + size, r1)
     a, b = max(y0 - MENON_HALO, 0), min(y1 + MENON_HALO, h)
@@ -399,8 +414,8 @@ def _band(band, h, w, r0, r1, size):
     arrays = (
         np.empty((b - a, wide), np.float32),
         np.empty((3, b - a, wide), np.float32),
-        np.zeros((b - a + 4, wide), np.float32),
-        np.zeros((b - a + 4, wide), np.float32),
+        _gradient_array(b - a, wide),
+        _gradient_array(b - a, wide),
         np.empty((b - a, wide), np.bool_),
         np.empty((2, w), np.float32),
     )
@@ -429,12 +444,13 @@ def _interleave(rgb, i, neutral, lo, hi, back, row):  # pragma: no cover - compi
     clamped to [lo, hi]."""
     flat = row.reshape(-1)
     red, green, blue = rgb[0, i], rgb[1, i], rgb[2, i]
-    n0, n1, n2 = neutral[0], neutral[1], neutral[2]
+    one, inf = np.float32(1.0), np.float32(np.inf)  # without ``back``: v * 1, clamped to R
+    n0, n1, n2 = (neutral[0], neutral[1], neutral[2]) if back else (one, one, one)
+    lo, hi = (lo, hi) if back else (-inf, inf)
     for x in range(flat.shape[0] // 3):
-        v0, v1, v2 = red[x + 2], green[x + 2], blue[x + 2]
-        flat[3 * x] = min(max(v0 * n0, lo), hi) if back else v0
-        flat[3 * x + 1] = min(max(v1 * n1, lo), hi) if back else v1
-        flat[3 * x + 2] = min(max(v2 * n2, lo), hi) if back else v2
+        flat[3 * x] = min(max(red[x + 2] * n0, lo), hi)
+        flat[3 * x + 1] = min(max(green[x + 2] * n1, lo), hi)
+        flat[3 * x + 2] = min(max(blue[x + 2] * n2, lo), hi)
 
 
 @numba.njit(inline="always")
