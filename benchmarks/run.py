@@ -136,18 +136,6 @@ def _gain_map_list(width: int, height: int, per_site: bool = True) -> bytes:
     return struct.pack(">I", len(sites)) + records
 
 
-def _run_once(cmd: list[str]) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds (user + system), peak RSS in MB) of one run of ``cmd``."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if status != 0:
-        err = proc.stderr.read().decode(errors="replace")[-400:] if proc.stderr else ""
-        raise RuntimeError(f"{cmd[0]} failed: {err}")
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
-
-
 def _opcode_stages(plain: Path, with_ops: Path, repeat: int) -> None:
     """Where the time goes, in-process (best of ``repeat``, wall and CPU): decoding to the
     Bayer mosaic (opcode lists 1 and 2 applied; the Processor compiled once beforehand, as
@@ -209,16 +197,12 @@ def job_develop_opcodes(args) -> None:
     paths.update({name: work / f"opcodes{i}.dng" for i, (name, _, _) in enumerate(OPCODE_FILES)})
     print(f"simulating {len(paths)} {w} x {h} DNGs ...", flush=True)
     code = (
-        (
-            "from lsquared import simulate; import sys, ast; "
-            f"simulate.simulate(sys.argv[1], width={w}, height={h}); "
-            "[simulate.simulate(p, width={w}, height={h}, embed_opcodes=True, "
-            "warp=simulate.Warp(ast.literal_eval(k)), "
-            "vignetting=simulate.Vignetting((0.3, 0, 0, 0, 0))) "
-            "for p, k in zip(sys.argv[2::2], sys.argv[3::2])]"
-        )
-        .replace("{w}", str(w))
-        .replace("{h}", str(h))
+        "from lsquared import simulate; import sys, ast; "
+        f"simulate.simulate(sys.argv[1], width={w}, height={h}); "
+        f"[simulate.simulate(p, width={w}, height={h}, embed_opcodes=True, "
+        "warp=simulate.Warp(ast.literal_eval(k)), "
+        "vignetting=simulate.Vignetting((0.3, 0, 0, 0, 0))) "
+        "for p, k in zip(sys.argv[2::2], sys.argv[3::2])]"
     )
     pairs = [str(x) for (name, _, k) in OPCODE_FILES for x in (paths[name], k)]
     subprocess.run([PY, "-c", code, str(paths["plain"]), *pairs], check=True)
@@ -235,7 +219,7 @@ def job_develop_opcodes(args) -> None:
     runs = {name: [] for name in cmds}
     for _ in range(args.repeat):
         for name, cmd in cmds.items():
-            runs[name].append(_run_once(cmd))
+            runs[name].append(run_once(cmd))
     best = {name: tuple(min(r[i] for r in rs) for i in range(2)) for name, rs in runs.items()}
     peak = {name: max(r[2] for r in rs) for name, rs in runs.items()}
     print(f"\ndevelop --opcodes ({w} x {h}): plain {best['plain'][0]:.2f} s "
