@@ -181,16 +181,19 @@ def _describe(path: Path, index, page) -> DngRaw:
     )  # fmt: skip
 
 
+def _raw_ifd(tif, info: DngRaw):
+    """The raw IFD of ``info`` in the opened file ``tif`` (IFD0 or a SubIFD)."""
+    page = tif.pages[info.page_index[0]]
+    return page.pages[info.page_index[1]] if len(info.page_index) == 2 else page
+
+
 def read_stored(info: DngRaw) -> np.ndarray:
     """The stored raw samples, H x W x samples (tifffile; imagecodecs decodes JPEG XL)."""
     import tifffile
 
     try:
         with tifffile.TiffFile(info.path) as tif:
-            page = tif.pages[info.page_index[0]]
-            if len(info.page_index) == 2:
-                page = page.pages[info.page_index[1]]
-            data = page.asarray(maxworkers=2)
+            data = _raw_ifd(tif, info).asarray(maxworkers=2)
     except Exception as e:  # any codec failure is a damaged file to the user
         raise InputError(info.path, f"cannot decode the raw image data: {e}") from None
     data = data.reshape(info.height, info.width, info.samples)
@@ -223,16 +226,12 @@ def plain_cfa_samples(info: DngRaw) -> np.ndarray | None:
     import tifffile
 
     with tifffile.TiffFile(info.path) as tif:
-        page = tif.pages[info.page_index[0]]
-        if len(info.page_index) == 2:
-            page = page.pages[info.page_index[1]]
-        offsets, counts = np.asarray(page.dataoffsets), np.asarray(page.databytecounts)
-        one_run = page.is_contiguous and np.all(offsets[1:] == offsets[:-1] + counts[:-1])
+        page = _raw_ifd(tif, info)
         dtype = np.dtype(tif.byteorder + "u2")
         size = 2 * info.width * info.height
-        if not one_run or int(page.bitspersample) != 16 or counts.sum() != size:
+        if not page.is_contiguous or page.bitspersample != 16 or sum(page.databytecounts) != size:
             return None
-        offset = int(offsets[0])
+        offset = int(page.dataoffsets[0])
         stored = np.fromfile(info.path, dtype, info.width * info.height, offset=offset)
     if stored.size != info.width * info.height:
         return None
