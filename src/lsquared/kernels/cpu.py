@@ -517,11 +517,18 @@ def _curve_block(plane, m, prm, p, ctab, f32, u32, index, frac) -> None:
 
 
 @numba.njit(cache=True, inline="always")
+def _smooth_peaks(rb, gb, bb, m, eps, out) -> None:
+    """The smooth maximum of each pixel of the block into ``out`` (two square roots each,
+    vectorised): the reference the gamut compression and the highlight limit scale by."""
+    for j in range(m):
+        out[j] = _smooth_max(_smooth_max(rb[j], gb[j], eps), bb[j], eps)
+
+
+@numba.njit(cache=True, inline="always")
 def _gamut_block(rb, gb, bb, m, t, span, eps, ach) -> None:
     """The gamut compression over a block: the achromatic reference of every pixel first
     (vectorised: two square roots each), then the channels beyond the threshold."""
-    for j in range(m):
-        ach[j] = _smooth_max(_smooth_max(rb[j], gb[j], eps), bb[j], eps)
+    _smooth_peaks(rb, gb, bb, m, eps, ach)
     for j in range(m):
         a = ach[j]
         if a > 0.0:
@@ -563,8 +570,7 @@ def _limit_block(rb, gb, bb, m, t, span, eps, top) -> None:
     (vectorised), then the few pixels whose maximum exceeds ``t`` scaled by
     (t + span tanh((top - t) / span)) / top (a loop with the branch: vectorised, it would
     take the tanh of every pixel)."""
-    for j in range(m):
-        top[j] = _smooth_max(_smooth_max(rb[j], gb[j], eps), bb[j], eps)
+    _smooth_peaks(rb, gb, bb, m, eps, top)
     for j in range(m):
         if top[j] > t:
             f = (t + span * math.tanh((top[j] - t) / span)) / top[j]

@@ -64,10 +64,10 @@ def cfa_array(cfa: np.ndarray) -> np.ndarray:
 
 def malvar2004(cfa: np.ndarray, pattern: np.ndarray) -> np.ndarray:
     """Demosaic an H x W Bayer array (``pattern``: the 2 x 2 colour indices, 0 R, 1 G, 2 B,
-    of its top-left repeat) to H x W x 3 float32, unclipped (the filters overshoot at edges)."""
-    pattern = np.asarray(pattern, dtype=np.int64)
-    if pattern.shape != (2, 2) or sorted(pattern.ravel().tolist()) != [0, 1, 1, 2]:
-        raise ValueError(f"not a Bayer pattern: {pattern.tolist()}")
+    of its top-left repeat) to H x W x 3 float32, unclipped (the filters overshoot at edges).
+    Raises ValueError for what is not a Bayer pattern (:func:`check_bayer`) or a too small
+    array."""
+    pattern = check_bayer(pattern)
     cfa = cfa_array(cfa)
     out = np.empty((*cfa.shape, 3), dtype=np.float32)
     _malvar(cfa, pattern, out)

@@ -34,11 +34,17 @@ from lsquared.pipeline.ops import GainMapOp, Program, RemapOp
 LENS_CHUNK = 8 * MENON_BAND
 
 
+def _lens_maps(geometry: tuple) -> tuple[tuple, RemapOp | None]:
+    """The ops before a last remap, and that remap (None when the last op is not one)."""
+    if geometry and isinstance(geometry[-1], RemapOp):
+        return geometry[:-1], geometry[-1]
+    return geometry, None
+
+
 def banded_geometry(geometry: tuple) -> bool:
     """Whether :func:`develop_mosaic` runs these lens maps: gain maps, then at most one
     remap, last."""
-    gains = geometry[:-1] if geometry and isinstance(geometry[-1], RemapOp) else geometry
-    return all(isinstance(op, GainMapOp) for op in gains)
+    return all(isinstance(op, GainMapOp) for op in _lens_maps(geometry)[0])
 
 
 def develop_mosaic(mosaic: Mosaic, program: Program, bits: int = 0) -> np.ndarray:
@@ -54,8 +60,7 @@ def develop_mosaic(mosaic: Mosaic, program: Program, bits: int = 0) -> np.ndarra
     if not program.geometry:
         _menon_develop(mosaic, out, point)
         return out
-    remap = program.geometry[-1] if isinstance(program.geometry[-1], RemapOp) else None
-    gains = program.geometry[:-1] if remap else program.geometry
+    gains, remap = _lens_maps(program.geometry)
     width = out.shape[1]
     buffer = np.empty(0, np.float32)
     for y0, y1, a, b in _lens_chunks(mosaic, remap, *out.shape[:2]):
