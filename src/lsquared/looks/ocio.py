@@ -190,7 +190,7 @@ def apply_to_image(
             raise OutputError(out, "choose a .tif, .png, .jpg or .exr output") from None
         notes += [note] if note else []
     bits = stills.BITS[fmt]
-    if lut.size > MAX_GRID and large is not None:
+    if lut.size > MAX_GRID:  # (refused above without ``large``)
         result = large(lut, pixels, method, bits)
     else:
         result = apply_in_place(lut, stills.in_place_pixels(pixels, bits), method)
